@@ -1,0 +1,202 @@
+package dev.agentauth.core;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Ready-made {@link Provider.Builder}s for common providers, with their endpoints and quirks looked up from each
+ * vendor's documentation. Add the client id and secret, adjust what you need, and {@code build()}:
+ *
+ * <pre>{@code
+ * Provider github = ProviderPresets.github().clientId(id).clientSecret(secret).build();
+ * }</pre>
+ *
+ * <table>
+ * <caption>What each preset encodes</caption>
+ * <tr><th>preset</th><th>quirks handled</th></tr>
+ * <tr><td>github</td><td>OAuth App. Token answers are form-encoded unless {@code Accept: application/json} (always
+ * sent); errors arrive with HTTP 200 (read from the body); the granted {@code scope} is comma-separated; classic tokens
+ * never expire and carry no refresh token (401 → consent again). Revocation is GitHub's own REST call, not RFC 7009,
+ * so disconnecting deletes the local grant only.</td></tr>
+ * <tr><td>github-app</td><td>GitHub App user tokens: 8 h access tokens with rotating refresh tokens; no scopes.</td></tr>
+ * <tr><td>google</td><td>{@code access_type=offline} and {@code prompt=consent} so a refresh token is issued every
+ * time; {@code include_granted_scopes=true} for incremental consent; RFC 7009 revocation.</td></tr>
+ * <tr><td>microsoft</td><td>Entra ID v2.0 for a tenant ({@code common}, {@code organizations}, a tenant id);
+ * {@code offline_access} always asked for (no refresh token without it); refresh tokens rotate; no revocation
+ * endpoint.</td></tr>
+ * <tr><td>slack / slack-user</td><td>OAuth v2: comma-separated scopes, {@code ok}-flag answers, bot token at the top
+ * level or user token nested in {@code authed_user} ({@code user_scope}); HTTP Basic client authentication.</td></tr>
+ * <tr><td>feishu / lark</td><td>JSON token requests; {@code code} field in answers; {@code offline_access} for a
+ * refresh token; single-use refresh tokens (rotation kept atomically).</td></tr>
+ * <tr><td>coze / coze-cn</td><td>Public client with PKCE; JSON token requests; {@code expires_in} is an absolute Unix
+ * time, converted.</td></tr>
+ * </table>
+ *
+ * <p>Stateless and thread-safe; each call returns a new builder.
+ */
+public final class ProviderPresets {
+
+    private ProviderPresets() {
+    }
+
+    /** GitHub OAuth App, provider id {@code github}. */
+    public static Provider.Builder github() {
+        return github("github");
+    }
+
+    static Provider.Builder github(String id) {
+        return Provider.oauth2(id).displayName("GitHub")
+                .authorizationEndpoint("https://github.com/login/oauth/authorize")
+                .tokenEndpoint("https://github.com/login/oauth/access_token")
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST);
+    }
+
+    /** GitHub App acting for a user, provider id {@code github}. */
+    public static Provider.Builder githubApp() {
+        return githubApp("github");
+    }
+
+    static Provider.Builder githubApp(String id) {
+        return github(id).displayName("GitHub");
+    }
+
+    /** Google, provider id {@code google}. */
+    public static Provider.Builder google() {
+        return google("google");
+    }
+
+    static Provider.Builder google(String id) {
+        return Provider.oauth2(id).displayName("Google")
+                .authorizationEndpoint("https://accounts.google.com/o/oauth2/v2/auth")
+                .tokenEndpoint("https://oauth2.googleapis.com/token")
+                .revocationEndpoint("https://oauth2.googleapis.com/revoke")
+                .authorizationParameter("access_type", "offline")
+                .authorizationParameter("prompt", "consent")
+                .authorizationParameter("include_granted_scopes", "true");
+    }
+
+    /** Microsoft Entra ID (v2.0 endpoints) for {@code tenant}, provider id {@code microsoft}. */
+    public static Provider.Builder microsoft(String tenant) {
+        return microsoft("microsoft", tenant);
+    }
+
+    /** Microsoft Entra ID (v2.0 endpoints) for {@code tenant}, with provider id {@code id}. */
+    public static Provider.Builder microsoft(String id, String tenant) {
+        if (tenant == null || !tenant.matches("[A-Za-z0-9.-]+")) {
+            throw new IllegalArgumentException("Microsoft tenant must be common, organizations, consumers, a tenant id"
+                    + " or a domain, was '" + tenant + "'");
+        }
+        String base = "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/";
+        return Provider.oauth2(id).displayName("Microsoft")
+                .authorizationEndpoint(base + "authorize")
+                .tokenEndpoint(base + "token")
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST)
+                .defaultScopes("offline_access");
+    }
+
+    /** Slack OAuth v2 bot token, provider id {@code slack}. */
+    public static Provider.Builder slack() {
+        return slack("slack");
+    }
+
+    static Provider.Builder slack(String id) {
+        return Provider.oauth2(id).displayName("Slack")
+                .authorizationEndpoint("https://slack.com/oauth/v2/authorize")
+                .tokenEndpoint("https://slack.com/api/oauth.v2.access")
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_BASIC)
+                .scopeDelimiter(",")
+                .tokenResponseFormat(Provider.TokenResponseFormat.SLACK);
+    }
+
+    /** Slack OAuth v2 user token ({@code user_scope}), provider id {@code slack}. */
+    public static Provider.Builder slackUser() {
+        return slackUser("slack");
+    }
+
+    static Provider.Builder slackUser(String id) {
+        return slack(id).scopeParameter("user_scope");
+    }
+
+    /** Feishu (feishu.cn) user access tokens, provider id {@code feishu}. */
+    public static Provider.Builder feishu() {
+        return feishu("feishu");
+    }
+
+    static Provider.Builder feishu(String id) {
+        return Provider.oauth2(id).displayName("Feishu")
+                .authorizationEndpoint("https://accounts.feishu.cn/open-apis/authen/v1/authorize")
+                .tokenEndpoint("https://accounts.feishu.cn/oauth/v3/token")
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST)
+                .tokenRequestFormat(Provider.TokenRequestFormat.JSON)
+                .defaultScopes("offline_access");
+    }
+
+    /** Lark (larksuite.com) user access tokens, provider id {@code lark}. */
+    public static Provider.Builder lark() {
+        return lark("lark");
+    }
+
+    static Provider.Builder lark(String id) {
+        return Provider.oauth2(id).displayName("Lark")
+                .authorizationEndpoint("https://accounts.larksuite.com/open-apis/authen/v1/authorize")
+                .tokenEndpoint("https://accounts.larksuite.com/oauth/v3/token")
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST)
+                .tokenRequestFormat(Provider.TokenRequestFormat.JSON)
+                .defaultScopes("offline_access");
+    }
+
+    /** Coze (coze.com), public client with PKCE, provider id {@code coze}. */
+    public static Provider.Builder coze() {
+        return coze("coze");
+    }
+
+    static Provider.Builder coze(String id) {
+        return Provider.oauth2(id).displayName("Coze")
+                .authorizationEndpoint("https://www.coze.com/api/permission/oauth2/authorize")
+                .tokenEndpoint("https://api.coze.com/api/permission/oauth2/token")
+                .clientAuthMethod(ClientAuthMethod.NONE)
+                .tokenRequestFormat(Provider.TokenRequestFormat.JSON)
+                .defaultTokenLifetime(Duration.ofMinutes(15));
+    }
+
+    /** Coze (coze.cn), public client with PKCE, provider id {@code coze}. */
+    public static Provider.Builder cozeCn() {
+        return cozeCn("coze");
+    }
+
+    static Provider.Builder cozeCn(String id) {
+        return Provider.oauth2(id).displayName("Coze")
+                .authorizationEndpoint("https://www.coze.cn/api/permission/oauth2/authorize")
+                .tokenEndpoint("https://api.coze.cn/api/permission/oauth2/token")
+                .clientAuthMethod(ClientAuthMethod.NONE)
+                .tokenRequestFormat(Provider.TokenRequestFormat.JSON)
+                .defaultTokenLifetime(Duration.ofMinutes(15));
+    }
+
+    private static final Map<String, Function<String, Provider.Builder>> BY_NAME = new TreeMap<>(Map.of(
+            "github", ProviderPresets::github,
+            "github-app", ProviderPresets::githubApp,
+            "google", ProviderPresets::google,
+            "microsoft", id -> microsoft(id, "common"),
+            "slack", ProviderPresets::slack,
+            "slack-user", ProviderPresets::slackUser,
+            "feishu", ProviderPresets::feishu,
+            "lark", ProviderPresets::lark,
+            "coze", ProviderPresets::coze,
+            "coze-cn", ProviderPresets::cozeCn));
+
+    /** The preset called {@code name} (as in YAML: {@code github}, {@code slack-user}, …), with provider id {@code id}. */
+    public static Optional<Provider.Builder> byName(String name, String id) {
+        Function<String, Provider.Builder> f = BY_NAME.get(name);
+        return f == null ? Optional.empty() : Optional.of(f.apply(id));
+    }
+
+    /** The names {@link #byName} knows. */
+    public static Set<String> names() {
+        return BY_NAME.keySet();
+    }
+}

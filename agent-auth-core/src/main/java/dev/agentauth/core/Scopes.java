@@ -1,0 +1,101 @@
+package dev.agentauth.core;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * An immutable, sorted set of OAuth scope tokens (RFC 6749 §3.3).
+ *
+ * <p>A grant whose scopes {@link #containsAll(Scopes) contain} the requested ones satisfies the request; a narrower
+ * grant leads to consent for the {@link #union(Scopes) union} (incremental consent). Immutable and thread-safe.
+ *
+ * @param values the scope tokens, sorted
+ */
+public record Scopes(Set<String> values) implements Iterable<String> {
+
+    /** No scopes. */
+    public static final Scopes NONE = new Scopes(Set.of());
+
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    private static final Pattern TOKEN = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+");
+
+    public Scopes {
+        Objects.requireNonNull(values, "values");
+        TreeSet<String> sorted = new TreeSet<>();
+        for (String v : values) {
+            if (v == null || !TOKEN.matcher(v).matches()) {
+                throw new IllegalArgumentException("'" + v + "' is not a valid scope token (RFC 6749 §3.3)");
+            }
+            sorted.add(v);
+        }
+        values = Collections.unmodifiableSet(sorted);
+    }
+
+    /** The given scope tokens. */
+    public static Scopes of(String... values) {
+        return values.length == 0 ? NONE : new Scopes(Set.copyOf(Arrays.asList(values)));
+    }
+
+    /** The given scope tokens. */
+    public static Scopes of(Collection<String> values) {
+        return values.isEmpty() ? NONE : new Scopes(new TreeSet<>(values));
+    }
+
+    /**
+     * Parses a delimited scope string, as found in token responses ({@code "read write"}) or in provider quirks
+     * ({@code "read,write"} for Slack). Blank input gives {@link #NONE}.
+     */
+    public static Scopes parse(String text) {
+        if (text == null || text.isBlank()) {
+            return NONE;
+        }
+        TreeSet<String> set = new TreeSet<>();
+        for (String part : text.trim().split("[\\s,]+")) {
+            if (!part.isEmpty()) {
+                set.add(part);
+            }
+        }
+        return new Scopes(set);
+    }
+
+    /** Whether every scope in {@code other} is in this set. */
+    public boolean containsAll(Scopes other) {
+        return values.containsAll(other.values);
+    }
+
+    /** Every scope in this set or in {@code other}. */
+    public Scopes union(Scopes other) {
+        if (containsAll(other)) {
+            return this;
+        }
+        TreeSet<String> set = new TreeSet<>(values);
+        set.addAll(other.values);
+        return new Scopes(set);
+    }
+
+    /** Whether the set is empty. */
+    public boolean isEmpty() {
+        return values.isEmpty();
+    }
+
+    /** The scopes joined by {@code delimiter}, e.g. {@code " "} for RFC 6749. */
+    public String join(String delimiter) {
+        return String.join(delimiter, values);
+    }
+
+    @Override
+    public Iterator<String> iterator() {
+        return values.iterator();
+    }
+
+    @Override
+    public String toString() {
+        return join(" ");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.agentauth.core;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Finds, obtains, refreshes and stores credentials for agents, on behalf of users or as themselves.
+ *
+ * <p><b>Thread-safety.</b> One broker serves the whole application; every method is safe to call from any number of
+ * threads.
+ *
+ * <p><b>Blocking.</b> {@link #token} returns a cached, unexpired token without I/O and without taking a lock. When the
+ * token is missing or stale it blocks on the token store and the provider's token endpoint (bounded by the configured
+ * HTTP timeouts); concurrent callers for one grant share a single refresh (single flight). {@link #awaitToken} also
+ * blocks until the user completes consent or the timeout passes. {@link #completeConsent} blocks while it redeems the
+ * code.
+ *
+ * <p><b>Errors.</b> Every failure is an {@link AgentAuthException}: {@link ProviderUnavailableException} (retryable;
+ * the grant was kept), {@link TokenRefusedException} (the provider said no), {@link ConsentRequiredException},
+ * {@link ConsentFailedException}, {@link MissingCredentialException}, {@link ConfigurationException}. A revoked or
+ * expired refresh token ({@code invalid_grant}) is not an error: the grant is removed and the answer is a new
+ * {@link TokenResult.ConsentRequired}.
+ */
+public interface TokenBroker extends AutoCloseable {
+
+    /** A builder for a broker. */
+    static TokenBrokerBuilder builder() {
+        return new TokenBrokerBuilder();
+    }
+
+    /**
+     * A token satisfying {@code request}, or the consent the user must give first. Never waits for the user.
+     *
+     * @throws ProviderUnavailableException the provider is unreachable or answered garbage; retry later
+     * @throws TokenRefusedException        the provider refused (e.g. {@code invalid_client})
+     * @throws MissingCredentialException   an API-key provider has no key for the principal
+     * @throws ConfigurationException       the provider is unknown or does not support the flow
+     */
+    TokenResult token(TokenRequest request);
+
+    /** Like {@link #token}, but a needed consent is thrown as {@link ConsentRequiredException}. */
+    default AccessToken tokenOrThrow(TokenRequest request) {
+        TokenResult result = token(request);
+        if (result instanceof TokenResult.Granted granted) {
+            return granted.token();
+        }
+        throw new ConsentRequiredException(((TokenResult.ConsentRequired) result).consent());
+    }
+
+    /**
+     * A token for {@code request}; if the user must consent first, tells {@code listener}, then blocks until the user
+     * completes the consent or {@code timeout} passes.
+     *
+     * @throws ConsentRequiredException the user did not complete the consent in time; it stays valid until it expires
+     * @throws ConsentFailedException   the user declined, or the consent expired or was rejected
+     */
+    AccessToken awaitToken(TokenRequest request, ConsentListener listener, Duration timeout);
+
+    /** {@link #awaitToken(TokenRequest, ConsentListener, Duration)} with the listeners given to the builder. */
+    AccessToken awaitToken(TokenRequest request, Duration timeout);
+
+    /**
+     * Completes with the token when the user finishes consent {@code id}; fails with {@link ConsentFailedException}
+     * when the user declines, the consent expires, or it is unknown. Never blocks.
+     */
+    CompletableFuture<AccessToken> consentCompletion(ConsentId id);
+
+    /**
+     * Finishes a consent from the OAuth callback request the user's browser made to the application's redirect URI
+     * (the full URI, with its query). Validates state (known, unused, unexpired), redirect URI and {@code iss}
+     * (RFC 9207) before it redeems the code; anything else redeems nothing. Never throws for a bad callback: the result
+     * says what happened, with a message for the browser.
+     */
+    ConsentCallbackResult completeConsent(URI callbackUri);
+
+    /**
+     * Like {@link #completeConsent(URI)}, and also checks that {@code signedInUser}, the user the application has
+     * authenticated on this request, is the user the consent was started for.
+     */
+    ConsentCallbackResult completeConsent(URI callbackUri, String signedInUser);
+
+    /**
+     * Reports that an API rejected {@code rejected} (HTTP 401): refreshes once if the grant still holds that token
+     * (single flight), otherwise returns the newer token another caller already obtained. Without a refresh token the
+     * grant is removed and the answer is a consent requirement.
+     */
+    TokenResult reportRejected(TokenRequest request, AccessToken rejected);
+
+    /** Stores an API key for {@code principal} (the user's own key, or the agent's when the principal has no user). */
+    void storeApiKey(ProviderId provider, Principal principal, boolean agentScoped, Secret key);
+
+    /** The grants {@code user} holds, for a "connected accounts" page. Blocks on the store. */
+    List<GrantInfo> grants(String user);
+
+    /**
+     * Disconnects {@code user} from {@code provider}: revokes at the provider when it has an RFC 7009 endpoint (a
+     * failure there is logged, not thrown) and deletes the grants for every agent. Returns how many grants were removed.
+     */
+    int disconnect(ProviderId provider, String user);
+
+    /** Disconnects {@code user} from every provider; how many grants were removed. */
+    int disconnectAll(String user);
+
+    /** The redirect URI consents use: the built-in loopback callback's, or the one configured. */
+    Optional<URI> redirectUri();
+
+    /** The provider with this id. @throws ConfigurationException when there is none */
+    Provider provider(ProviderId id);
+
+    /** Every configured provider. */
+    Collection<Provider> providers();
+
+    /** Stops the loopback callback server and closes the token store. Pending waits fail. */
+    @Override
+    void close();
+}

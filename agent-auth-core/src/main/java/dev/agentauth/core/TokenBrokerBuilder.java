@@ -1,0 +1,207 @@
+package dev.agentauth.core;
+
+import dev.agentauth.core.internal.BrokerSettings;
+import dev.agentauth.core.internal.DefaultTokenBroker;
+import dev.agentauth.core.store.TokenStore;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a {@link TokenBroker}. Each option may be set once; values are checked when set and {@link #build()} checks
+ * that they fit together. Not thread-safe.
+ *
+ * <pre>{@code
+ * TokenBroker broker = TokenBroker.builder()
+ *     .provider(ProviderPresets.github().clientId(id).clientSecret(secret).build())
+ *     .loopbackCallback()                       // or .redirectUri(URI) for a web app's own endpoint
+ *     .build();
+ * }</pre>
+ */
+public final class TokenBrokerBuilder {
+
+    private final Map<ProviderId, Provider> providers = new LinkedHashMap<>();
+    private final List<AuditListener> auditListeners = new ArrayList<>();
+    private final List<ConsentListener> consentListeners = new ArrayList<>();
+    private TokenStore store;
+    private Clock clock;
+    private Duration clockSkew;
+    private Duration consentTtl;
+    private Duration connectTimeout;
+    private Duration readTimeout;
+    private URI redirectUri;
+    private Integer loopbackPort;
+    private String loopbackPath;
+    private SecureRandom random;
+    private Boolean eagerDiscovery;
+
+    TokenBrokerBuilder() {
+    }
+
+    /** Adds a provider; ids must be unique. */
+    public TokenBrokerBuilder provider(Provider provider) {
+        Objects.requireNonNull(provider, "provider");
+        if (providers.putIfAbsent(provider.id(), provider) != null) {
+            throw new IllegalArgumentException("provider '" + provider.id() + "' is configured twice");
+        }
+        return this;
+    }
+
+    /** Adds providers, e.g. from {@link dev.agentauth.core.config.AgentAuthConfig#providers()}. */
+    public TokenBrokerBuilder providers(Collection<Provider> providers) {
+        providers.forEach(this::provider);
+        return this;
+    }
+
+    /** Where grants and pending consents live. Default: {@link TokenStore#inMemory()}. The broker closes it. */
+    public TokenBrokerBuilder tokenStore(TokenStore store) {
+        this.store = once(this.store, store, "tokenStore");
+        return this;
+    }
+
+    /** The clock for expiry decisions. Default: {@link Clock#systemUTC()}. */
+    public TokenBrokerBuilder clock(Clock clock) {
+        this.clock = once(this.clock, clock, "clock");
+        return this;
+    }
+
+    /** How long before its expiry a token counts as stale and is refreshed. Default: 60 s. */
+    public TokenBrokerBuilder clockSkew(Duration skew) {
+        this.clockSkew = once(this.clockSkew, nonNegative(skew, "clockSkew"), "clockSkew");
+        return this;
+    }
+
+    /** How long a user has to complete a consent. Default: 10 minutes. */
+    public TokenBrokerBuilder consentTtl(Duration ttl) {
+        this.consentTtl = once(this.consentTtl, positive(ttl, "consentTtl"), "consentTtl");
+        return this;
+    }
+
+    /** Connect timeout of every HTTP call. Default: 5 s. */
+    public TokenBrokerBuilder connectTimeout(Duration timeout) {
+        this.connectTimeout = once(this.connectTimeout, positive(timeout, "connectTimeout"), "connectTimeout");
+        return this;
+    }
+
+    /** Read timeout of every HTTP call. Default: 10 s. */
+    public TokenBrokerBuilder readTimeout(Duration timeout) {
+        this.readTimeout = once(this.readTimeout, positive(timeout, "readTimeout"), "readTimeout");
+        return this;
+    }
+
+    /**
+     * The application's own OAuth callback URL; the application hands each callback request to
+     * {@link TokenBroker#completeConsent(URI)}. Exclusive with {@link #loopbackCallback()}.
+     */
+    public TokenBrokerBuilder redirectUri(URI redirectUri) {
+        this.redirectUri = once(this.redirectUri, redirectUri, "redirectUri");
+        return this;
+    }
+
+    /** Starts the built-in callback server on 127.0.0.1, a random free port, path {@code /callback}. */
+    public TokenBrokerBuilder loopbackCallback() {
+        return loopbackCallback(0, "/callback");
+    }
+
+    /** Starts the built-in callback server on 127.0.0.1:{@code port} (0 = random) at exactly {@code path}. */
+    public TokenBrokerBuilder loopbackCallback(int port, String path) {
+        if (loopbackPort != null) {
+            throw new IllegalStateException("loopbackCallback was already set");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("loopback port must be 0-65535, was " + port);
+        }
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("loopback path must start with '/', was " + path);
+        }
+        this.loopbackPort = port;
+        this.loopbackPath = path;
+        return this;
+    }
+
+    /** Receives every audit event. */
+    public TokenBrokerBuilder auditListener(AuditListener listener) {
+        auditListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Told whenever a new consent is started, and by {@link TokenBroker#awaitToken(TokenRequest, Duration)}. */
+    public TokenBrokerBuilder consentListener(ConsentListener listener) {
+        consentListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** The source of state, PKCE verifiers and consent ids. Default: a new {@link SecureRandom}. */
+    public TokenBrokerBuilder secureRandom(SecureRandom random) {
+        this.random = once(this.random, random, "secureRandom");
+        return this;
+    }
+
+    /**
+     * Whether {@link #build()} fetches every issuer's metadata at once, failing fast on a wrong or unreachable issuer
+     * (default: true). With false, discovery happens on first use and failures surface there, retryable.
+     */
+    public TokenBrokerBuilder eagerDiscovery(boolean eager) {
+        this.eagerDiscovery = once(this.eagerDiscovery, eager, "eagerDiscovery");
+        return this;
+    }
+
+    /**
+     * Builds the broker: starts the loopback callback server if asked, and with eager discovery fetches provider
+     * metadata. Blocks for that I/O.
+     *
+     * @throws ConfigurationException       the options do not fit together, or an issuer's metadata is unusable
+     * @throws ProviderUnavailableException an issuer is unreachable (eager discovery)
+     */
+    public TokenBroker build() {
+        if (redirectUri != null && loopbackPort != null) {
+            throw new ConfigurationException("set either redirectUri (your application's callback) or"
+                    + " loopbackCallback (the built-in one), not both");
+        }
+        BrokerSettings settings = new BrokerSettings(
+                List.copyOf(providers.values()),
+                store != null ? store : TokenStore.inMemory(),
+                clock != null ? clock : Clock.systemUTC(),
+                clockSkew != null ? clockSkew : Duration.ofSeconds(60),
+                consentTtl != null ? consentTtl : Duration.ofMinutes(10),
+                new dev.agentauth.core.internal.HttpSettings(
+                        connectTimeout != null ? connectTimeout : Duration.ofSeconds(5),
+                        readTimeout != null ? readTimeout : Duration.ofSeconds(10)),
+                redirectUri, loopbackPort, loopbackPath,
+                random != null ? random : new SecureRandom(),
+                List.copyOf(auditListeners), List.copyOf(consentListeners),
+                eagerDiscovery == null || eagerDiscovery);
+        return DefaultTokenBroker.start(settings);
+    }
+
+    private static <T> T once(T current, T value, String name) {
+        Objects.requireNonNull(value, name);
+        if (current != null) {
+            throw new IllegalStateException(name + " was already set");
+        }
+        return value;
+    }
+
+    private static Duration positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + d);
+        }
+        return d;
+    }
+}

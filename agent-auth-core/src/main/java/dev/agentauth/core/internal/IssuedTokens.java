@@ -1,0 +1,18 @@
+package dev.agentauth.core.internal;
+
+import dev.agentauth.core.Scopes;
+
+/**
+ * A successful token response (RFC 6749 §5.1), normalized across provider dialects.
+ *
+ * @param scope granted scopes, or {@code null} when the response named none (then they equal the requested ones)
+ */
+public record IssuedTokens(String accessToken, String tokenType, String refreshToken, Long expiresInSeconds,
+                           Scopes scope) {
+
+    @Override
+    public String toString() {
+        return "IssuedTokens[tokenType=" + tokenType + ", expiresIn=" + expiresInSeconds + ", scope=" + scope
+                + ", refreshToken=" + (refreshToken == null ? "none" : "redacted") + ", accessToken=redacted]";
+    }
+}

@@ -1,0 +1,266 @@
+package dev.agentauth.core.internal;
+
+import com.nimbusds.oauth2.sdk.AccessTokenResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
+import com.nimbusds.oauth2.sdk.ErrorObject;
+import com.nimbusds.oauth2.sdk.GeneralException;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.token.Tokens;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.ProviderUnavailableException;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenRefusedException;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import net.minidev.json.JSONObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Talks to one provider's endpoints: discovery, token requests, error mapping. Thread-safe; every method blocks on
+ * HTTP with the configured timeouts. Never logs or puts a secret in an exception message.
+ */
+public final class ProviderClient {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderClient.class);
+
+    private final Provider provider;
+    private final HttpSettings http;
+    private final java.time.Clock clock;
+    private volatile Endpoints endpoints;
+
+    public ProviderClient(Provider provider, HttpSettings http, java.time.Clock clock) {
+        this.provider = provider;
+        this.http = http;
+        this.clock = clock;
+    }
+
+    public Provider provider() {
+        return provider;
+    }
+
+    public ProviderId id() {
+        return provider.id();
+    }
+
+    /** The endpoints, discovered on first use and then cached. */
+    public Endpoints endpoints() {
+        Endpoints e = endpoints;
+        if (e == null) {
+            synchronized (this) {
+                e = endpoints;
+                if (e == null) {
+                    e = discover();
+                    endpoints = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    private Endpoints discover() {
+        URI issuer = provider.issuer().orElse(null);
+        if (issuer == null) {
+            return new Endpoints(null, provider.authorizationEndpoint().orElse(null),
+                    provider.tokenEndpoint().orElseThrow(), provider.revocationEndpoint().orElse(null),
+                    provider.issuerParameterRequired().orElse(false));
+        }
+        AuthorizationServerMetadata md = resolveMetadata(issuer);
+        URI authorization = provider.authorizationEndpoint().orElse(md.getAuthorizationEndpointURI());
+        URI token = provider.tokenEndpoint().orElse(md.getTokenEndpointURI());
+        if (token == null) {
+            throw new ConfigurationException("provider '" + id() + "': the metadata of issuer " + issuer
+                    + " names no token_endpoint; set token-endpoint explicitly", id(), null);
+        }
+        URI revocation = provider.revocationEndpoint().orElse(md.getRevocationEndpointURI());
+        boolean issRequired = provider.issuerParameterRequired().orElse(md.supportsAuthorizationResponseIssuerParam());
+        log.debug("provider {}: discovered endpoints from issuer {}", id(), issuer);
+        return new Endpoints(issuer, authorization, token, revocation, issRequired);
+    }
+
+    private AuthorizationServerMetadata resolveMetadata(URI issuerUri) {
+        Issuer issuer = new Issuer(issuerUri);
+        Exception oidcFailure;
+        try {
+            return OIDCProviderMetadata.resolve(issuer, http.connectMillis(), http.readMillis());
+        } catch (GeneralException | IOException e) {
+            oidcFailure = e;
+        }
+        try {
+            // RFC 8414 metadata for OAuth-only servers.
+            return AuthorizationServerMetadata.resolve(issuer, http.connectMillis(), http.readMillis());
+        } catch (GeneralException e) {
+            throw new ConfigurationException("provider '" + id() + "': issuer " + issuerUri
+                    + " has no usable OpenID Connect or RFC 8414 metadata (" + oidcFailure.getMessage() + "; "
+                    + e.getMessage() + "); check the issuer URL", id(), e);
+        } catch (IOException e) {
+            throw new ProviderUnavailableException("provider '" + id() + "': cannot fetch metadata of issuer "
+                    + issuerUri + " (" + describe(oidcFailure) + "); check the issuer URL and that the provider is"
+                    + " reachable, then retry", id(), null, e);
+        }
+    }
+
+    /** Client authentication for the token endpoint, or {@code null} for public clients. */
+    public ClientAuthentication clientAuthentication() {
+        ClientID clientId = new ClientID(provider.clientId());
+        return switch (provider.clientAuthMethod()) {
+            case CLIENT_SECRET_BASIC -> new ClientSecretBasic(clientId,
+                    new com.nimbusds.oauth2.sdk.auth.Secret(provider.clientSecret().orElseThrow().reveal()));
+            case CLIENT_SECRET_POST -> new ClientSecretPost(clientId,
+                    new com.nimbusds.oauth2.sdk.auth.Secret(provider.clientSecret().orElseThrow().reveal()));
+            case NONE -> null;
+        };
+    }
+
+    /** Sends a token request for {@code grant} (RFC 6749 §4/§6) and parses the answer. */
+    public IssuedTokens requestToken(AuthorizationGrant grant, Scopes scopes, Principal principal) {
+        URI tokenEndpoint = endpoints().token();
+        ClientAuthentication auth = clientAuthentication();
+        TokenRequest.Builder builder = auth != null
+                ? new TokenRequest.Builder(tokenEndpoint, auth, grant)
+                : new TokenRequest.Builder(tokenEndpoint, new ClientID(provider.clientId()), grant);
+        if (scopes != null && !scopes.isEmpty()) {
+            builder.scope(new Scope(scopes.values().toArray(String[]::new)));
+        }
+        HTTPRequest request = builder.build().toHTTPRequest();
+        if (provider.tokenRequestFormat() == Provider.TokenRequestFormat.JSON) {
+            toJsonBody(request);
+        }
+        return send(request, principal);
+    }
+
+    /** Re-encodes a form token request as a JSON object, for providers that only take JSON (Feishu, Coze). */
+    private static void toJsonBody(HTTPRequest request) {
+        JSONObject json = new JSONObject();
+        try {
+            request.getBodyAsFormParameters().forEach((k, v) -> json.put(k, v.size() == 1 ? v.get(0) : v));
+            request.setContentType("application/json; charset=utf-8");
+        } catch (ParseException e) {
+            throw new IllegalStateException("cannot re-encode the token request as JSON", e);
+        }
+        request.setBody(json.toJSONString());
+    }
+
+    /** Sends an HTTP request with the configured timeouts; connection failures become retryable errors. */
+    public HTTPResponse execute(HTTPRequest request, Principal principal, String what) {
+        request.setConnectTimeout(http.connectMillis());
+        request.setReadTimeout(http.readMillis());
+        request.setAccept("application/json");
+        try {
+            return request.send();
+        } catch (IOException e) {
+            throw new ProviderUnavailableException("provider '" + id() + "': " + what + " " + request.getURI()
+                    + " unreachable (" + describe(e) + "); the stored grant was kept, retry later",
+                    id(), principal, e);
+        }
+    }
+
+    private IssuedTokens send(HTTPRequest request, Principal principal) {
+        HTTPResponse response = execute(request, principal, "token endpoint");
+        return parseTokenResponse(response, principal);
+    }
+
+    IssuedTokens parseTokenResponse(HTTPResponse response, Principal principal) {
+        int status = response.getStatusCode();
+        JSONObject json = null;
+        try {
+            json = response.getBodyAsJSONObject();
+        } catch (ParseException notJson) {
+            // handled below
+        }
+        if (json != null && provider.tokenResponseFormat() == Provider.TokenResponseFormat.SLACK) {
+            json = SlackResponses.normalize(json);
+        }
+        // Some providers (GitHub) send OAuth errors with HTTP 200: look at the body, whatever the status.
+        if (json != null && json.get("error") instanceof String) {
+            ErrorObject error = ErrorObject.parse(json);
+            String code = error.getCode();
+            if (status >= 500 || "server_error".equals(code) || "temporarily_unavailable".equals(code)) {
+                throw new ProviderUnavailableException("provider '" + id() + "': token endpoint answered HTTP "
+                        + status + " " + code + "; the stored grant was kept, retry later", id(), principal, null);
+            }
+            throw new TokenRefusedException("provider '" + id() + "' refused the token request: " + code
+                    + describeError(error) + hint(code), id(), principal, code);
+        }
+        if (status >= 500 || status == 429 || status == 408) {
+            throw new ProviderUnavailableException("provider '" + id() + "': token endpoint answered HTTP " + status
+                    + "; the stored grant was kept, retry later", id(), principal, null);
+        }
+        if (status == 401 || status == 403) {
+            throw new TokenRefusedException("provider '" + id() + "' refused the client (HTTP " + status
+                    + "); check the client id, secret and authentication method", id(), principal, "invalid_client");
+        }
+        if (json == null || status != 200) {
+            throw new ProviderUnavailableException("provider '" + id() + "': malformed token response (HTTP " + status
+                    + ", " + (json == null ? "not a JSON object" : "no access_token") + "); the stored grant was kept",
+                    id(), principal, null);
+        }
+        try {
+            AccessTokenResponse ok = AccessTokenResponse.parse(json);
+            Tokens tokens = ok.getTokens();
+            com.nimbusds.oauth2.sdk.token.AccessToken at = tokens.getAccessToken();
+            Long expiresIn = at.getLifetime() > 0 ? at.getLifetime() : null;
+            if (expiresIn != null && expiresIn > 10L * 365 * 24 * 3600) {
+                // Coze sends expires_in as an absolute Unix time, not a lifetime.
+                expiresIn = Math.max(0, expiresIn - clock.millis() / 1000);
+            }
+            // GitHub answers "repo,gist": split on commas as well as spaces.
+            Scopes scope = json.get("scope") instanceof String s && !s.isBlank() ? Scopes.parse(s) : null;
+            return new IssuedTokens(at.getValue(), at.getType().getValue(),
+                    tokens.getRefreshToken() != null ? tokens.getRefreshToken().getValue() : null, expiresIn, scope);
+        } catch (ParseException | IllegalArgumentException e) {
+            throw new ProviderUnavailableException("provider '" + id() + "': malformed token response ("
+                    + safeParseMessage(e) + "); the stored grant was kept", id(), principal, null);
+        }
+    }
+
+    private static String describeError(ErrorObject error) {
+        String d = error.getDescription();
+        if (d == null || d.isBlank()) {
+            return "";
+        }
+        return " (" + (d.length() > 200 ? d.substring(0, 200) + "…" : d) + ")";
+    }
+
+    private static String hint(String code) {
+        return switch (code) {
+            case "invalid_client" -> "; check the client id, secret and authentication method";
+            case "invalid_scope" -> "; the client may not ask for these scopes";
+            case "unauthorized_client" -> "; the client is not allowed this grant type at the provider";
+            case "unsupported_grant_type" -> "; the provider does not support this grant type";
+            default -> "";
+        };
+    }
+
+    // Nimbus parse messages name fields, never values; keep only the first line to be sure nothing else slips in.
+    private static String safeParseMessage(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        m = nl >= 0 ? m.substring(0, nl) : m;
+        return m.length() > 160 ? m.substring(0, 160) : m;
+    }
+
+    static String describe(Exception e) {
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + safeParseMessage(e) : "");
+    }
+
+    /** For tests and diagnostics: the provider's extra authorization parameters. */
+    Map<String, String> authorizationParameters() {
+        return provider.authorizationParameters();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.agentauth.core.store;
+
+import dev.agentauth.core.ConsentId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link TokenStore#inMemory()}: two concurrent maps; atomic by {@link ConcurrentHashMap}'s per-key guarantees. */
+final class InMemoryTokenStore implements TokenStore {
+
+    private final ConcurrentHashMap<GrantKey, StoredGrant> grants = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, PendingConsent> consentsByState = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<StoredGrant> find(GrantKey key) {
+        return Optional.ofNullable(grants.get(key));
+    }
+
+    @Override
+    public void save(StoredGrant grant) {
+        grants.put(grant.key(), grant);
+    }
+
+    @Override
+    public boolean delete(GrantKey key) {
+        return grants.remove(key) != null;
+    }
+
+    @Override
+    public List<StoredGrant> findByUser(String user) {
+        return grants.values().stream().filter(g -> Objects.equals(user, g.key().user())).toList();
+    }
+
+    @Override
+    public void saveConsent(PendingConsent consent) {
+        consentsByState.put(consent.stateDigest(), consent);
+    }
+
+    @Override
+    public Optional<PendingConsent> takeConsent(String stateDigest) {
+        return Optional.ofNullable(consentsByState.remove(stateDigest));
+    }
+
+    @Override
+    public Optional<PendingConsent> findConsent(ConsentId id) {
+        return consentsByState.values().stream().filter(c -> c.id().equals(id)).findFirst();
+    }
+
+    @Override
+    public int purgeExpiredConsents(Instant now) {
+        int[] removed = {0};
+        consentsByState.values().removeIf(c -> {
+            boolean expired = c.expiresAt().isBefore(now);
+            if (expired) {
+                removed[0]++;
+            }
+            return expired;
+        });
+        return removed[0];
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryTokenStore[grants=" + grants.size() + ", pendingConsents=" + consentsByState.size() + "]";
+    }
+}

@@ -1,0 +1,36 @@
+package dev.agentauth.core.store;
+
+import dev.agentauth.core.Scopes;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What a {@link TokenStore} keeps for one grant. Holds secrets: stores must encrypt {@code accessToken} and
+ * {@code refreshToken} at rest, and {@link #toString()} is redacted. Immutable and thread-safe.
+ *
+ * @param key          the grant's key
+ * @param accessToken  the access token (or API key)
+ * @param tokenType    e.g. {@code Bearer}
+ * @param refreshToken the refresh token, or {@code null}
+ * @param scopes       the scopes granted
+ * @param expiresAt    when the access token expires, or {@code null} for none
+ * @param updatedAt    when the grant was last issued or refreshed
+ */
+public record StoredGrant(GrantKey key, String accessToken, String tokenType, String refreshToken, Scopes scopes,
+                          Instant expiresAt, Instant updatedAt) {
+
+    public StoredGrant {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(accessToken, "accessToken");
+        Objects.requireNonNull(tokenType, "tokenType");
+        Objects.requireNonNull(scopes, "scopes");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    @Override
+    public String toString() {
+        return "StoredGrant[key=" + key + ", tokenType=" + tokenType + ", scopes=" + scopes + ", expiresAt="
+                + expiresAt + ", refreshToken=" + (refreshToken == null ? "none" : "redacted")
+                + ", accessToken=redacted, updatedAt=" + updatedAt + "]";
+    }
+}
