@@ -60,6 +60,22 @@ public final class TokenBrokerBuilder {
         return this;
     }
 
+    /**
+     * Applies a loaded YAML configuration: its providers and every broker setting it names. Settings it names count
+     * as set (setting them again fails).
+     */
+    public TokenBrokerBuilder configuration(dev.agentauth.core.config.AgentAuthConfig config) {
+        Objects.requireNonNull(config, "config");
+        providers(config.providers());
+        config.clockSkew().ifPresent(this::clockSkew);
+        config.consentTtl().ifPresent(this::consentTtl);
+        config.connectTimeout().ifPresent(this::connectTimeout);
+        config.readTimeout().ifPresent(this::readTimeout);
+        config.redirectUri().ifPresent(this::redirectUri);
+        config.loopbackPort().ifPresent(port -> loopbackCallback(port, config.loopbackPath().orElse("/callback")));
+        return this;
+    }
+
     /** Where grants and pending consents live. Default: {@link TokenStore#inMemory()}. The broker closes it. */
     public TokenBrokerBuilder tokenStore(TokenStore store) {
         this.store = once(this.store, store, "tokenStore");

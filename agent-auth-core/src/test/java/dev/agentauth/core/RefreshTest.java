@@ -73,7 +73,7 @@ class RefreshTest {
             p.tokenEndpoint(gateway.url(URI.create(server.tokenEndpoint()).getPath()));
         }
         broker = TokenBroker.builder().provider(p.build()).clock(clock).tokenStore(store).loopbackCallback()
-                .readTimeout(Duration.ofMillis(500)).auditListener(events::add).build();
+                .readTimeout(Duration.ofMillis(1500)).auditListener(events::add).build();
         return broker;
     }
 
@@ -219,7 +219,7 @@ class RefreshTest {
         broker(idp, true);
         consent(idp);
         clock.advance(Duration.ofHours(2));
-        gateway.slowMillis(2_000);
+        gateway.slowMillis(5_000);
         gateway.mode(FlakyGateway.Mode.SLOW);
 
         assertThatThrownBy(() -> broker.token(REQUEST)).isInstanceOf(ProviderUnavailableException.class)

@@ -51,7 +51,8 @@ public final class LoopbackCallbackServer {
     }
 
     void stop() {
-        server.stop(0);
+        // Let a callback that is still writing its page to the browser finish (at most 1 s).
+        server.stop(1);
     }
 
     private static void handle(HttpExchange exchange, String path, URI redirectUri, TokenBroker broker)

@@ -259,6 +259,32 @@ class AgentAuthConfigTest {
     }
 
     @Test
+    void parseWhenValuesLookLikeNumbersThenTheyAreKeptAsWritten() {
+        AgentAuthConfig config = AgentAuthConfig.parse(yaml(
+                "providers:",
+                "  slack:",
+                "    preset: slack",
+                "    client-id: 1234567890.1234567890120",
+                "    client-secret: 0123",
+                "  pin:",
+                "    type: api-key",
+                "    display-name: 0x1F",
+                "    api-key: 1_000"), NO_ENV);
+
+        assertThat(provider(config, "slack").clientId()).isEqualTo("1234567890.1234567890120");
+        assertThat(provider(config, "slack").clientSecret()).contains(Secret.of("0123"));
+        assertThat(provider(config, "pin").displayName()).isEqualTo("0x1F");
+        assertThat(provider(config, "pin").apiKey()).contains(Secret.of("1_000"));
+    }
+
+    @Test
+    void parseWhenTabIndentsThenErrorPointsAtTheTab() {
+        ConfigurationException e = parseError("providers:\n\tcorp: {}\n", NO_ENV);
+
+        assertThat(e).hasMessageStartingWith("<string>: not valid YAML at line 2, column 1");
+    }
+
+    @Test
     void parseWhenDollarDollarBraceThenLiteralDollarBrace() {
         AgentAuthConfig config = AgentAuthConfig.parse(yaml(
                 "providers:",
@@ -369,7 +395,7 @@ class AgentAuthConfigTest {
         assertThatThrownBy(() -> AgentAuthConfig.parse("# nothing yet\n", NO_ENV))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("<string>: the file is empty")
-                .hasMessageContaining("broker, providers");
+                .hasMessageContaining("broker and providers");
     }
 
     @Test
@@ -665,12 +691,14 @@ class AgentAuthConfigTest {
                 "    issuer: https://idp.example.com",
                 "    client-id: \"\"",
                 "    client-secret: ${CORP_SECRET}",
-                "    display-name:"), env("CORP_SECRET", ""));
+                "    display-name: ~",
+                "    scope-delimiter:"), env("CORP_SECRET", ""));
 
         assertThat(e.getMessage())
                 .contains("providers.corp.client-id: is empty; give a value or remove the key")
                 .contains("providers.corp.client-secret: is empty (environment variable CORP_SECRET is empty)")
-                .contains("providers.corp.display-name: has no value");
+                .contains("providers.corp.display-name: has no value")
+                .containsPattern("providers.corp.scope-delimiter: (has no value|is empty)");
     }
 
     @Test
