@@ -1,0 +1,41 @@
+package dev.agentauth.tools;
+
+import dev.agentauth.core.Flow;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a LangChain4j {@code @Tool} method as needing a credential from {@code provider}. The framework obtains it for
+ * the principal of the current invocation and injects it into the parameter annotated with {@link AccessToken} (a
+ * {@code String}) or declared as {@link ToolCredential}; that parameter never appears in the tool specification the
+ * model sees.
+ *
+ * <pre>{@code
+ * @Tool("List my open pull requests")
+ * @AuthenticatedTool(provider = "github", scopes = "repo")
+ * List<PullRequest> myPulls(@AccessToken String token, String repository) { ... }
+ * }</pre>
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface AuthenticatedTool {
+
+    /** The provider id, as configured on the {@link dev.agentauth.core.TokenBroker}. */
+    String provider();
+
+    /** The scopes the tool needs. */
+    String[] scopes() default {};
+
+    /**
+     * How the credential is obtained: {@link Flow#USER_CONSENT} (default) for the user of the invocation,
+     * {@link Flow#CLIENT_CREDENTIALS} for the agent itself, {@link Flow#API_KEY} for an API key.
+     */
+    Flow flow() default Flow.USER_CONSENT;
+
+    /** Whether the grant belongs to this agent only (default: shared by every agent acting for the user). */
+    boolean agentScoped() default false;
+}

@@ -1,0 +1,38 @@
+package dev.agentauth.tools;
+
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.Principal;
+
+/** {@link AuthenticatedAgent#resume} refused: the interrupt is unknown, belongs to another user, or still waits. */
+public class ResumeRejectedException extends AgentAuthException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Why a resume was refused. */
+    public enum Reason {
+        /** No such interrupt: never issued here, already resumed, or discarded after it expired. */
+        UNKNOWN,
+        /** The interrupt belongs to another user. */
+        WRONG_USER,
+        /** The user has not finished every consent yet (and none has expired); resume again later. */
+        CONSENT_PENDING
+    }
+
+    private final Reason reason;
+    private final transient ConsentInterrupt interrupt;
+
+    public ResumeRejectedException(Reason reason, String message, Principal principal, ConsentInterrupt interrupt) {
+        super(message, null, principal);
+        this.reason = reason;
+        this.interrupt = interrupt;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The interrupt, still open, for {@link Reason#CONSENT_PENDING}; otherwise {@code null}. */
+    public ConsentInterrupt interrupt() {
+        return interrupt;
+    }
+}
