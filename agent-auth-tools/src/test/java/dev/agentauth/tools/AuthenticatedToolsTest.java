@@ -127,6 +127,15 @@ class AuthenticatedToolsTest {
             return "my token is " + token;
         }
 
+        @Tool("Archive my notes (the API wants notes.archive)")
+        @AuthenticatedTool(provider = "corp", scopes = "notes.read")
+        public String archive(ToolCredential credential) {
+            if (!credential.scopes().containsAll(dev.agentauth.core.Scopes.of("notes.archive"))) {
+                throw new InsufficientScopeException("notes.archive");
+            }
+            return "archived with scopes " + credential.scopes();
+        }
+
         @Tool("Add two numbers")
         public int add(int a, int b) {
             return a + b;
@@ -169,7 +178,8 @@ class AuthenticatedToolsTest {
             "private notes", List.of(new Call("privateNotes", "{}")),
             "report", List.of(new Call("report", "{}")),
             "weather", List.of(new Call("weather", "{\"city\":\"Oslo\"}")),
-            "leak", List.of(new Call("leaky", "{}")));
+            "leak", List.of(new Call("leaky", "{}")),
+            "archive", List.of(new Call("archive", "{}")));
 
     AuthenticatedAgent agent(ScriptedChatModel model, ConsentMode mode, boolean concurrent) {
         broker = TokenBroker.builder()
@@ -441,6 +451,44 @@ class AuthenticatedToolsTest {
         assertThat(answer).contains("notes of gina");
         assertThat(idp.drainTokenRequests()).as("one refresh").isEqualTo(1);
         assertThat(tools.listRuns).hasValue(3); // resume, rejected attempt, retry
+    }
+
+    @Test
+    void toolWhenApiRejectsRefreshedTokenTooThenConsentAgain() {
+        AuthenticatedAgent agent = agent(new ScriptedChatModel(SCRIPT));
+        Assistant assistant = agent.aiService(Assistant.class);
+        ConsentInterrupt first = catchThrowableOfType(ConsentInterruptException.class,
+                () -> assistant.chat("c", "list my notes", as("nina"))).interrupt();
+        authorizeAll(first, "nina");
+        agent.resume(first.id(), "nina");
+        api.rejectNext(2);
+
+        ConsentInterrupt again = catchThrowableOfType(ConsentInterruptException.class,
+                () -> assistant.chat("c", "list my notes", as("nina"))).interrupt();
+
+        assertThat(again.consents()).singleElement().satisfies(c -> assertThat(c.provider()).isEqualTo("corp"));
+        authorizeAll(again, "nina");
+        assertThat(agent.resume(again.id(), "nina")).contains("notes of nina");
+    }
+
+    @Test
+    void toolWhenApiNeedsMoreScopesThenIncrementalConsentForUnion() {
+        AuthenticatedAgent agent = agent(new ScriptedChatModel(SCRIPT));
+        Assistant assistant = agent.aiService(Assistant.class);
+        ConsentInterrupt first = catchThrowableOfType(ConsentInterruptException.class,
+                () -> assistant.chat("c", "archive", as("oscar"))).interrupt();
+        assertThat(first.consents().get(0).scopes()).containsExactly("notes.read", "openid");
+        authorizeAll(first, "oscar");
+
+        ConsentInterruptException stepUp = catchThrowableOfType(ConsentInterruptException.class,
+                () -> agent.resume(first.id(), "oscar"));
+
+        assertThat(stepUp.interrupt().consents()).singleElement().satisfies(c ->
+                assertThat(c.scopes()).containsExactly("notes.archive", "notes.read", "openid"));
+        assertEveryToolCallAnswered(agent.chatMemory("c").messages());
+        authorizeAll(stepUp.interrupt(), "oscar");
+        assertThat(agent.resume(stepUp.interrupt().id(), "oscar"))
+                .contains("archived with scopes notes.archive notes.read openid");
     }
 
     @Test

@@ -561,6 +561,7 @@ public final class AgentRuntime {
                 .invocationParameters(state.parameters != null ? state.parameters : new InvocationParameters())
                 .timestampNow().build();
         Map<String, ToolExecutionResultMessage> results = new LinkedHashMap<>();
+        ChatMemory memory = memory(state.memoryId);
         for (ToolExecutionRequest call : state.batch) {
             if (state.journal.completed.containsKey(call.id())) {
                 continue; // already answered in memory by settle()
@@ -571,19 +572,19 @@ public final class AgentRuntime {
             if (outcome != ConsentOutcome.GRANTED) {
                 result = error(consentFailure(consent.providerDisplayName(), outcome.reason));
             } else {
-                result = runOnResume(call, context);
+                try {
+                    result = runOnResume(call, context);
+                } catch (ConsentInterruptException again) {
+                    // The call needs more than the user granted (step-up): a new interrupt for the rest of the turn.
+                    replaceResults(memory, results);
+                    throw carryOver(state, results, again);
+                }
             }
             results.put(call.id(), resultMessage(call, result));
         }
-        ChatMemory memory = memory(state.memoryId);
-        List<ChatMessage> messages = new ArrayList<>(memory.messages());
-        for (int i = 0; i < messages.size(); i++) {
-            if (messages.get(i) instanceof ToolExecutionResultMessage m && results.containsKey(m.id())) {
-                messages.set(i, results.get(m.id()));
-            }
-        }
-        memory.set(messages);
-        log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal, results.size());
+        replaceResults(memory, results);
+        log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal,
+                results.size());
         return continueTurn(memory, context);
     }
 
@@ -592,14 +593,41 @@ public final class AgentRuntime {
         if (executor == null) {
             return error("There is no tool named '" + call.name() + "'.");
         }
-        try {
-            return executor.executeWithContext(call, context);
-        } catch (ConsentInterruptException again) {
-            // Consent was given but still does not cover the call (e.g. fewer scopes granted): tell the model.
-            interrupts.remove(again.interrupt().id());
-            byInvocation.remove(context.invocationId());
-            return error("The authorization the user gave does not cover this tool call; the user must grant "
-                    + again.interrupt().consents().stream().map(ConsentInterrupt.Consent::scopes).toList() + ".");
+        return executor.executeWithContext(call, context);
+    }
+
+    private static void replaceResults(ChatMemory memory, Map<String, ToolExecutionResultMessage> results) {
+        if (results.isEmpty()) {
+            return;
+        }
+        List<ChatMessage> messages = new ArrayList<>(memory.messages());
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i) instanceof ToolExecutionResultMessage m && results.containsKey(m.id())) {
+                messages.set(i, results.get(m.id()));
+            }
+        }
+        memory.set(messages);
+    }
+
+    /**
+     * A resumed call raised a new interrupt: the new one takes over the turn. Memory already answers every call
+     * (results so far, placeholders for the rest), so it is settled at once.
+     */
+    private ConsentInterruptException carryOver(Interrupted previous, Map<String, ToolExecutionResultMessage> done,
+                                                ConsentInterruptException raised) {
+        Interrupted next = interrupts.get(raised.interrupt().id());
+        if (next == null) {
+            return raised;
+        }
+        synchronized (next) {
+            next.journal.completed.putAll(previous.journal.completed);
+            done.forEach((id, m) -> next.journal.completed.put(id, ToolExecutionResult.builder()
+                    .isError(Boolean.TRUE.equals(m.isError())).resultText(m.text()).build()));
+            next.consentByCall.keySet().removeIf(next.journal.completed::containsKey);
+            next.settled = true;
+            byInvocation.remove(next.invocationId, next);
+            next.snapshot = snapshot(next);
+            return new ConsentInterruptException(next.snapshot);
         }
     }
 

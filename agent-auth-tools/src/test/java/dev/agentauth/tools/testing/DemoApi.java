@@ -34,6 +34,7 @@ public final class DemoApi implements AutoCloseable {
     private final Map<String, List<String>> notes = new ConcurrentHashMap<>();
     private final Set<String> rejectOnce = ConcurrentHashMap.newKeySet();
     private final List<String> receivedTokens = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger rejectNext = new java.util.concurrent.atomic.AtomicInteger();
 
     private DemoApi(String jwksUri) throws IOException {
         JWKSource<SecurityContext> keys = JWKSourceBuilder.create(new URL(jwksUri)).retrying(true).build();
@@ -62,6 +63,11 @@ public final class DemoApi implements AutoCloseable {
         rejectOnce.add(token);
     }
 
+    /** Answers 401 to the next {@code n} requests, whatever their token. */
+    public void rejectNext(int n) {
+        rejectNext.set(n);
+    }
+
     /** Every bearer token presented so far. */
     public List<String> receivedTokens() {
         return receivedTokens;
@@ -75,7 +81,7 @@ public final class DemoApi implements AutoCloseable {
         }
         String token = auth.substring(7);
         receivedTokens.add(token);
-        if (rejectOnce.remove(token)) {
+        if (rejectOnce.remove(token) || rejectNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             respond(ex, 401, "token revoked");
             return null;
         }
