@@ -31,6 +31,15 @@ public final class TestKeys {
         }
     }
 
+    /** The private key of a generated JWK. */
+    public static PrivateKey privateKey(com.nimbusds.jose.jwk.AsymmetricJWK jwk) {
+        try {
+            return jwk.toPrivateKey();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** PKCS#8 PEM, as in a service-account key file. */
     public static String pem(PrivateKey key) {
         return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
