@@ -109,6 +109,10 @@ class TokenExchangeTest {
         assertThat(idp.drainTokenRequests()).as("cached").isZero();
         assertThat(broker.grants("alice")).extracting(GrantInfo::flow)
                 .containsExactlyInAnyOrder(Flow.USER_CONSENT, Flow.TOKEN_EXCHANGE);
+
+        assertThat(broker.disconnect(ProviderId.of("corp"), "alice")).as("exchanged tokens go with the subject grant")
+                .isEqualTo(2);
+        assertThat(broker.token(exchange("alice"))).isInstanceOf(TokenResult.ConsentRequired.class);
     }
 
     @Test

@@ -669,7 +669,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         Objects.requireNonNull(user, "user");
         int removed = 0;
         for (StoredGrant grant : store.findByUser(user)) {
-            if (grant.key().provider().equals(provider)) {
+            // Tokens exchanged from this provider's token (RFC 8693) go with it: the user withdrew that delegation.
+            if (grant.key().provider().equals(provider) || exchangedFrom(grant.key(), provider)) {
                 removed += disconnect(grant, user);
             }
         }
@@ -768,6 +769,10 @@ public final class DefaultTokenBroker implements TokenBroker {
                     : "not a service-account provider; flow " + request.flow() + " needs Provider.serviceAccount"),
                     provider.id(), null);
         }
+    }
+
+    private static boolean exchangedFrom(GrantKey key, ProviderId subjectProvider) {
+        return key.flow() == Flow.TOKEN_EXCHANGE && key.scopeKey().endsWith(" subject=" + subjectProvider);
     }
 
     private static GrantKey keyOf(TokenRequest request, Provider provider) {
