@@ -256,6 +256,24 @@ class ServiceAccountTest {
     }
 
     @Test
+    void signingKeyWhenPemThenAlgorithmFollowsKeyAndToStringRedacted() throws Exception {
+        var ec = TestKeys.ec("ec-key");
+        SigningKey fromPem = SigningKey.fromPem(TestKeys.pem(TestKeys.privateKey(ec)), "ec-key");
+
+        assertThat(fromPem.algorithm()).isEqualTo("ES256");
+        assertThat(fromPem.keyId()).contains("ec-key");
+        assertThat(fromPem.privateKey().getEncoded()).isEqualTo(TestKeys.privateKey(ec).getEncoded());
+        assertThat(SigningKey.of(TestKeys.privateKey(key), "k").algorithm()).isEqualTo("RS256");
+        assertThat(fromPem.toString()).isEqualTo("SigningKey[alg=ES256, kid=ec-key, key=redacted]");
+        java.security.KeyPairGenerator small = java.security.KeyPairGenerator.getInstance("RSA");
+        small.initialize(1024);
+        assertThatThrownBy(() -> SigningKey.of(small.generateKeyPair().getPrivate(), null))
+                .hasMessageContaining("at least 2048 bits");
+        assertThatThrownBy(() -> SigningKey.fromPem("not a key", null)).hasMessageContaining("PKCS#8")
+                .hasMessageNotContaining("not a key");
+    }
+
+    @Test
     void tokenWhenServiceAccountAskedForAnotherFlowThenConfigurationError() {
         broker(clock);
 
