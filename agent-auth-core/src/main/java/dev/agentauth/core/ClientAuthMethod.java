@@ -7,7 +7,12 @@ public enum ClientAuthMethod {
     /** Client id and secret in the form body (RFC 6749 §2.3.1). */
     CLIENT_SECRET_POST("client_secret_post"),
     /** A public client: the client id only, protected by PKCE (RFC 7636). */
-    NONE("none");
+    NONE("none"),
+    /**
+     * A JWT signed with the client's private key (RFC 7523 §2.2, OpenID Connect Core §9), set with
+     * {@link Provider.Builder#clientKey(SigningKey)}. No shared secret leaves the agent.
+     */
+    PRIVATE_KEY_JWT("private_key_jwt");
 
     private final String metadataName;
 
@@ -28,6 +33,6 @@ public enum ClientAuthMethod {
             }
         }
         throw new IllegalArgumentException("unknown client authentication method '" + name
-                + "'; expected client_secret_basic, client_secret_post or none");
+                + "'; expected client_secret_basic, client_secret_post, private_key_jwt or none");
     }
 }

@@ -10,5 +10,27 @@ public enum Flow {
     /** The agent as itself: client credentials (RFC 6749 §4.4). Cached per provider, scopes and agent key. */
     CLIENT_CREDENTIALS,
     /** A static API key, configured for the agent or stored per user with {@link TokenBroker#storeApiKey}. */
-    API_KEY
+    API_KEY,
+    /**
+     * A service account as itself: an access token for the requested scopes by the JWT bearer grant (RFC 7523 §2.1),
+     * with an assertion signed by its {@link ServiceAccountKey}. Needs a {@link Provider.Kind#SERVICE_ACCOUNT} provider.
+     * Cached per provider, scopes and agent key.
+     */
+    JWT_BEARER,
+    /**
+     * A service account as itself: a JWT signed with its own key for {@link TokenRequest#audience()}, used directly as
+     * the bearer token (Google's "self-signed JWT"). No network call. Needs a service-account provider.
+     */
+    SELF_SIGNED_JWT,
+    /**
+     * A service account as itself: an OpenID Connect ID token whose {@code aud} is {@link TokenRequest#audience()}
+     * (Google's {@code target_audience}), e.g. for Cloud Run or IAP. Needs a service-account provider.
+     */
+    ID_TOKEN,
+    /**
+     * On behalf of the user, downstream: the user's token from {@link TokenRequest#subjectProvider()} exchanged at the
+     * request's provider for a token for {@link TokenRequest#audience()} (RFC 8693). When the user has not connected the
+     * subject provider yet, the answer is that provider's consent requirement. The principal must name a user.
+     */
+    TOKEN_EXCHANGE
 }

@@ -25,7 +25,12 @@ public final class Provider {
         /** OAuth 2.0 / OpenID Connect. */
         OAUTH2,
         /** A static API key, per agent or per user. */
-        API_KEY
+        API_KEY,
+        /**
+         * A service account that signs its own assertions with a {@link ServiceAccountKey}: JWT bearer grant (RFC 7523),
+         * self-signed JWTs and ID tokens.
+         */
+        SERVICE_ACCOUNT
     }
 
     /** Shape of the token endpoint's response. */
@@ -67,6 +72,8 @@ public final class Provider {
     private final TokenRequestFormat tokenRequestFormat;
     private final Duration defaultTokenLifetime;
     private final Secret apiKey;
+    private final SigningKey clientKey;
+    private final ServiceAccountKey serviceAccountKey;
 
     private Provider(Builder b) {
         this.id = b.id;
@@ -78,8 +85,7 @@ public final class Provider {
         this.revocationEndpoint = b.revocationEndpoint;
         this.clientId = b.clientId;
         this.clientSecret = b.clientSecret;
-        this.clientAuthMethod = b.clientAuthMethod != null ? b.clientAuthMethod
-                : (b.clientSecret != null ? ClientAuthMethod.CLIENT_SECRET_BASIC : ClientAuthMethod.NONE);
+        this.clientAuthMethod = b.defaultedClientAuthMethod();
         this.defaultScopes = b.defaultScopes;
         this.scopeDelimiter = b.scopeDelimiter;
         this.scopeParameter = b.scopeParameter;
@@ -90,6 +96,8 @@ public final class Provider {
         this.tokenRequestFormat = b.tokenRequestFormat;
         this.defaultTokenLifetime = b.defaultTokenLifetime;
         this.apiKey = b.apiKey;
+        this.clientKey = b.clientKey;
+        this.serviceAccountKey = b.serviceAccountKey;
     }
 
     /** Starts an OAuth 2.0 / OpenID Connect provider. */
@@ -100,6 +108,20 @@ public final class Provider {
     /** Starts an API-key provider. Keys come from {@link Builder#apiKey(Secret)} (per agent) or per user from the store. */
     public static Builder apiKey(String id) {
         return new Builder(ProviderId.of(id), Kind.API_KEY);
+    }
+
+    /**
+     * Starts a service-account provider: the token endpoint is the key's {@code token_uri} and the client id its
+     * {@code client_email}. Request tokens with {@link Flow#JWT_BEARER}, {@link Flow#SELF_SIGNED_JWT} or
+     * {@link Flow#ID_TOKEN}.
+     */
+    public static Builder serviceAccount(String id, ServiceAccountKey key) {
+        Objects.requireNonNull(key, "key");
+        Builder b = new Builder(ProviderId.of(id), Kind.SERVICE_ACCOUNT);
+        b.serviceAccountKey = key;
+        b.tokenEndpoint = key.tokenUri();
+        b.clientId = key.clientEmail();
+        return b;
     }
 
     /** A builder pre-filled with this provider's settings, to adjust a preset. */
@@ -123,6 +145,8 @@ public final class Provider {
         b.tokenRequestFormat = tokenRequestFormat;
         b.defaultTokenLifetime = defaultTokenLifetime;
         b.apiKey = apiKey;
+        b.clientKey = clientKey;
+        b.serviceAccountKey = serviceAccountKey;
         return b;
     }
 
@@ -221,12 +245,23 @@ public final class Provider {
         return Optional.ofNullable(apiKey);
     }
 
+    /** The key signing {@code private_key_jwt} client assertions (RFC 7523 §2.2), if configured. */
+    public Optional<SigningKey> clientKey() {
+        return Optional.ofNullable(clientKey);
+    }
+
+    /** The key of a {@link Kind#SERVICE_ACCOUNT} provider. */
+    public Optional<ServiceAccountKey> serviceAccountKey() {
+        return Optional.ofNullable(serviceAccountKey);
+    }
+
     @Override
     public String toString() {
         return "Provider[id=" + id + ", kind=" + kind + ", issuer=" + issuer + ", tokenEndpoint=" + tokenEndpoint
                 + ", clientId=" + clientId + ", clientAuth=" + clientAuthMethod.metadataName()
                 + (clientSecret != null ? ", clientSecret=redacted" : "") + (apiKey != null ? ", apiKey=redacted" : "")
-                + "]";
+                + (clientKey != null ? ", clientKey=redacted" : "")
+                + (serviceAccountKey != null ? ", serviceAccountKey=redacted" : "") + "]";
     }
 
     /** Builds a {@link Provider}; {@link #build()} checks that the settings fit the kind. Not thread-safe. */
@@ -251,6 +286,8 @@ public final class Provider {
         private TokenRequestFormat tokenRequestFormat = TokenRequestFormat.FORM;
         private Duration defaultTokenLifetime;
         private Secret apiKey;
+        private SigningKey clientKey;
+        private ServiceAccountKey serviceAccountKey;
 
         private Builder(ProviderId id, Kind kind) {
             this.id = id;
@@ -297,7 +334,10 @@ public final class Provider {
             return clientSecret(Secret.of(clientSecret));
         }
 
-        /** Default: {@code client_secret_basic} when a secret is set, otherwise {@code none}. */
+        /**
+         * Default: {@code client_secret_basic} when a secret is set, {@code private_key_jwt} when a
+         * {@link #clientKey(SigningKey) client key} is, otherwise {@code none}.
+         */
         public Builder clientAuthMethod(ClientAuthMethod method) {
             this.clientAuthMethod = method;
             return this;
@@ -361,6 +401,26 @@ public final class Provider {
             return this;
         }
 
+        /**
+         * The private key for {@code private_key_jwt} client authentication (RFC 7523 §2.2): each token request carries a
+         * short-lived JWT signed with it ({@code iss} = {@code sub} = client id, {@code aud} = token endpoint). Register
+         * the public key (or a JWKS URL) with the provider.
+         */
+        public Builder clientKey(SigningKey key) {
+            this.clientKey = key;
+            return this;
+        }
+
+        private ClientAuthMethod defaultedClientAuthMethod() {
+            if (clientAuthMethod != null) {
+                return clientAuthMethod;
+            }
+            if (clientSecret != null) {
+                return ClientAuthMethod.CLIENT_SECRET_BASIC;
+            }
+            return clientKey != null ? ClientAuthMethod.PRIVATE_KEY_JWT : ClientAuthMethod.NONE;
+        }
+
         /** Checks the settings and builds the provider. */
         public Provider build() {
             if (kind == Kind.OAUTH2) {
@@ -371,9 +431,13 @@ public final class Provider {
                     throw new ConfigurationException("provider '" + id
                             + "': set an issuer (for discovery) or a token endpoint", id, null);
                 }
-                ClientAuthMethod method = clientAuthMethod != null ? clientAuthMethod
-                        : (clientSecret != null ? ClientAuthMethod.CLIENT_SECRET_BASIC : ClientAuthMethod.NONE);
-                if (method != ClientAuthMethod.NONE && clientSecret == null) {
+                ClientAuthMethod method = defaultedClientAuthMethod();
+                if (method == ClientAuthMethod.PRIVATE_KEY_JWT && clientKey == null) {
+                    throw new ConfigurationException("provider '" + id + "': client authentication private_key_jwt"
+                            + " needs a client key (Provider.Builder.clientKey)", id, null);
+                }
+                if (method != ClientAuthMethod.NONE && method != ClientAuthMethod.PRIVATE_KEY_JWT
+                        && clientSecret == null) {
                     throw new ConfigurationException("provider '" + id + "': client authentication "
                             + method.metadataName() + " needs a client secret", id, null);
                 }
@@ -384,9 +448,26 @@ public final class Provider {
                 if (apiKey != null) {
                     throw new ConfigurationException("provider '" + id + "': an OAuth provider takes no api key", id, null);
                 }
-            } else if (issuer != null || tokenEndpoint != null || authorizationEndpoint != null || clientSecret != null) {
+            } else if (kind == Kind.SERVICE_ACCOUNT) {
+                if (serviceAccountKey == null || tokenEndpoint == null) {
+                    throw new ConfigurationException("provider '" + id + "': a service-account provider needs a"
+                            + " service-account key (Provider.serviceAccount)", id, null);
+                }
+                if (clientSecret != null || apiKey != null || authorizationEndpoint != null) {
+                    throw new ConfigurationException("provider '" + id + "': a service-account provider signs its own"
+                            + " assertions; it takes no client secret, api key or authorization endpoint", id, null);
+                }
+                ClientAuthMethod method = defaultedClientAuthMethod();
+                if (method != ClientAuthMethod.NONE && !(method == ClientAuthMethod.PRIVATE_KEY_JWT
+                        && clientKey != null)) {
+                    throw new ConfigurationException("provider '" + id + "': a service-account provider authenticates"
+                            + " with its assertion; client authentication " + method.metadataName()
+                            + " is not supported", id, null);
+                }
+            } else if (issuer != null || tokenEndpoint != null || authorizationEndpoint != null || clientSecret != null
+                    || clientKey != null) {
                 throw new ConfigurationException("provider '" + id
-                        + "': an API-key provider takes no issuer, endpoints or client secret", id, null);
+                        + "': an API-key provider takes no issuer, endpoints, client secret or client key", id, null);
             }
             return new Provider(this);
         }

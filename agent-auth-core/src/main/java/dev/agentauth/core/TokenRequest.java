@@ -14,10 +14,14 @@ import java.util.Objects;
  * @param principal    who the token is for; from the caller's context, never from model output
  * @param flow         how to obtain the token
  * @param agentScoped  whether the grant belongs to this agent only
- * @param forceConsent whether to ask the user again even if a usable grant exists
+ * @param forceConsent    whether to ask the user again even if a usable grant exists
+ * @param audience        for {@link Flow#SELF_SIGNED_JWT}, {@link Flow#ID_TOKEN} (required) and
+ *                        {@link Flow#TOKEN_EXCHANGE} (optional): the service the token is for; otherwise {@code null}
+ * @param subjectProvider for {@link Flow#TOKEN_EXCHANGE}: the provider whose user token is exchanged (RFC 8693
+ *                        {@code subject_token}); otherwise {@code null}
  */
 public record TokenRequest(ProviderId provider, Scopes scopes, Principal principal, Flow flow, boolean agentScoped,
-                           boolean forceConsent) {
+                           boolean forceConsent, String audience, ProviderId subjectProvider) {
 
     public TokenRequest {
         Objects.requireNonNull(provider, "provider");
@@ -28,6 +32,32 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
             throw new IllegalArgumentException("flow USER_CONSENT needs a principal with a user; " + principal
                     + " has none (use Flow.CLIENT_CREDENTIALS for the agent acting as itself)");
         }
+        boolean audienceFlow = flow == Flow.SELF_SIGNED_JWT || flow == Flow.ID_TOKEN;
+        if (audienceFlow && (audience == null || audience.isBlank())) {
+            throw new IllegalArgumentException("flow " + flow + " needs an audience (TokenRequest.Builder.audience)");
+        }
+        if (audience != null && !audienceFlow && flow != Flow.TOKEN_EXCHANGE) {
+            throw new IllegalArgumentException("flow " + flow + " takes no audience; audiences are for SELF_SIGNED_JWT,"
+                    + " ID_TOKEN and TOKEN_EXCHANGE");
+        }
+        if (flow == Flow.TOKEN_EXCHANGE) {
+            if (subjectProvider == null) {
+                throw new IllegalArgumentException("flow TOKEN_EXCHANGE needs the provider of the user's token"
+                        + " (TokenRequest.Builder.subjectProvider)");
+            }
+            if (!principal.hasUser()) {
+                throw new IllegalArgumentException("flow TOKEN_EXCHANGE exchanges a user's token; " + principal
+                        + " has no user");
+            }
+        } else if (subjectProvider != null) {
+            throw new IllegalArgumentException("flow " + flow + " takes no subject provider; it is for TOKEN_EXCHANGE");
+        }
+    }
+
+    /** A request without audience or subject provider, as before those existed. */
+    public TokenRequest(ProviderId provider, Scopes scopes, Principal principal, Flow flow, boolean agentScoped,
+                        boolean forceConsent) {
+        this(provider, scopes, principal, flow, agentScoped, forceConsent, null, null);
     }
 
     /** A user-consent request for {@code user} through the default agent. */
@@ -48,12 +78,13 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
 
     /** This request with {@code forceConsent} set. */
     public TokenRequest withForceConsent(boolean force) {
-        return new TokenRequest(provider, scopes, principal, flow, agentScoped, force);
+        return new TokenRequest(provider, scopes, principal, flow, agentScoped, force, audience, subjectProvider);
     }
 
     /** This request with other scopes. */
     public TokenRequest withScopes(Scopes other) {
-        return new TokenRequest(provider, other, principal, flow, agentScoped, forceConsent);
+        return new TokenRequest(provider, other, principal, flow, agentScoped, forceConsent, audience,
+                subjectProvider);
     }
 
     /** Builds a {@link TokenRequest}; defaults: no scopes (provider defaults), {@link Flow#USER_CONSENT}, shared. Not thread-safe. */
@@ -64,6 +95,8 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
         private Flow flow = Flow.USER_CONSENT;
         private boolean agentScoped;
         private boolean forceConsent;
+        private String audience;
+        private ProviderId subjectProvider;
 
         private Builder() {
         }
@@ -106,8 +139,26 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
             return this;
         }
 
+        /** The service the token is for: {@link Flow#SELF_SIGNED_JWT}, {@link Flow#ID_TOKEN}, {@link Flow#TOKEN_EXCHANGE}. */
+        public Builder audience(String audience) {
+            this.audience = audience;
+            return this;
+        }
+
+        /** For {@link Flow#TOKEN_EXCHANGE}: the provider whose user token is exchanged. */
+        public Builder subjectProvider(ProviderId subjectProvider) {
+            this.subjectProvider = subjectProvider;
+            return this;
+        }
+
+        /** For {@link Flow#TOKEN_EXCHANGE}: the provider whose user token is exchanged. */
+        public Builder subjectProvider(String subjectProvider) {
+            return subjectProvider(ProviderId.of(subjectProvider));
+        }
+
         public TokenRequest build() {
-            return new TokenRequest(provider, scopes, principal, flow, agentScoped, forceConsent);
+            return new TokenRequest(provider, scopes, principal, flow, agentScoped, forceConsent, audience,
+                    subjectProvider);
         }
     }
 }

@@ -975,17 +975,22 @@ public final class AgentAuthConfig {
             if (v == null) {
                 return null;
             }
+            // private_key_jwt needs a key object, which is configured in code (Provider.Builder.clientKey), not in YAML.
             for (ClientAuthMethod m : ClientAuthMethod.values()) {
-                if (m.metadataName().equals(v)) {
+                if (m.metadataName().equals(v) && m != ClientAuthMethod.PRIVATE_KEY_JWT) {
                     return m;
                 }
             }
             List<String> names = new ArrayList<>();
             for (ClientAuthMethod m : ClientAuthMethod.values()) {
-                names.add(m.metadataName());
+                if (m != ClientAuthMethod.PRIVATE_KEY_JWT) {
+                    names.add(m.metadataName());
+                }
             }
-            error(base + ".client-auth", "unknown client authentication method '" + v + "'; allowed: "
-                    + String.join(", ", names));
+            error(base + ".client-auth", (ClientAuthMethod.PRIVATE_KEY_JWT.metadataName().equals(v)
+                    ? "client authentication method 'private_key_jwt' needs a key: set it in code with"
+                    + " Provider.Builder.clientKey; allowed here: "
+                    : "unknown client authentication method '" + v + "'; allowed: ") + String.join(", ", names));
             return null;
         }
 

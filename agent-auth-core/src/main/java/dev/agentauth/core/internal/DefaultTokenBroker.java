@@ -82,6 +82,9 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
     private final RefreshTokenGrantFlow refreshToken = new RefreshTokenGrantFlow();
     private final TokenRevocation revocation = new TokenRevocation();
+    private final JwtBearerGrantFlow jwtBearer = new JwtBearerGrantFlow();
+    private final SelfSignedJwtIssuer selfSignedJwt = new SelfSignedJwtIssuer();
+    private final TokenExchangeGrantFlow tokenExchange = new TokenExchangeGrantFlow();
     private final LoopbackCallbackServer loopback;
     private final URI redirectUri;
 
@@ -156,6 +159,9 @@ public final class DefaultTokenBroker implements TokenBroker {
                     ? inFlight(key, request, client, () -> startConsent(request, client, key,
                             effectiveScopes(request, client.provider()), true))
                     : inFlight(key, request, client, () -> userToken(request, client, key));
+            // Service accounts (RFC 7523) and token exchange (RFC 8693): like client credentials, one flight per key.
+            case JWT_BEARER, ID_TOKEN, SELF_SIGNED_JWT, TOKEN_EXCHANGE ->
+                    inFlight(key, request, client, () -> signedOrExchanged(request, client, key));
         };
     }
 
@@ -280,6 +286,57 @@ public final class DefaultTokenBroker implements TokenBroker {
                 client.id(), p);
     }
 
+    // ------------------------------------------------ service accounts (RFC 7523) and token exchange (RFC 8693)
+
+    /** A stored token while fresh, else a new one from the request's flow; stored and cached like client credentials. */
+    private TokenResult signedOrExchanged(TokenRequest request, ProviderClient client, GrantKey key) {
+        StoredGrant grant = store.find(key).orElse(null);
+        if (grant != null && isFresh(grant)) {
+            return cache(grant);
+        }
+        Scopes scopes = effectiveScopes(request, client.provider());
+        Instant now = settings.clock().instant();
+        IssuedTokens issued;
+        switch (request.flow()) {
+            case JWT_BEARER -> issued = jwtBearer.accessToken(client, scopes, request.principal(), now);
+            case ID_TOKEN -> issued = jwtBearer.idToken(client, request.audience(), request.principal(), now);
+            case SELF_SIGNED_JWT -> issued = selfSignedJwt.issue(client.provider(), request.audience(), scopes, now);
+            case TOKEN_EXCHANGE -> {
+                TokenRequest subjectRequest = TokenRequest.builder().provider(request.subjectProvider())
+                        .principal(request.principal()).agentScoped(request.agentScoped()).build();
+                TokenResult subject = token(subjectRequest);
+                if (!(subject instanceof TokenResult.Granted granted)) {
+                    return subject; // the user must connect the subject provider first; retry after consent
+                }
+                try {
+                    issued = tokenExchange.exchange(client, granted.token().value(), request.audience(), scopes,
+                            request.principal());
+                } catch (TokenRefusedException e) {
+                    if (!"invalid_grant".equals(e.oauthError())) {
+                        throw e;
+                    }
+                    // RFC 8693 §2.2.2: invalid_grant = the subject token is invalid or expired. Renew it once, retry once.
+                    TokenResult renewed = reportRejected(subjectRequest, granted.token());
+                    if (!(renewed instanceof TokenResult.Granted again)) {
+                        return renewed;
+                    }
+                    issued = tokenExchange.exchange(client, again.token().value(), request.audience(), scopes,
+                            request.principal());
+                }
+            }
+            default -> throw new IllegalStateException("not a signed or exchanged flow: " + request.flow());
+        }
+        Scopes granted = issued.scope() != null ? issued.scope() : scopes;
+        StoredGrant fresh = new StoredGrant(key, issued.accessToken(), issued.tokenType(), null, granted,
+                expiresAt(issued, client.provider(), now), now);
+        if (request.flow() != Flow.SELF_SIGNED_JWT) {
+            store.save(fresh); // a self-signed JWT costs nothing to mint again: it is cached, never stored
+        }
+        audit(AuditEvent.Type.TOKEN_ISSUED, client.id(), request.principal(), granted, null,
+                request.flow().name().toLowerCase(java.util.Locale.ROOT));
+        return cache(fresh);
+    }
+
     @Override
     public TokenResult reportRejected(TokenRequest request, AccessToken rejected) {
         ProviderClient client = client(request.provider());
@@ -297,6 +354,13 @@ public final class DefaultTokenBroker implements TokenBroker {
                 return cache(grant); // another caller already replaced it
             }
             cache.remove(key);
+            if (request.flow() != Flow.CLIENT_CREDENTIALS && request.flow() != Flow.USER_CONSENT) {
+                // Signed or exchanged tokens have no refresh token: forget the rejected one and obtain another.
+                if (grant != null) {
+                    store.delete(key);
+                }
+                return signedOrExchanged(request, client, key);
+            }
             if (request.flow() == Flow.CLIENT_CREDENTIALS) {
                 if (grant != null) {
                     store.delete(key);
@@ -605,7 +669,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         Objects.requireNonNull(user, "user");
         int removed = 0;
         for (StoredGrant grant : store.findByUser(user)) {
-            if (grant.key().provider().equals(provider)) {
+            // Tokens exchanged from this provider's token (RFC 8693) go with it: the user withdrew that delegation.
+            if (grant.key().provider().equals(provider) || exchangedFrom(grant.key(), provider)) {
                 removed += disconnect(grant, user);
             }
         }
@@ -694,9 +759,34 @@ public final class DefaultTokenBroker implements TokenBroker {
                     ? "an API-key provider; request it with Flow.API_KEY"
                     : "an OAuth provider; flow " + request.flow() + " needs an API-key provider"), provider.id(), null);
         }
+        // Service-account providers sign their own assertions: they serve exactly the three service-account flows.
+        boolean serviceAccount = provider.kind() == Provider.Kind.SERVICE_ACCOUNT;
+        boolean serviceAccountFlow = request.flow() == Flow.JWT_BEARER || request.flow() == Flow.SELF_SIGNED_JWT
+                || request.flow() == Flow.ID_TOKEN;
+        if (serviceAccount != serviceAccountFlow) {
+            throw new ConfigurationException("provider '" + provider.id() + "' is " + (serviceAccount
+                    ? "a service-account provider; request it with Flow.JWT_BEARER, SELF_SIGNED_JWT or ID_TOKEN"
+                    : "not a service-account provider; flow " + request.flow() + " needs Provider.serviceAccount"),
+                    provider.id(), null);
+        }
+    }
+
+    private static boolean exchangedFrom(GrantKey key, ProviderId subjectProvider) {
+        return key.flow() == Flow.TOKEN_EXCHANGE && key.scopeKey().endsWith(" subject=" + subjectProvider);
     }
 
     private static GrantKey keyOf(TokenRequest request, Provider provider) {
+        if (request.flow() == Flow.JWT_BEARER || request.flow() == Flow.SELF_SIGNED_JWT
+                || request.flow() == Flow.ID_TOKEN || request.flow() == Flow.TOKEN_EXCHANGE) {
+            // One token per scopes, audience and (for exchange) subject provider; service-account tokens are the
+            // agent's own, whoever the user is.
+            String agent = request.agentScoped() ? request.principal().agent() : GrantKey.SHARED;
+            String user = request.flow() == Flow.TOKEN_EXCHANGE ? request.principal().user() : null;
+            String scopeKey = effectiveScopes(request, provider).join(" ")
+                    + (request.audience() != null ? " aud=" + request.audience() : "")
+                    + (request.subjectProvider() != null ? " subject=" + request.subjectProvider() : "");
+            return new GrantKey(request.provider(), request.flow(), user, agent, scopeKey);
+        }
         return GrantKey.of(request, request.flow() == Flow.CLIENT_CREDENTIALS
                 ? effectiveScopes(request, provider) : Scopes.NONE);
     }

@@ -11,6 +11,10 @@ import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.agentauth.core.SigningKey;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
@@ -124,7 +128,25 @@ public final class ProviderClient {
             case CLIENT_SECRET_POST -> new ClientSecretPost(clientId,
                     new com.nimbusds.oauth2.sdk.auth.Secret(provider.clientSecret().orElseThrow().reveal()));
             case NONE -> null;
+            case PRIVATE_KEY_JWT -> privateKeyJwt(clientId);
         };
+    }
+
+    /**
+     * {@code private_key_jwt} (RFC 7523 §2.2): a fresh client assertion per request, {@code iss} = {@code sub} = client
+     * id, {@code aud} = the token endpoint (§3: the authorization server; its token endpoint URL is what servers
+     * accept), a random {@code jti} and a lifetime of minutes, signed by Nimbus.
+     */
+    private ClientAuthentication privateKeyJwt(ClientID clientId) {
+        SigningKey key = provider.clientKey().orElseThrow();
+        try {
+            return new PrivateKeyJWT(clientId, endpoints().token(), JWSAlgorithm.parse(key.algorithm()),
+                    key.privateKey(), key.keyId().orElse(null), null);
+        } catch (JOSEException e) {
+            throw new ConfigurationException("provider '" + id() + "': cannot sign the private_key_jwt client"
+                    + " assertion with the configured " + key.algorithm() + " key (" + e.getClass().getSimpleName()
+                    + "); check the client key", id(), null);
+        }
     }
 
     /** Sends a token request for {@code grant} (RFC 6749 §4/§6) and parses the answer. */
@@ -226,6 +248,34 @@ public final class ProviderClient {
         } catch (ParseException | IllegalArgumentException e) {
             throw new ProviderUnavailableException("provider '" + id() + "': malformed token response ("
                     + safeParseMessage(e) + "); the stored grant was kept", id(), principal, null);
+        }
+    }
+
+    /**
+     * Parses an answer carrying an {@code id_token} instead of an access token (Google's answer to a JWT bearer grant
+     * with {@code target_audience}). Errors are mapped as for {@link #parseTokenResponse}. The ID token's own
+     * {@code exp} sets its lifetime; its signature is for the receiving service to check.
+     */
+    IssuedTokens parseIdTokenResponse(HTTPResponse response, Principal principal) {
+        JSONObject json = null;
+        try {
+            json = response.getBodyAsJSONObject();
+        } catch (ParseException notJson) {
+            // handled by parseTokenResponse below
+        }
+        if (response.getStatusCode() != 200 || json == null || json.get("error") != null
+                || !(json.get("id_token") instanceof String idToken)) {
+            parseTokenResponse(response, principal); // throws the mapped error; an access token alone is no ID token
+            throw new ProviderUnavailableException("provider '" + id() + "': the token response carries no id_token;"
+                    + " check that the provider issues ID tokens for a target audience", id(), principal, null);
+        }
+        try {
+            java.util.Date exp = com.nimbusds.jwt.JWTParser.parse(idToken).getJWTClaimsSet().getExpirationTime();
+            Long expiresIn = exp == null ? null : Math.max(0, (exp.getTime() - clock.millis()) / 1000);
+            return new IssuedTokens(idToken, "Bearer", null, expiresIn, null);
+        } catch (java.text.ParseException e) {
+            throw new ProviderUnavailableException("provider '" + id() + "': the id_token in the token response is not"
+                    + " a JWT", id(), principal, null);
         }
     }
 

@@ -621,7 +621,7 @@ class AgentAuthConfigTest {
     }
 
     @Test
-    void parseWhenClientAuthUnknownThenErrorListsMethods() {
+    void parseWhenClientAuthIsPrivateKeyJwtThenErrorSaysKeyIsSetInCode() {
         ConfigurationException e = parseError(yaml(
                 "providers:",
                 "  corp:",
@@ -630,8 +630,9 @@ class AgentAuthConfigTest {
                 "    client-id: x",
                 "    client-auth: private_key_jwt"), NO_ENV);
 
-        assertThat(e).hasMessage("<string>: providers.corp.client-auth: unknown client authentication method"
-                + " 'private_key_jwt'; allowed: client_secret_basic, client_secret_post, none");
+        assertThat(e).hasMessage("<string>: providers.corp.client-auth: client authentication method"
+                + " 'private_key_jwt' needs a key: set it in code with Provider.Builder.clientKey; allowed here:"
+                + " client_secret_basic, client_secret_post, none");
     }
 
     @Test

@@ -28,6 +28,12 @@ public final class FlakyGateway implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
     private volatile Mode mode = Mode.PASS;
     private volatile long slowMillis = 2_000;
+    private final java.util.concurrent.atomic.AtomicReference<Scripted> scripted = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> lastRequestBody = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** A one-shot answer, for what the identity provider behind cannot say (e.g. Google's answers). */
+    private record Scripted(int status, java.util.Map<String, String> headers, String body) {
+    }
 
     private FlakyGateway(URI target) throws IOException {
         this.target = target;
@@ -54,6 +60,16 @@ public final class FlakyGateway implements AutoCloseable {
         this.slowMillis = millis;
     }
 
+    /** The next request, whatever the mode, gets this answer (JSON) instead of being forwarded. */
+    public void answerNextWith(int status, java.util.Map<String, String> headers, String jsonBody) {
+        scripted.set(new Scripted(status, java.util.Map.copyOf(headers), jsonBody));
+    }
+
+    /** The body of the last request the gateway received. */
+    public String lastRequestBody() {
+        return lastRequestBody.get();
+    }
+
     /** The gateway's URL for {@code path}. */
     public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
@@ -62,6 +78,13 @@ public final class FlakyGateway implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            lastRequestBody.set(new String(requestBody, StandardCharsets.UTF_8));
+            Scripted answer = scripted.getAndSet(null);
+            if (answer != null) {
+                answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+                respond(exchange, answer.status(), "application/json", answer.body());
+                return;
+            }
             switch (mode) {
                 case UNAVAILABLE -> respond(exchange, 503, "text/plain", "upstream unavailable");
                 case GARBAGE -> respond(exchange, 200, "text/html", "<html>this is not a token</html>");

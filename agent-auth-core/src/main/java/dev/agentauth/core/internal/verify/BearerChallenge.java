@@ -1,0 +1,109 @@
+package dev.agentauth.core.internal.verify;
+
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.token.BearerTokenError;
+import dev.agentauth.core.verify.ProtectedResourceMetadata;
+import dev.agentauth.core.verify.TokenVerificationException;
+import dev.agentauth.core.verify.TokenVerificationException.Reason;
+import dev.agentauth.core.verify.TokenVerifier;
+import dev.agentauth.core.verify.VerifiedToken;
+import java.util.List;
+import net.minidev.json.JSONObject;
+
+/**
+ * What the HTTP filters share: reading the {@code Authorization} header (RFC 6750 §2.1) and turning a refusal into a
+ * status, a {@code WWW-Authenticate} challenge (RFC 6750 §3, with {@code resource_metadata} from RFC 9728 §5.1) and a
+ * small JSON body. Stateless and thread-safe.
+ */
+public final class BearerChallenge {
+
+    /** An answer to send instead of serving the request. */
+    public record Refusal(int status, String wwwAuthenticate, String body, Reason reason) {
+    }
+
+    private BearerChallenge() {
+    }
+
+    /**
+     * Verifies the request's bearer token.
+     *
+     * @param authorizationHeaders every {@code Authorization} header value of the request
+     * @throws TokenVerificationException when there is no usable token, or it is refused
+     */
+    public static VerifiedToken verify(TokenVerifier verifier, List<String> authorizationHeaders) {
+        if (authorizationHeaders == null || authorizationHeaders.isEmpty()) {
+            throw new TokenVerificationException(Reason.MISSING_TOKEN, "no Authorization header");
+        }
+        if (authorizationHeaders.size() > 1) {
+            throw new TokenVerificationException(Reason.MALFORMED, "more than one Authorization header");
+        }
+        String header = authorizationHeaders.get(0).trim();
+        int space = header.indexOf(' ');
+        if (space < 0 || !header.substring(0, space).equalsIgnoreCase("Bearer")) {
+            // Another scheme (Basic, DPoP…): as if no bearer token was sent (RFC 6750 §3.1).
+            throw new TokenVerificationException(Reason.MISSING_TOKEN, "no bearer token in the Authorization header");
+        }
+        return verifier.verify(header.substring(space + 1).trim());
+    }
+
+    /** The answer to a refused request. */
+    public static Refusal refusal(TokenVerificationException e, ProtectedResourceMetadata metadata) {
+        Reason reason = e.reason();
+        BearerTokenError error;
+        int status;
+        switch (reason) {
+            case MISSING_TOKEN -> {
+                error = BearerTokenError.MISSING_TOKEN;
+                status = 401;
+            }
+            case INSUFFICIENT_SCOPE -> {
+                error = BearerTokenError.INSUFFICIENT_SCOPE.setScope(
+                        new Scope(e.requiredScopes().values().toArray(String[]::new)));
+                status = 403;
+            }
+            case JWKS_UNAVAILABLE -> {
+                // Fail closed, but say it is the server's problem: a client should retry, not re-authorize.
+                error = BearerTokenError.INVALID_TOKEN.setDescription("The token cannot be verified right now");
+                status = 503;
+            }
+            default -> {
+                error = BearerTokenError.INVALID_TOKEN.setDescription(describe(reason));
+                status = 401;
+            }
+        }
+        if (metadata != null && reason == Reason.MISSING_TOKEN && !metadata.scopesSupported().isEmpty()) {
+            // MCP authorization: the scopes to ask for on the first authorization request.
+            error = error.setScope(new Scope(metadata.scopesSupported().values().toArray(String[]::new)));
+        }
+        String challenge = error.toWWWAuthenticateHeader();
+        if (metadata != null) {
+            // RFC 9728 §5.1: tell the client where the protected resource metadata is.
+            String param = "resource_metadata=\"" + metadata.metadataUri() + "\"";
+            challenge = challenge.trim().equals("Bearer") ? "Bearer " + param : challenge + ", " + param;
+        }
+        JSONObject body = new JSONObject();
+        if (error.getCode() != null) {
+            body.put("error", error.getCode());
+        }
+        if (error.getDescription() != null) {
+            body.put("error_description", error.getDescription());
+        }
+        return new Refusal(status, challenge, body.toJSONString(), reason);
+    }
+
+    /** Fixed texts only: a description must never carry the token or attacker-chosen claim values. */
+    private static String describe(Reason reason) {
+        return switch (reason) {
+            case MALFORMED -> "The token is malformed";
+            case ALGORITHM_NOT_ALLOWED -> "The token's algorithm is not allowed";
+            case UNKNOWN_KEY -> "The token is signed with an unknown key";
+            case BAD_SIGNATURE -> "The token's signature is invalid";
+            case WRONG_ISSUER -> "The token's issuer is not trusted";
+            case WRONG_AUDIENCE -> "The token is for another audience";
+            case EXPIRED -> "The token expired";
+            case NOT_YET_VALID -> "The token is not valid yet";
+            case MISSING_CLAIM -> "The token lacks a required claim";
+            default -> "The token is invalid";
+        };
+    }
+}

@@ -1,0 +1,37 @@
+package dev.agentauth.core.verify;
+
+/**
+ * Verifies JWT bearer tokens a service receives (RFC 6750, RFC 9068 access tokens, OpenID Connect ID tokens).
+ *
+ * <p>Each token must be a JWS whose {@code alg} is on its issuer's allow-list, signed by a key from that issuer's JWKS,
+ * with {@code iss} exactly a trusted issuer, {@code aud} containing this service's audience, {@code exp} in the future
+ * and {@code nbf}/{@code iat} not in the future (each within the clock skew), and the required scopes. Anything else
+ * throws {@link TokenVerificationException} with a {@link TokenVerificationException.Reason reason}.
+ *
+ * <p><b>Keys.</b> An issuer's JWKS is fetched on first use (its {@code jwks_uri} from the discovery document) and
+ * cached ({@link TokenVerifierBuilder#jwksCacheTtl}). A token whose {@code kid} is not in the cached set causes one
+ * re-fetch, rate-limited: at most two fetches per issuer per {@link TokenVerifierBuilder#jwksRefetchInterval}
+ * (Nimbus {@code RateLimitedJWKSetSource}), so a flood of tokens with made-up key ids cannot flood the issuer. When the
+ * JWKS cannot be fetched the token is refused ({@code JWKS_UNAVAILABLE}): fail closed.
+ *
+ * <p><b>Thread-safety and blocking.</b> Thread-safe; one verifier serves the whole server. {@link #verify} runs on the
+ * caller's thread and blocks only when the issuer's metadata or JWKS must be fetched (bounded by the configured HTTP
+ * timeouts); otherwise it is CPU only.
+ */
+public interface TokenVerifier {
+
+    /** A builder for a verifier. */
+    static TokenVerifierBuilder builder() {
+        return new TokenVerifierBuilder();
+    }
+
+    /**
+     * Verifies a bearer token (the value after {@code Bearer }).
+     *
+     * @throws TokenVerificationException the token is refused; {@link TokenVerificationException#reason()} says why
+     */
+    VerifiedToken verify(String token);
+
+    /** The audience tokens must carry: this service's logical name. */
+    String audience();
+}
