@@ -8,6 +8,7 @@ import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.Secret;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,6 +96,12 @@ public final class TokenEncryption {
                     + e.getClass().getSimpleName() + "); create one with TokenEncryption.generateKeyset()", null, null);
         }
         return parse(json, "keyset file " + file);
+    }
+
+    /** A Tink JSON keyset you read yourself, e.g. from a secrets manager. */
+    public static TokenEncryption fromJson(Secret keysetJson) {
+        Objects.requireNonNull(keysetJson, "keysetJson");
+        return parse(keysetJson.reveal(), "a JSON keyset");
     }
 
     /** A keyset you loaded yourself, e.g. decrypted with a KMS key ({@code TinkJsonProtoKeysetFormat.parseEncryptedKeyset}). */
