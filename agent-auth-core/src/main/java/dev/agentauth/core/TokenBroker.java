@@ -15,12 +15,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Blocking.</b> {@link #token} returns a cached, unexpired token without I/O and without taking a lock. When the
  * token is missing or stale it blocks on the token store and the provider's token endpoint (bounded by the configured
- * HTTP timeouts); concurrent callers for one grant share a single refresh (single flight). {@link #awaitToken} also
- * blocks until the user completes consent or the timeout passes. {@link #completeConsent} blocks while it redeems the
- * code.
+ * HTTP timeouts); concurrent callers for one grant share a single refresh (single flight), and with a store shared by
+ * replicas ({@link dev.agentauth.core.store.TokenStore#withGrantLock}) one refresh across all of them.
+ * {@link #awaitToken} also blocks until the user completes consent or the timeout passes. {@link #completeConsent}
+ * blocks while it redeems the code.
  *
  * <p><b>Errors.</b> Every failure is an {@link AgentAuthException}: {@link ProviderUnavailableException} (retryable;
- * the grant was kept), {@link TokenRefusedException} (the provider said no), {@link ConsentRequiredException},
+ * the grant was kept), {@link StoreUnavailableException} (retryable; the token store is unreachable),
+ * {@link TokenRefusedException} (the provider said no), {@link ConsentRequiredException},
  * {@link ConsentFailedException}, {@link MissingCredentialException}, {@link ConfigurationException}. A revoked or
  * expired refresh token ({@code invalid_grant}) is not an error: the grant is removed and the answer is a new
  * {@link TokenResult.ConsentRequired}.
