@@ -92,6 +92,13 @@ public interface TokenBroker extends AutoCloseable {
      */
     TokenResult reportRejected(TokenRequest request, AccessToken rejected);
 
+    /**
+     * Records that {@code token} was handed to {@code usedBy} (a tool, an MCP server) for {@code principal}: an
+     * {@link AuditEvent.Type#TOKEN_USED} event to the audit listeners. No I/O beyond what the listeners do; never
+     * throws for a listener's failure.
+     */
+    void recordUse(AccessToken token, Principal principal, String usedBy);
+
     /** Stores an API key for {@code principal} (the user's own key, or the agent's when the principal has no user). */
     void storeApiKey(ProviderId provider, Principal principal, boolean agentScoped, Secret key);
 

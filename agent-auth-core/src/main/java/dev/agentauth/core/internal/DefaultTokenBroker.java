@@ -684,6 +684,11 @@ public final class DefaultTokenBroker implements TokenBroker {
     // ------------------------------------------------------------------------------------------- grant management
 
     @Override
+    public void recordUse(AccessToken token, Principal principal, String usedBy) {
+        audit(AuditEvent.Type.TOKEN_USED, token.provider(), principal, token.scopes(), null, usedBy);
+    }
+
+    @Override
     public void storeApiKey(ProviderId provider, Principal principal, boolean agentScoped, Secret key) {
         ProviderClient client = client(provider);
         if (client.provider().kind() != Provider.Kind.API_KEY) {
