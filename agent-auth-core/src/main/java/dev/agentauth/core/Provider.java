@@ -67,6 +67,7 @@ public final class Provider {
     private final TokenRequestFormat tokenRequestFormat;
     private final Duration defaultTokenLifetime;
     private final Secret apiKey;
+    private final URI resource;
 
     private Provider(Builder b) {
         this.id = b.id;
@@ -90,6 +91,7 @@ public final class Provider {
         this.tokenRequestFormat = b.tokenRequestFormat;
         this.defaultTokenLifetime = b.defaultTokenLifetime;
         this.apiKey = b.apiKey;
+        this.resource = b.resource;
     }
 
     /** Starts an OAuth 2.0 / OpenID Connect provider. */
@@ -123,6 +125,7 @@ public final class Provider {
         b.tokenRequestFormat = tokenRequestFormat;
         b.defaultTokenLifetime = defaultTokenLifetime;
         b.apiKey = apiKey;
+        b.resource = resource;
         return b;
     }
 
@@ -221,6 +224,48 @@ public final class Provider {
         return Optional.ofNullable(apiKey);
     }
 
+    /**
+     * The RFC 8707 resource indicator: the protected resource (e.g. an MCP server's canonical URI) tokens of this
+     * provider are for. When set it is sent as {@code resource} on authorization requests and on every token request
+     * (code redemption, refresh, client credentials), so the authorization server can bind the token's audience to
+     * that one resource and a token obtained for one server is useless at another.
+     *
+     * @since 0.1.0
+     */
+    public Optional<URI> resource() {
+        return Optional.ofNullable(resource);
+    }
+
+    /**
+     * Two providers are equal when every setting is equal (secrets compared in constant time). Used to make
+     * {@link TokenBroker#registerProvider(Provider)} idempotent.
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Provider p)) {
+            return false;
+        }
+        return id.equals(p.id) && displayName.equals(p.displayName) && kind == p.kind
+                && Objects.equals(issuer, p.issuer) && Objects.equals(authorizationEndpoint, p.authorizationEndpoint)
+                && Objects.equals(tokenEndpoint, p.tokenEndpoint)
+                && Objects.equals(revocationEndpoint, p.revocationEndpoint) && Objects.equals(clientId, p.clientId)
+                && Objects.equals(clientSecret, p.clientSecret) && clientAuthMethod == p.clientAuthMethod
+                && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
+                && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
+                && pkce == p.pkce && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
+                && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat
+                && Objects.equals(defaultTokenLifetime, p.defaultTokenLifetime) && Objects.equals(apiKey, p.apiKey)
+                && Objects.equals(resource, p.resource);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, kind, issuer, tokenEndpoint, clientId, resource); // never a secret
+    }
+
     @Override
     public String toString() {
         return "Provider[id=" + id + ", kind=" + kind + ", issuer=" + issuer + ", tokenEndpoint=" + tokenEndpoint
@@ -251,6 +296,7 @@ public final class Provider {
         private TokenRequestFormat tokenRequestFormat = TokenRequestFormat.FORM;
         private Duration defaultTokenLifetime;
         private Secret apiKey;
+        private URI resource;
 
         private Builder(ProviderId id, Kind kind) {
             this.id = id;
@@ -361,6 +407,19 @@ public final class Provider {
             return this;
         }
 
+        /**
+         * The RFC 8707 resource indicator sent on authorization and token requests; see {@link Provider#resource()}.
+         * Must be an absolute URI without a fragment (RFC 8707 §2).
+         */
+        public Builder resource(URI resource) {
+            if (resource != null && (!resource.isAbsolute() || resource.getRawFragment() != null)) {
+                throw new IllegalArgumentException("resource indicator must be an absolute URI without a fragment"
+                        + " (RFC 8707 section 2): " + resource);
+            }
+            this.resource = resource;
+            return this;
+        }
+
         /** Checks the settings and builds the provider. */
         public Provider build() {
             if (kind == Kind.OAUTH2) {
@@ -384,6 +443,9 @@ public final class Provider {
                 if (apiKey != null) {
                     throw new ConfigurationException("provider '" + id + "': an OAuth provider takes no api key", id, null);
                 }
+            } else if (resource != null) {
+                throw new ConfigurationException("provider '" + id + "': an API-key provider takes no resource", id,
+                        null);
             } else if (issuer != null || tokenEndpoint != null || authorizationEndpoint != null || clientSecret != null) {
                 throw new ConfigurationException("provider '" + id
                         + "': an API-key provider takes no issuer, endpoints or client secret", id, null);
@@ -392,6 +454,6 @@ public final class Provider {
         }
 
         private static final Set<String> RESERVED = Set.of("response_type", "client_id", "redirect_uri", "state",
-                "code_challenge", "code_challenge_method", "scope");
+                "code_challenge", "code_challenge_method", "scope", "resource");
     }
 }

@@ -137,6 +137,8 @@ public final class ProviderClient {
         if (scopes != null && !scopes.isEmpty()) {
             builder.scope(new Scope(scopes.values().toArray(String[]::new)));
         }
+        // RFC 8707 §2.2: the same resource on every token request (code, refresh, client credentials).
+        provider.resource().ifPresent(r -> builder.resources(r));
         HTTPRequest request = builder.build().toHTTPRequest();
         if (provider.tokenRequestFormat() == Provider.TokenRequestFormat.JSON) {
             toJsonBody(request);
