@@ -21,7 +21,7 @@ if [[ ! -f "$MOD/test-classpath.txt" || ! -d "$MOD/test-classes/dev/agentauth/mc
   mvn -B -q -ntp verify -pl agent-auth-mcp -am -DskipTests
 fi
 CP="$MOD/test-classes:$MOD/classes:$(cat "$MOD/test-classpath.txt")"
-CLIENT="java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp $CP dev.agentauth.mcp.conformance.ConformanceClient"
+CLIENT="java -Dlogback.configurationFile=$MOD/test-classes/logback-stderr.xml -cp $CP dev.agentauth.mcp.conformance.ConformanceClient"
 OUT="$ROOT/target/mcp-conformance"
 rm -rf "$OUT" && mkdir -p "$OUT"
 

@@ -8,7 +8,6 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import java.net.URI;
 import java.net.URL;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,9 +58,5 @@ public final class BearerValidator {
         } catch (Exception e) {
             return null;
         }
-    }
-
-    static URI unused() {
-        return null;
     }
 }
