@@ -120,8 +120,20 @@ public interface TokenBroker extends AutoCloseable {
     /** The provider with this id. @throws ConfigurationException when there is none */
     Provider provider(ProviderId id);
 
-    /** Every configured provider. */
+    /** Every configured provider, including those registered at run time. */
     Collection<Provider> providers();
+
+    /**
+     * Adds a provider at run time, e.g. one discovered for an MCP server through its protected resource metadata.
+     * Thread-safe and idempotent: registering a provider equal to the registered one with the same id is a no-op and
+     * returns the registered instance; a different provider under an existing id is refused. The provider's metadata
+     * is discovered on first use, not here, so this never blocks on the network.
+     *
+     * @return the provider now registered under {@code provider.id()}
+     * @throws ConfigurationException another provider with the same id is already registered
+     * @since 0.1.0
+     */
+    Provider registerProvider(Provider provider);
 
     /** Stops the loopback callback server and closes the token store. Pending waits fail. */
     @Override

@@ -110,7 +110,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         for (Provider p : settings.providers()) {
             map.put(p.id(), new ProviderClient(p, settings.http(), settings.clock()));
         }
-        this.clients = Map.copyOf(map);
+        // Concurrent: providers may be added at run time (registerProvider); lookups stay lock-free.
+        this.clients = new ConcurrentHashMap<>(map);
         this.outcomeWatcher = new ConsentOutcomeWatcher(store, OUTCOME_POLL_INTERVAL, grant -> cache(grant).token(),
                 id -> pendingByKey.values().removeIf(c -> c.id().equals(id)));
         if (settings.loopbackPort() != null) {
@@ -772,6 +773,22 @@ public final class DefaultTokenBroker implements TokenBroker {
     @Override
     public Collection<Provider> providers() {
         return clients.values().stream().map(ProviderClient::provider).toList();
+    }
+
+    @Override
+    public Provider registerProvider(Provider provider) {
+        Objects.requireNonNull(provider, "provider");
+        ProviderClient candidate = new ProviderClient(provider, settings.http(), settings.clock());
+        ProviderClient registered = clients.putIfAbsent(provider.id(), candidate);
+        if (registered == null) {
+            log.info("provider {} registered at run time", provider.id());
+            return provider;
+        }
+        if (registered.provider().equals(provider)) {
+            return registered.provider();
+        }
+        throw new ConfigurationException("provider '" + provider.id() + "' is already registered with other settings;"
+                + " use another id", provider.id(), null);
     }
 
     @Override
