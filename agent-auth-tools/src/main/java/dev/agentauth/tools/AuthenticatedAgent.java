@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  *     .broker(broker)
  *     .chatModel(model)
  *     .tools(new GitHubTools(), new Calculator())      // @AuthenticatedTool and ordinary @Tool objects
+ *     .toolSources(AuthenticatedMcpToolset.of(mcpServer))   // MCP servers (agent-auth-mcp)
  *     .build();
  * Assistant assistant = agent.aiService(Assistant.class);
  *
@@ -84,7 +85,7 @@ public final class AuthenticatedAgent {
         AiServices<T> services = AiServices.builder(type)
                 .chatModel(chatModel)
                 .chatMemoryProvider(memory)
-                .tools(runtime.toolMap())
+                .toolProvider(runtime.toolProvider())
                 .toolExecutionErrorHandler(runtime.errorHandler());
         if (concurrentTools) {
             if (toolExecutor != null) {
@@ -105,6 +106,8 @@ public final class AuthenticatedAgent {
                 };
             }
             try {
+                // The AI-service interface may be package-private in the caller's package.
+                method.trySetAccessible();
                 return method.invoke(delegate, args);
             } catch (InvocationTargetException e) {
                 if (e.getCause() instanceof ConsentInterruptException interrupt) {
@@ -135,7 +138,10 @@ public final class AuthenticatedAgent {
         return runtime.interrupt(interruptId);
     }
 
-    /** The tool specifications the model sees: credential parameters removed. */
+    /**
+     * The specifications of the annotated tools the model sees: credential parameters removed. Tool sources add
+     * theirs per invocation.
+     */
     public List<ToolSpecification> toolSpecifications() {
         return runtime.specifications();
     }
@@ -151,6 +157,7 @@ public final class AuthenticatedAgent {
         private ChatModel chatModel;
         private ChatMemoryProvider memory;
         private final List<Object> tools = new ArrayList<>();
+        private final List<ToolSource> sources = new ArrayList<>();
         private PrincipalResolver principals;
         private String defaultAgent = Principal.DEFAULT_AGENT;
         private ConsentMode mode = ConsentMode.INTERRUPT;
@@ -189,6 +196,17 @@ public final class AuthenticatedAgent {
         public Builder tools(Object... tools) {
             for (Object t : tools) {
                 this.tools.add(Objects.requireNonNull(t, "tool"));
+            }
+            return this;
+        }
+
+        /**
+         * Tool sources, such as MCP servers wrapped in {@code AuthenticatedMcpToolset}: their tools behave like
+         * {@link AuthenticatedTool} methods (same consent interrupt, resume and modes).
+         */
+        public Builder toolSources(ToolSource... sources) {
+            for (ToolSource s : sources) {
+                this.sources.add(Objects.requireNonNull(s, "source"));
             }
             return this;
         }
@@ -263,8 +281,8 @@ public final class AuthenticatedAgent {
         public AuthenticatedAgent build() {
             Objects.requireNonNull(broker, "broker is required");
             Objects.requireNonNull(chatModel, "chatModel is required");
-            if (tools.isEmpty()) {
-                throw new IllegalArgumentException("at least one tool object is required");
+            if (tools.isEmpty() && sources.isEmpty()) {
+                throw new IllegalArgumentException("at least one tool object or tool source is required");
             }
             ChatMemoryProvider mem = memory;
             if (mem == null) {
@@ -281,7 +299,7 @@ public final class AuthenticatedAgent {
             }
             AgentRuntime runtime = new AgentRuntime(new AgentRuntime.Settings(broker, chatModel, mem,
                     principals != null ? principals : PrincipalResolver.invocationParameters(defaultAgent), mode,
-                    blockingTimeout, consentListener, clock, interruptRetention), bindings);
+                    blockingTimeout, consentListener, clock, interruptRetention, List.copyOf(sources)), bindings);
             return new AuthenticatedAgent(this, runtime, mem);
         }
     }

@@ -36,6 +36,9 @@ import dev.langchain4j.service.tool.ToolErrorHandlerResult;
 import dev.langchain4j.service.tool.ToolExecutionErrorHandler;
 import dev.langchain4j.service.tool.ToolExecutionResult;
 import dev.langchain4j.service.tool.ToolExecutor;
+import dev.langchain4j.service.tool.ToolProvider;
+import dev.langchain4j.service.tool.ToolProviderRequest;
+import dev.langchain4j.service.tool.ToolProviderResult;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,13 +74,15 @@ public final class AgentRuntime {
     /** Settings the public builder checked. */
     public record Settings(TokenBroker broker, ChatModel chatModel, ChatMemoryProvider memory,
                            PrincipalResolver principals, ConsentMode mode, Duration blockingTimeout,
-                           ConsentListener consentListener, Clock clock, Duration interruptRetention) {
+                           ConsentListener consentListener, Clock clock, Duration interruptRetention,
+                           List<dev.agentauth.tools.ToolSource> sources) {
     }
 
     private final Settings settings;
     private final Map<String, ToolBinding> bindings;
     private final Map<String, ToolExecutor> executors;
     private final List<ToolSpecification> specifications;
+    private final ConcurrentHashMap<String, ToolExecutor> sourceExecutors = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Journal> journals = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Interrupted> interrupts = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -97,17 +102,66 @@ public final class AgentRuntime {
         this.specifications = byName.values().stream().map(ToolBinding::specification).toList();
     }
 
-    /** The tools as LangChain4j wants them: specification → executor. */
-    public Map<ToolSpecification, ToolExecutor> toolMap() {
-        Map<ToolSpecification, ToolExecutor> map = new LinkedHashMap<>();
-        for (ToolBinding b : bindings.values()) {
-            map.put(b.specification(), executors.get(b.name()));
-        }
-        return map;
+    /**
+     * The tools as a LangChain4j {@link ToolProvider}: the annotated tools, plus what every {@link ToolSource} offers
+     * the invocation's principal now. Dynamic: asked again after each round of tool calls, so a source's tool list
+     * can grow once the user connected it.
+     */
+    public ToolProvider toolProvider() {
+        return new ToolProvider() {
+            @Override
+            public ToolProviderResult provideTools(ToolProviderRequest request) {
+                Map<ToolSpecification, ToolExecutor> map = new LinkedHashMap<>();
+                for (ToolSpecification spec : currentSpecifications(request.invocationContext())) {
+                    map.put(spec, executorFor(spec.name()));
+                }
+                return new ToolProviderResult(map);
+            }
+
+            @Override
+            public boolean isDynamic() {
+                return true;
+            }
+        };
     }
 
+    /** The annotated tools' specifications (static). */
     public List<ToolSpecification> specifications() {
         return specifications;
+    }
+
+    /** Every tool the model may call in this invocation: annotated ones, then those of the tool sources. */
+    private List<ToolSpecification> currentSpecifications(InvocationContext context) {
+        if (settings.sources().isEmpty()) {
+            return specifications;
+        }
+        List<ToolSpecification> all = new ArrayList<>(specifications);
+        Principal principal = principalOrNull(context);
+        if (principal == null) {
+            return all;
+        }
+        for (dev.agentauth.tools.ToolSource source : settings.sources()) {
+            for (ToolSpecification spec : source.toolSpecifications(principal)) {
+                if (!bindings.containsKey(spec.name())) {
+                    sourceExecutors.computeIfAbsent(spec.name(), n -> new SourceExecutor(source, n));
+                    all.add(spec);
+                }
+            }
+        }
+        return all;
+    }
+
+    private Principal principalOrNull(InvocationContext context) {
+        try {
+            return context == null ? null : settings.principals().resolve(context);
+        } catch (AgentAuthException e) {
+            return null; // no user: only the annotated tools, which fail closed when called
+        }
+    }
+
+    private ToolExecutor executorFor(String name) {
+        ToolExecutor executor = executors.get(name);
+        return executor != null ? executor : sourceExecutors.get(name);
     }
 
     /** Lets a consent interrupt leave the AI service; every other error goes to the model as text. */
@@ -124,13 +178,10 @@ public final class AgentRuntime {
 
     // ------------------------------------------------------------------------------------------------- execution
 
-    /** Wraps one tool: journals its outcome for the turn, and for authenticated tools obtains and injects the token. */
-    private final class Executor implements ToolExecutor {
-        private final ToolBinding binding;
+    /** Journals each tool call's outcome for the turn, so an interrupted turn knows what already ran. */
+    private abstract class JournaledExecutor implements ToolExecutor {
 
-        Executor(ToolBinding binding) {
-            this.binding = binding;
-        }
+        abstract ToolExecutionResult run(ToolExecutionRequest request, InvocationContext context);
 
         @Override
         public String execute(ToolExecutionRequest request, Object memoryId) {
@@ -143,9 +194,7 @@ public final class AgentRuntime {
             Journal journal = journal(context);
             journal.inFlight.incrementAndGet();
             try {
-                ToolExecutionResult result = binding.authenticated()
-                        ? runAuthenticated(binding, request, context)
-                        : runPlain(binding, request, context);
+                ToolExecutionResult result = run(request, context);
                 journal.completed.put(request.id(), result);
                 return result;
             } catch (ConsentInterruptException e) {
@@ -157,6 +206,49 @@ public final class AgentRuntime {
             } finally {
                 journal.left();
             }
+        }
+    }
+
+    /** An annotated tool: obtains and injects the token for authenticated ones. */
+    private final class Executor extends JournaledExecutor {
+        private final ToolBinding binding;
+
+        Executor(ToolBinding binding) {
+            this.binding = binding;
+        }
+
+        @Override
+        ToolExecutionResult run(ToolExecutionRequest request, InvocationContext context) {
+            return binding.authenticated() ? runAuthenticated(binding, request, context)
+                    : runPlain(binding, request, context);
+        }
+    }
+
+    /** A tool of a {@link dev.agentauth.tools.ToolSource}: the source holds the credential; we handle consent. */
+    private final class SourceExecutor extends JournaledExecutor {
+        private final dev.agentauth.tools.ToolSource source;
+        private final String name;
+
+        SourceExecutor(dev.agentauth.tools.ToolSource source, String name) {
+            this.source = source;
+            this.name = name;
+        }
+
+        @Override
+        ToolExecutionResult run(ToolExecutionRequest request, InvocationContext context) {
+            Principal principal = settings.principals().resolve(context);
+            for (int attempt = 0; attempt < 3; attempt++) {
+                dev.agentauth.tools.ToolSource.Outcome outcome = source.execute(principal, request);
+                if (outcome instanceof dev.agentauth.tools.ToolSource.Outcome.Completed done) {
+                    return ToolExecutionResult.builder().isError(done.isError()).resultText(done.text()).build();
+                }
+                ConsentRequirement consent = ((dev.agentauth.tools.ToolSource.Outcome.ConsentRequired) outcome)
+                        .consent();
+                if (onConsentRequired(request, context, principal, consent) == null) {
+                    return tellModel(consent);
+                }
+            }
+            return error("The tool " + name + " could not obtain a usable authorization.");
         }
     }
 
@@ -178,8 +270,8 @@ public final class AgentRuntime {
         boolean steppedUp = false;
         for (int attempt = 0; attempt < 4; attempt++) {
             if (result instanceof TokenResult.ConsentRequired required) {
-                dev.agentauth.core.AccessToken waited = onConsentRequired(binding, request, context, principal,
-                        tokenRequest, required.consent());
+                dev.agentauth.core.AccessToken waited = onConsentRequired(request, context, principal,
+                        required.consent());
                 if (waited == null) {
                     return tellModel(required.consent());
                 }
@@ -223,27 +315,35 @@ public final class AgentRuntime {
      * Acts on a missing consent per mode: throws the interrupt (INTERRUPT), waits for the user and returns the token
      * (BLOCKING), or returns {@code null} so the caller tells the model (TELL_MODEL).
      */
-    private dev.agentauth.core.AccessToken onConsentRequired(ToolBinding binding, ToolExecutionRequest request,
-                                                             InvocationContext context, Principal principal,
-                                                             TokenRequest tokenRequest, ConsentRequirement consent) {
+    private dev.agentauth.core.AccessToken onConsentRequired(ToolExecutionRequest request, InvocationContext context,
+                                                             Principal principal, ConsentRequirement consent) {
         switch (settings.mode()) {
             case INTERRUPT -> throw raise(context, principal, request, consent);
             case TELL_MODEL -> {
                 return null;
             }
             case BLOCKING -> {
+                if (settings.consentListener() != null) {
+                    try {
+                        settings.consentListener().onConsentRequired(consent);
+                    } catch (RuntimeException e) {
+                        log.warn("consent listener failed: {}", e.getClass().getName());
+                    }
+                }
                 try {
-                    return settings.broker().awaitToken(tokenRequest, c -> {
-                        if (settings.consentListener() != null) {
-                            settings.consentListener().onConsentRequired(c);
-                        }
-                    }, settings.blockingTimeout());
-                } catch (ConsentRequiredException e) {
+                    return settings.broker().consentCompletion(consent.id())
+                            .get(settings.blockingTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
                     throw new ToolFailure("The user did not authorize " + consent.providerDisplayName() + " within "
                             + settings.blockingTimeout().toSeconds() + " s, so the tool could not run. Ask the user to"
                             + " authorize and try again.");
-                } catch (ConsentFailedException e) {
-                    throw new ToolFailure(consentFailure(consent.providerDisplayName(), e.reason()));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
+                            ? f.reason() : ConsentFailedException.Reason.REJECTED;
+                    throw new ToolFailure(consentFailure(consent.providerDisplayName(), reason));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ToolFailure("The tool was interrupted while waiting for the user's authorization.");
                 }
             }
             default -> throw new IllegalStateException(settings.mode().name());
@@ -590,7 +690,7 @@ public final class AgentRuntime {
     }
 
     private ToolExecutionResult runOnResume(ToolExecutionRequest call, InvocationContext context) {
-        ToolExecutor executor = executors.get(call.name());
+        ToolExecutor executor = executorFor(call.name());
         if (executor == null) {
             return error("There is no tool named '" + call.name() + "'.");
         }
@@ -637,7 +737,7 @@ public final class AgentRuntime {
         InvocationContext context = first;
         for (int round = 0; round < MAX_ROUND_TRIPS; round++) {
             AiMessage ai = settings.chatModel().chat(ChatRequest.builder().messages(memory.messages())
-                    .toolSpecifications(specifications).build()).aiMessage();
+                    .toolSpecifications(currentSpecifications(context)).build()).aiMessage();
             memory.add(ai);
             if (!ai.hasToolExecutionRequests()) {
                 return ai.text();
@@ -645,7 +745,7 @@ public final class AgentRuntime {
             context = context.toBuilder().invocationId(UUID.randomUUID()).timestampNow().build();
             List<ToolExecutionResultMessage> results = new ArrayList<>();
             for (ToolExecutionRequest call : ai.toolExecutionRequests()) {
-                ToolExecutor executor = executors.get(call.name());
+                ToolExecutor executor = executorFor(call.name());
                 if (executor == null) {
                     results.add(ToolExecutionResultMessage.builder().id(call.id()).toolName(call.name())
                             .text("There is no tool named '" + call.name() + "'.").isError(true).build());
