@@ -27,6 +27,7 @@ public final class DemoApp {
         System.out.println("  model:             " + chat.environment().modelLabel());
         System.out.println("  identity provider: " + chat.environment().issuer() + "  (any user name signs in)");
         System.out.println("  notes API:         " + chat.environment().notesApi() + "  (bearer tokens only)");
+        System.out.println("  calendar MCP:      " + chat.environment().calendarMcp() + "  (bearer tokens only)");
         System.out.println("  Ctrl+C to stop.");
         Thread.currentThread().join();
     }

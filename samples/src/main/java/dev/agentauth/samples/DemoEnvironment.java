@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the demo agent talks to, started in-process on 127.0.0.1: the identity provider, the notes API it
- * protects, the token broker, and the agent's tools and model. The web chat and the CLI chat build their agents from
- * it.
+ * Everything the demo agent talks to, started in-process on 127.0.0.1: the identity provider, the notes API and the
+ * calendar MCP server it protects, the token broker, and the agent's tools and model. The web chat and the CLI chat
+ * build their agents from it.
  */
 public final class DemoEnvironment implements AutoCloseable {
 
@@ -22,6 +22,7 @@ public final class DemoEnvironment implements AutoCloseable {
 
     private final EmbeddedIdentityProvider idp;
     private final NotesApi notes;
+    private final CalendarMcpServer calendar;
     private final TokenBroker broker;
     private final DemoModel model;
     private final List<Object> tools = new ArrayList<>();
@@ -30,6 +31,7 @@ public final class DemoEnvironment implements AutoCloseable {
         idp = EmbeddedIdentityProvider.start();
         try {
             notes = NotesApi.start(idp.issuer());
+            calendar = CalendarMcpServer.start(idp.issuer());
             TokenBrokerBuilder broker = TokenBroker.builder()
                     .provider(Provider.oauth2(DEMO_PROVIDER)
                             .displayName("Demo identity provider")
@@ -38,15 +40,13 @@ public final class DemoEnvironment implements AutoCloseable {
                             .clientSecret("demo-agent-secret")
                             .defaultScopes("openid")
                             .build());
-            tools.add(new NotesTools(notes.uri("/")));
-            if (env.get("GITHUB_CLIENT_ID") != null) {                 // a real provider, when you configure one
+            boolean github = env.get("GITHUB_CLIENT_ID") != null;
+            if (github) {                                              // a real provider, when you configure one
                 broker.provider(ProviderPresets.github()
                         .clientId(env.get("GITHUB_CLIENT_ID"))
                         .clientSecret(env.get("GITHUB_CLIENT_SECRET"))
                         .build());
-                tools.add(new GitHubTools());
             }
-            // MCP toolsets go here too, once agent-auth-mcp offers its LangChain4j toolset (see DemoMcpServers).
             if (redirectUri != null) {
                 broker.redirectUri(redirectUri);                       // a web app completes callbacks itself
             } else {
@@ -54,6 +54,22 @@ public final class DemoEnvironment implements AutoCloseable {
             }
             this.broker = broker.build();
             this.model = DemoModel.fromEnvironment(env);
+
+            // Every tool of the agent, in one place.
+            tools.add(new NotesTools(notes.uri("/")));
+            if (github) {
+                tools.add(new GitHubTools());
+            }
+            // TODO(agent-auth-mcp): plug in the MCP servers once the MCP branch offers its LangChain4j toolset
+            // (AuthenticatedMcpToolset) and AuthenticatedAgent accepts it, e.g.:
+            //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.streamableHttp("calendar",
+            //           calendar.endpoint()).broker(this.broker).provider(DEMO_PROVIDER, "calendar.read").build()));
+            //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.stdio("files", "java", "-cp",
+            //           System.getProperty("java.class.path"), FilesMcpServer.class.getName(), idp.issuer())
+            //           .tokenVariables(FilesMcpServer.TOKEN_VARIABLE).broker(this.broker)
+            //           .provider(DEMO_PROVIDER, "files.read").build()));
+            // The servers already run and verify tokens (DemoMcpServersTest); the demo model calls "events" for
+            // calendar questions. Disconnect in WebChat should then also close the user's MCP sessions.
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -90,10 +106,18 @@ public final class DemoEnvironment implements AutoCloseable {
         return notes.uri("/");
     }
 
+    /** The protected MCP server over Streamable HTTP. */
+    public URI calendarMcp() {
+        return calendar.endpoint();
+    }
+
     @Override
     public void close() {
         if (broker != null) {
             broker.close();
+        }
+        if (calendar != null) {
+            calendar.close();
         }
         if (notes != null) {
             notes.close();
