@@ -1,6 +1,8 @@
 package dev.agentauth.samples;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.TokenRequest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -36,7 +38,8 @@ import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
  * <p>Like a real authorization server it puts the granted scopes into the access token ({@code scope}) and names the
  * APIs they are for in {@code aud}: scope {@code notes.read} gives audience {@code notes}, so the demo APIs can verify
  * tokens as any resource server would. mock-oauth2-server does not remember the scopes of an authorization request
- * when it redeems the code, so a small front door on 127.0.0.1 notes them per code and hands them on.
+ * when it redeems the code, so a small front door on 127.0.0.1 notes them per code (and then per refresh token) and
+ * hands them on.
  */
 public final class EmbeddedIdentityProvider implements AutoCloseable {
 
@@ -53,7 +56,8 @@ public final class EmbeddedIdentityProvider implements AutoCloseable {
     });
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
-    private final Map<String, String> scopesByCode = new ConcurrentHashMap<>();
+    private final Map<String, String> scopesByGrant = new ConcurrentHashMap<>();   // code or refresh token -> scope
+    private final ObjectMapper json = new ObjectMapper();
     private final URI backend;
 
     private EmbeddedIdentityProvider(int port) throws IOException {
@@ -100,9 +104,9 @@ public final class EmbeddedIdentityProvider implements AutoCloseable {
         try (ex) {
             URI target = backend.resolve(ex.getRequestURI().getRawPath()
                     + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
+            byte[] requestBody = ex.getRequestBody().readAllBytes();
             HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30))
-                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(
-                            ex.getRequestBody().readAllBytes()))
+                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(requestBody))
                     // mock-oauth2-server builds its URLs (issuer, endpoints) from the port a proxy forwards for
                     .header("X-Forwarded-Port", Integer.toString(frontDoor.getAddress().getPort()))
                     .header("X-Forwarded-Proto", "http");
@@ -121,6 +125,7 @@ public final class EmbeddedIdentityProvider implements AutoCloseable {
                 return;
             }
             rememberScopesOfIssuedCode(ex.getRequestURI(), response);
+            rememberScopesOfIssuedRefreshToken(ex.getRequestURI(), requestBody, response);
             response.headers().map().forEach((name, values) -> {
                 if (!Set.of("content-length", "transfer-encoding", "connection", ":status")
                         .contains(name.toLowerCase())) {
@@ -147,9 +152,31 @@ public final class EmbeddedIdentityProvider implements AutoCloseable {
             String code = query(location.getRawQuery(), "code");
             String scope = query(request.getRawQuery(), "scope");
             if (code != null && scope != null) {
-                scopesByCode.put(code, scope);
+                scopesByGrant.put(code, scope);
             }
         });
+    }
+
+    // A refresh token keeps the scopes of the grant it came from, through rotations.
+    private void rememberScopesOfIssuedRefreshToken(URI request, byte[] requestBody, HttpResponse<byte[]> response) {
+        if (!request.getRawPath().endsWith("/token") || response.statusCode() != 200) {
+            return;
+        }
+        String form = new String(requestBody, StandardCharsets.UTF_8);
+        String grant = "authorization_code".equals(query(form, "grant_type")) ? query(form, "code")
+                : query(form, "refresh_token");
+        String scope = grant == null ? null : scopesByGrant.get(grant);
+        if (scope == null) {
+            return;
+        }
+        try {
+            String refreshToken = json.readTree(response.body()).path("refresh_token").asText(null);
+            if (refreshToken != null) {
+                scopesByGrant.put(refreshToken, scope);
+            }
+        } catch (IOException e) {
+            // not JSON: nothing to remember
+        }
     }
 
     private static String query(String rawQuery, String name) {
@@ -210,7 +237,9 @@ public final class EmbeddedIdentityProvider implements AutoCloseable {
         private List<String> scopes(TokenRequest request) {
             String scope = request.getScope() != null ? request.getScope().toString() : null;
             if (scope == null && request.getAuthorizationGrant() instanceof AuthorizationCodeGrant code) {
-                scope = scopesByCode.get(code.getAuthorizationCode().getValue());
+                scope = scopesByGrant.get(code.getAuthorizationCode().getValue());
+            } else if (scope == null && request.getAuthorizationGrant() instanceof RefreshTokenGrant refresh) {
+                scope = scopesByGrant.get(refresh.getRefreshToken().getValue());
             }
             return scope == null || scope.isBlank() ? List.of() : List.of(scope.trim().split("\\s+"));
         }
