@@ -47,6 +47,12 @@ class WebChatBrowserTest {
     static final Path CHROMEDRIVER = Path.of(System.getProperty("chromedriver", "/usr/bin/chromedriver"));
     static final Duration WAIT = Duration.ofSeconds(60);   // 2 cores shared with other builds: be patient
 
+    // Selenium 4.38 has no CDP bindings for Chromium 156 and says so at every start; the test needs none. Held
+    // strongly: java.util.logging forgets the level of a logger nobody references.
+    static final List<java.util.logging.Logger> SELENIUM_LOGS = List.of(
+            java.util.logging.Logger.getLogger("org.openqa.selenium.devtools"),
+            java.util.logging.Logger.getLogger("org.openqa.selenium.chromium"));
+
     static WebChat chat;
     final List<WebDriver> browsers = new ArrayList<>();
 
@@ -66,9 +72,7 @@ class WebChatBrowserTest {
 
     @BeforeAll
     static void start() throws IOException {
-        // Selenium 4.38 has no CDP bindings for Chromium 156 and says so at every start; the test needs none.
-        java.util.logging.Logger.getLogger("org.openqa.selenium.devtools").setLevel(java.util.logging.Level.SEVERE);
-        java.util.logging.Logger.getLogger("org.openqa.selenium.chromium").setLevel(java.util.logging.Level.SEVERE);
+        SELENIUM_LOGS.forEach(l -> l.setLevel(java.util.logging.Level.SEVERE));
         chat = WebChat.start(0, Map.of());                       // the built-in demo model, no environment
     }
 
