@@ -74,6 +74,7 @@ public final class Provider {
     private final Secret apiKey;
     private final SigningKey clientKey;
     private final ServiceAccountKey serviceAccountKey;
+    private final URI resource;
 
     private Provider(Builder b) {
         this.id = b.id;
@@ -98,6 +99,7 @@ public final class Provider {
         this.apiKey = b.apiKey;
         this.clientKey = b.clientKey;
         this.serviceAccountKey = b.serviceAccountKey;
+        this.resource = b.resource;
     }
 
     /** Starts an OAuth 2.0 / OpenID Connect provider. */
@@ -147,6 +149,7 @@ public final class Provider {
         b.apiKey = apiKey;
         b.clientKey = clientKey;
         b.serviceAccountKey = serviceAccountKey;
+        b.resource = resource;
         return b;
     }
 
@@ -255,6 +258,49 @@ public final class Provider {
         return Optional.ofNullable(serviceAccountKey);
     }
 
+    /**
+     * The RFC 8707 resource indicator: the protected resource (e.g. an MCP server's canonical URI) tokens of this
+     * provider are for. When set it is sent as {@code resource} on authorization requests and on every token request
+     * (code redemption, refresh, client credentials), so the authorization server can bind the token's audience to
+     * that one resource and a token obtained for one server is useless at another.
+     *
+     * @since 0.1.0
+     */
+    public Optional<URI> resource() {
+        return Optional.ofNullable(resource);
+    }
+
+    /**
+     * Two providers are equal when every setting is equal (secrets compared in constant time). Used to make
+     * {@link TokenBroker#registerProvider(Provider)} idempotent.
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Provider p)) {
+            return false;
+        }
+        return id.equals(p.id) && displayName.equals(p.displayName) && kind == p.kind
+                && Objects.equals(issuer, p.issuer) && Objects.equals(authorizationEndpoint, p.authorizationEndpoint)
+                && Objects.equals(tokenEndpoint, p.tokenEndpoint)
+                && Objects.equals(revocationEndpoint, p.revocationEndpoint) && Objects.equals(clientId, p.clientId)
+                && Objects.equals(clientSecret, p.clientSecret) && clientAuthMethod == p.clientAuthMethod
+                && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
+                && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
+                && pkce == p.pkce && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
+                && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat
+                && Objects.equals(defaultTokenLifetime, p.defaultTokenLifetime) && Objects.equals(apiKey, p.apiKey)
+                && Objects.equals(resource, p.resource) && Objects.equals(clientKey, p.clientKey)
+                && Objects.equals(serviceAccountKey, p.serviceAccountKey);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, kind, issuer, tokenEndpoint, clientId, resource); // never a secret
+    }
+
     @Override
     public String toString() {
         return "Provider[id=" + id + ", kind=" + kind + ", issuer=" + issuer + ", tokenEndpoint=" + tokenEndpoint
@@ -288,6 +334,7 @@ public final class Provider {
         private Secret apiKey;
         private SigningKey clientKey;
         private ServiceAccountKey serviceAccountKey;
+        private URI resource;
 
         private Builder(ProviderId id, Kind kind) {
             this.id = id;
@@ -421,6 +468,19 @@ public final class Provider {
             return clientKey != null ? ClientAuthMethod.PRIVATE_KEY_JWT : ClientAuthMethod.NONE;
         }
 
+        /**
+         * The RFC 8707 resource indicator sent on authorization and token requests; see {@link Provider#resource()}.
+         * Must be an absolute URI without a fragment (RFC 8707 §2).
+         */
+        public Builder resource(URI resource) {
+            if (resource != null && (!resource.isAbsolute() || resource.getRawFragment() != null)) {
+                throw new IllegalArgumentException("resource indicator must be an absolute URI without a fragment"
+                        + " (RFC 8707 section 2): " + resource);
+            }
+            this.resource = resource;
+            return this;
+        }
+
         /** Checks the settings and builds the provider. */
         public Provider build() {
             if (kind == Kind.OAUTH2) {
@@ -464,6 +524,9 @@ public final class Provider {
                             + " with its assertion; client authentication " + method.metadataName()
                             + " is not supported", id, null);
                 }
+            } else if (resource != null) {
+                throw new ConfigurationException("provider '" + id + "': an API-key provider takes no resource", id,
+                        null);
             } else if (issuer != null || tokenEndpoint != null || authorizationEndpoint != null || clientSecret != null
                     || clientKey != null) {
                 throw new ConfigurationException("provider '" + id
@@ -473,6 +536,6 @@ public final class Provider {
         }
 
         private static final Set<String> RESERVED = Set.of("response_type", "client_id", "redirect_uri", "state",
-                "code_challenge", "code_challenge_method", "scope");
+                "code_challenge", "code_challenge_method", "scope", "resource");
     }
 }

@@ -15,12 +15,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Blocking.</b> {@link #token} returns a cached, unexpired token without I/O and without taking a lock. When the
  * token is missing or stale it blocks on the token store and the provider's token endpoint (bounded by the configured
- * HTTP timeouts); concurrent callers for one grant share a single refresh (single flight). {@link #awaitToken} also
- * blocks until the user completes consent or the timeout passes. {@link #completeConsent} blocks while it redeems the
- * code.
+ * HTTP timeouts); concurrent callers for one grant share a single refresh (single flight), and with a store shared by
+ * replicas ({@link dev.agentauth.core.store.TokenStore#withGrantLock}) one refresh across all of them.
+ * {@link #awaitToken} also blocks until the user completes consent or the timeout passes. {@link #completeConsent}
+ * blocks while it redeems the code.
  *
  * <p><b>Errors.</b> Every failure is an {@link AgentAuthException}: {@link ProviderUnavailableException} (retryable;
- * the grant was kept), {@link TokenRefusedException} (the provider said no), {@link ConsentRequiredException},
+ * the grant was kept), {@link StoreUnavailableException} (retryable; the token store is unreachable),
+ * {@link TokenRefusedException} (the provider said no), {@link ConsentRequiredException},
  * {@link ConsentFailedException}, {@link MissingCredentialException}, {@link ConfigurationException}. A revoked or
  * expired refresh token ({@code invalid_grant}) is not an error: the grant is removed and the answer is a new
  * {@link TokenResult.ConsentRequired}.
@@ -90,6 +92,13 @@ public interface TokenBroker extends AutoCloseable {
      */
     TokenResult reportRejected(TokenRequest request, AccessToken rejected);
 
+    /**
+     * Records that {@code token} was handed to {@code usedBy} (a tool, an MCP server) for {@code principal}: an
+     * {@link AuditEvent.Type#TOKEN_USED} event to the audit listeners. No I/O beyond what the listeners do; never
+     * throws for a listener's failure.
+     */
+    void recordUse(AccessToken token, Principal principal, String usedBy);
+
     /** Stores an API key for {@code principal} (the user's own key, or the agent's when the principal has no user). */
     void storeApiKey(ProviderId provider, Principal principal, boolean agentScoped, Secret key);
 
@@ -111,8 +120,20 @@ public interface TokenBroker extends AutoCloseable {
     /** The provider with this id. @throws ConfigurationException when there is none */
     Provider provider(ProviderId id);
 
-    /** Every configured provider. */
+    /** Every configured provider, including those registered at run time. */
     Collection<Provider> providers();
+
+    /**
+     * Adds a provider at run time, e.g. one discovered for an MCP server through its protected resource metadata.
+     * Thread-safe and idempotent: registering a provider equal to the registered one with the same id is a no-op and
+     * returns the registered instance; a different provider under an existing id is refused. The provider's metadata
+     * is discovered on first use, not here, so this never blocks on the network.
+     *
+     * @return the provider now registered under {@code provider.id()}
+     * @throws ConfigurationException another provider with the same id is already registered
+     * @since 0.1.0
+     */
+    Provider registerProvider(Provider provider);
 
     /** Stops the loopback callback server and closes the token store. Pending waits fail. */
     @Override

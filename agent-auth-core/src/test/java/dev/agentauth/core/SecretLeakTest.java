@@ -23,7 +23,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Test;
+import dev.agentauth.core.store.jdbc.TokenEncryption;
+import dev.agentauth.core.store.jdbc.TokenStores;
+import dev.agentauth.core.testing.EmbeddedPg;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -36,8 +43,13 @@ class SecretLeakTest {
     static final String CLIENT_SECRET = "very-secret-client-value-42";
     static final String API_KEY = "api-key-value-that-must-not-leak";
 
-    @Test
-    void fullFlowWhenEverythingLoggedAndPrintedThenNoSecretAppears() throws Exception {
+    @TempDir
+    Path tmp;
+
+    /** Every store: its own log lines, messages and toString() are checked too, and so is its key material. */
+    @ParameterizedTest(name = "{0} store")
+    @ValueSource(strings = {"in-memory", "embedded", "postgres"})
+    void fullFlowWhenEverythingLoggedAndPrintedThenNoSecretAppears(String kind) throws Exception {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
@@ -45,7 +57,16 @@ class SecretLeakTest {
         List<String> printed = new ArrayList<>();
         Set<String> secrets = new LinkedHashSet<>(List.of(CLIENT_SECRET, API_KEY));
         MutableClock clock = MutableClock.now();
-        TokenStore store = TokenStore.inMemory();
+        String keyset = TokenEncryption.generateKeyset();
+        TokenStore store = switch (kind) {
+            case "in-memory" -> TokenStore.inMemory();
+            case "embedded" -> TokenStores.embedded().directory(tmp.resolve("store")).build();
+            default -> TokenStores.postgres().jdbcUrl(EmbeddedPg.shared().jdbcUrl(database()))
+                    .encryption(TokenEncryption.fromJson(Secret.of(keyset))).build();
+        };
+        String keysetInUse = kind.equals("embedded")
+                ? Files.readString(tmp.resolve("store").resolve("keyset.json")) : keyset;
+        secrets.add(keysetInUse.replaceAll("(?s).*\"value\"\\s*:\\s*\"([^\"]+)\".*", "$1")); // the AES key
         List<AuditEvent> events = new CopyOnWriteArrayList<>();
         ScriptedBrowser browser = new ScriptedBrowser();
         String[] state = new String[1];
@@ -146,6 +167,11 @@ class SecretLeakTest {
             assertThat(logLines).as("log lines").noneMatch(line -> line != null && line.contains(secret));
             assertThat(printed).as("toString and messages").noneMatch(s -> s != null && s.contains(secret));
         }
+    }
+
+    static String database() {
+        EmbeddedPg.shared().database("leak");
+        return "leak";
     }
 
     static String describe(Throwable t) {

@@ -148,6 +148,7 @@ class AuthenticatedToolsTest {
 
     final ScriptedBrowser browser = new ScriptedBrowser();
     final MutableClock clock = MutableClock.now();
+    final List<dev.agentauth.core.AuditEvent> events = new CopyOnWriteArrayList<>();
     TokenBroker broker;
     NotesTools tools;
 
@@ -188,7 +189,7 @@ class AuthenticatedToolsTest {
                 .provider(Provider.oauth2("crm").displayName("CRM").issuer(idp.issuer())
                         .clientId("crm-agent").clientSecret("crm-secret").defaultScopes("openid").build())
                 .provider(Provider.apiKey("weather").apiKey(Secret.of(WEATHER_KEY)).build())
-                .clock(clock).loopbackCallback().build();
+                .clock(clock).loopbackCallback().auditListener(events::add).build();
         tools = new NotesTools(api);
         AuthenticatedAgent.Builder b = AuthenticatedAgent.builder().broker(broker).chatModel(model).tools(tools)
                 .consentMode(mode).clock(clock).blockingTimeout(Duration.ofSeconds(20))
@@ -431,6 +432,8 @@ class AuthenticatedToolsTest {
 
         assertThat(assistant.chat("c", "report", as("frank"))).contains("report by sub=notes-agent");
         assertThat(assistant.chat("c", "weather", as("frank"))).contains("sunny in Oslo (key accepted)");
+        assertThat(events).filteredOn(e -> e.type() == dev.agentauth.core.AuditEvent.Type.TOKEN_USED)
+                .extracting(dev.agentauth.core.AuditEvent::detail).containsExactly("tool report", "tool weather");
     }
 
     @Test

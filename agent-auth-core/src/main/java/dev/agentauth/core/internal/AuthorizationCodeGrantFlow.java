@@ -43,6 +43,8 @@ public final class AuthorizationCodeGrantFlow {
             b.codeChallenge(verifier, CodeChallengeMethod.S256);
         }
         provider.authorizationParameters().forEach(b::customParameter);
+        // RFC 8707 §2: name the resource the token is for, so the authorization server can restrict its audience.
+        provider.resource().ifPresent(r -> b.resource(r));
         Map<String, List<String>> params = new LinkedHashMap<>(b.build().toParameters());
         if (!scopes.isEmpty()) {
             // Not through Nimbus's Scope: some providers want another delimiter (Slack: comma) or parameter name.

@@ -84,6 +84,13 @@ public final class ProviderClient {
                     provider.tokenEndpoint().orElseThrow(), provider.revocationEndpoint().orElse(null),
                     provider.issuerParameterRequired().orElse(false));
         }
+        if (provider.authorizationEndpoint().isPresent() && provider.tokenEndpoint().isPresent()
+                && provider.issuerParameterRequired().isPresent()) {
+            // Everything discovery would give is configured (e.g. by the MCP layer, which discovers metadata in the
+            // order the MCP specification prescribes): keep the issuer for the RFC 9207 check, fetch nothing.
+            return new Endpoints(issuer, provider.authorizationEndpoint().get(), provider.tokenEndpoint().get(),
+                    provider.revocationEndpoint().orElse(null), provider.issuerParameterRequired().get());
+        }
         AuthorizationServerMetadata md = resolveMetadata(issuer);
         URI authorization = provider.authorizationEndpoint().orElse(md.getAuthorizationEndpointURI());
         URI token = provider.tokenEndpoint().orElse(md.getTokenEndpointURI());
@@ -159,6 +166,8 @@ public final class ProviderClient {
         if (scopes != null && !scopes.isEmpty()) {
             builder.scope(new Scope(scopes.values().toArray(String[]::new)));
         }
+        // RFC 8707 §2.2: the same resource on every token request (code, refresh, client credentials).
+        provider.resource().ifPresent(r -> builder.resources(r));
         HTTPRequest request = builder.build().toHTTPRequest();
         if (provider.tokenRequestFormat() == Provider.TokenRequestFormat.JSON) {
             toJsonBody(request);

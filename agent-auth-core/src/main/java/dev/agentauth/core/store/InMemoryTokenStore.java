@@ -6,12 +6,25 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
-/** {@link TokenStore#inMemory()}: two concurrent maps; atomic by {@link ConcurrentHashMap}'s per-key guarantees. */
+/**
+ * {@link TokenStore#inMemory()}: concurrent maps, atomic by {@link ConcurrentHashMap}'s per-key guarantees. Grant
+ * locks are striped {@link ReentrantLock}s, so brokers sharing one instance in one JVM also refresh a grant once.
+ */
 final class InMemoryTokenStore implements TokenStore {
 
     private final ConcurrentHashMap<GrantKey, StoredGrant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PendingConsent> consentsByState = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ConsentId, ConsentOutcome> outcomes = new ConcurrentHashMap<>();
+    private final ReentrantLock[] grantLocks = new ReentrantLock[64];
+
+    InMemoryTokenStore() {
+        for (int i = 0; i < grantLocks.length; i++) {
+            grantLocks[i] = new ReentrantLock();
+        }
+    }
 
     @Override
     public Optional<StoredGrant> find(GrantKey key) {
@@ -21,6 +34,17 @@ final class InMemoryTokenStore implements TokenStore {
     @Override
     public void save(StoredGrant grant) {
         grants.put(grant.key(), grant);
+    }
+
+    @Override
+    public <T> T withGrantLock(GrantKey key, Supplier<T> work) {
+        ReentrantLock lock = grantLocks[Math.floorMod(key.hashCode(), grantLocks.length)];
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -58,7 +82,18 @@ final class InMemoryTokenStore implements TokenStore {
             }
             return expired;
         });
+        outcomes.values().removeIf(o -> o.expiresAt().isBefore(now));
         return removed[0];
+    }
+
+    @Override
+    public void saveConsentOutcome(ConsentOutcome outcome) {
+        outcomes.put(outcome.id(), outcome);
+    }
+
+    @Override
+    public Optional<ConsentOutcome> findConsentOutcome(ConsentId id) {
+        return Optional.ofNullable(outcomes.get(id));
     }
 
     @Override

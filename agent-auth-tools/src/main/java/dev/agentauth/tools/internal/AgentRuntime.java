@@ -186,6 +186,7 @@ public final class AgentRuntime {
                 result = new TokenResult.Granted(waited);
             }
             dev.agentauth.core.AccessToken token = ((TokenResult.Granted) result).token();
+            settings.broker().recordUse(token, principal, "tool " + binding.name());
             try {
                 return invoke(binding, request, context, token);
             } catch (TokenRejectedException e) {

@@ -1,0 +1,133 @@
+package dev.agentauth.core.store.jdbc;
+
+import dev.agentauth.core.ConfigurationException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's tables and their versioned migrations. Version N is applied once, in order, and recorded in
+ * {@code agentauth_schema_version}; a database newer than this library is refused rather than misread. Never edit a
+ * released migration: add the next one.
+ *
+ * <p>Types are the common subset of PostgreSQL and H2: times are epoch milliseconds ({@code BIGINT}, no time zone to
+ * get wrong), secrets are Tink ciphertexts ({@code BYTEA}), scopes are space-separated.
+ */
+final class Schema {
+
+    private static final Logger log = LoggerFactory.getLogger(Schema.class);
+
+    record Migration(int version, String description, List<String> statements) {
+    }
+
+    static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "grants, pending consents, consent outcomes", List.of(
+                    """
+                    CREATE TABLE agentauth_grant (
+                      grant_id      VARCHAR(64)   NOT NULL PRIMARY KEY,
+                      provider      VARCHAR(200)  NOT NULL,
+                      flow          VARCHAR(40)   NOT NULL,
+                      user_id       VARCHAR(500),
+                      agent         VARCHAR(500)  NOT NULL,
+                      scope_key     VARCHAR(4000) NOT NULL,
+                      token_type    VARCHAR(100)  NOT NULL,
+                      access_token  BYTEA         NOT NULL,
+                      refresh_token BYTEA,
+                      scopes        VARCHAR(4000) NOT NULL,
+                      expires_at    BIGINT,
+                      updated_at    BIGINT        NOT NULL
+                    )""",
+                    "CREATE INDEX agentauth_grant_user ON agentauth_grant (user_id)",
+                    """
+                    CREATE TABLE agentauth_consent (
+                      state_digest    VARCHAR(64)   NOT NULL PRIMARY KEY,
+                      consent_id      VARCHAR(200)  NOT NULL UNIQUE,
+                      provider        VARCHAR(200)  NOT NULL,
+                      flow            VARCHAR(40)   NOT NULL,
+                      user_id         VARCHAR(500),
+                      agent           VARCHAR(500)  NOT NULL,
+                      scope_key       VARCHAR(4000) NOT NULL,
+                      principal_user  VARCHAR(500),
+                      principal_agent VARCHAR(500)  NOT NULL,
+                      scopes          VARCHAR(4000) NOT NULL,
+                      code_verifier   BYTEA,
+                      redirect_uri    VARCHAR(2000) NOT NULL,
+                      created_at      BIGINT        NOT NULL,
+                      expires_at      BIGINT        NOT NULL
+                    )""",
+                    "CREATE INDEX agentauth_consent_expiry ON agentauth_consent (expires_at)",
+                    """
+                    CREATE TABLE agentauth_consent_outcome (
+                      consent_id      VARCHAR(200)  NOT NULL PRIMARY KEY,
+                      status          VARCHAR(20)   NOT NULL,
+                      provider        VARCHAR(200)  NOT NULL,
+                      flow            VARCHAR(40)   NOT NULL,
+                      user_id         VARCHAR(500),
+                      agent           VARCHAR(500)  NOT NULL,
+                      scope_key       VARCHAR(4000) NOT NULL,
+                      principal_user  VARCHAR(500),
+                      principal_agent VARCHAR(500)  NOT NULL,
+                      error_code      VARCHAR(200),
+                      completed_at    BIGINT        NOT NULL,
+                      expires_at      BIGINT        NOT NULL
+                    )""")));
+
+    static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+    private Schema() {
+    }
+
+    /** Creates or migrates the schema to {@link #LATEST}; returns the version found before. */
+    static int migrate(Connection c, Dialect dialect, Clock clock, String store) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            dialect.lockSchema(c);
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS agentauth_schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+                        + " description VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL)");
+            }
+            int current;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM agentauth_schema_version")) {
+                rs.next();
+                current = rs.getInt(1);
+            }
+            if (current > LATEST) {
+                throw new ConfigurationException(store + " has schema version " + current + ", newer than this"
+                        + " agent-auth supports (" + LATEST + "); upgrade agent-auth on this replica", null, null);
+            }
+            for (Migration m : MIGRATIONS) {
+                if (m.version() <= current) {
+                    continue;
+                }
+                try (Statement s = c.createStatement()) {
+                    for (String sql : m.statements()) {
+                        s.execute(sql);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
+                    ps.setInt(1, m.version());
+                    ps.setString(2, m.description());
+                    ps.setLong(3, clock.millis());
+                    ps.executeUpdate();
+                }
+                log.info("{}: applied schema migration {} ({})", store, m.version(), m.description());
+            }
+            c.commit();
+            return current;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+}

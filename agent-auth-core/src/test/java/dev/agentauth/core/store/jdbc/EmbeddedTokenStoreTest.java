@@ -1,0 +1,312 @@
+package dev.agentauth.core.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.Secret;
+import dev.agentauth.core.StoreUnavailableException;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.core.testing.MutableClock;
+import dev.agentauth.core.testing.ScriptedBrowser;
+import dev.agentauth.core.testing.TestIdp;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded default on real H2 files: restarts, permissions, encryption at rest, key rotation, row binding. */
+class EmbeddedTokenStoreTest {
+
+    static final TokenRequest REQUEST = TokenRequest.forUser("corp", "alice");
+    static final GrantKey ALICE = new GrantKey(ProviderId.of("corp"), Flow.USER_CONSENT, "alice", GrantKey.SHARED, "");
+    static final GrantKey BOB = new GrantKey(ProviderId.of("corp"), Flow.USER_CONSENT, "bob", GrantKey.SHARED, "");
+    static final String API_KEY = "weather-api-key-for-alice-0123456789";
+    static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    static TestIdp idp;
+
+    @TempDir
+    Path tmp;
+
+    final MutableClock clock = MutableClock.now();
+    final ScriptedBrowser browser = new ScriptedBrowser();
+
+    @BeforeAll
+    static void startIdp() {
+        idp = TestIdp.start(true);
+    }
+
+    @AfterAll
+    static void stopIdp() {
+        idp.close();
+    }
+
+    TokenBroker broker(TokenStore store) {
+        return TokenBroker.builder()
+                .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("agent-client")
+                        .clientSecret("client-secret-value").defaultScopes("openid").build())
+                .provider(Provider.apiKey("weather").build())
+                .clock(clock).tokenStore(store).loopbackCallback().build();
+    }
+
+    AccessToken consent(TokenBroker broker, TokenRequest request, String user) {
+        ConsentRequirement c = ((TokenResult.ConsentRequired) broker.token(request)).consent();
+        assertThat(browser.authorize(c.authorizationUri(), user).statusCode()).isEqualTo(200);
+        return broker.consentCompletion(c.id()).join();
+    }
+
+    static TokenRequest apiKeyRequest() {
+        return TokenRequest.builder().provider("weather").principal(Principal.user("alice")).flow(Flow.API_KEY).build();
+    }
+
+    @Test
+    void restartWhenNewBrokerOpensTheSameDirectoryThenTokensAndKeysAreStillThere() throws Exception {
+        Path dir = tmp.resolve("agent");
+        AccessToken token;
+        try (TokenBroker first = broker(TokenStores.embedded().directory(dir).build())) {
+            token = consent(first, REQUEST, "alice");
+            first.storeApiKey(ProviderId.of("weather"), Principal.user("alice"), false, Secret.of(API_KEY));
+        }
+        String keyset = Files.readString(dir.resolve(EmbeddedTokenStoreBuilder.KEYSET_FILE));
+        idp.drainRequests();
+
+        try (TokenBroker second = broker(TokenStores.embedded().directory(dir).build())) {
+            AccessToken again = ((TokenResult.Granted) second.token(REQUEST)).token();
+            assertThat(again.value()).isEqualTo(token.value());
+            assertThat(second.tokenOrThrow(apiKeyRequest()).value()).isEqualTo(API_KEY);
+            assertThat(second.grants("alice")).extracting(g -> g.provider().value())
+                    .containsExactlyInAnyOrder("corp", "weather");
+            assertThat(idp.drainTokenRequests()).as("nothing asked of the IdP after the restart").isZero();
+
+            // and the refresh token survived too
+            clock.advance(Duration.ofHours(2));
+            assertThat(((TokenResult.Granted) second.token(REQUEST)).token().value()).isNotEqualTo(token.value());
+            assertThat(second.disconnectAll("alice")).isEqualTo(2);
+        }
+        assertThat(Files.readString(dir.resolve(EmbeddedTokenStoreBuilder.KEYSET_FILE))).isEqualTo(keyset);
+        try (TokenStore third = TokenStores.embedded().directory(dir).build()) {
+            assertThat(third.findByUser("alice")).isEmpty();
+        }
+    }
+
+    @Test
+    void createWhenDirectoryMissingThenDirectoryOwnerOnlyAndFilesOwnerOnly() throws Exception {
+        Path dir = tmp.resolve("a").resolve("b");
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            store.save(new StoredGrant(ALICE, "t", "Bearer", null, Scopes.NONE, null, NOW));
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as(f.toString())
+                        .isEqualTo("rw-------");
+            }
+        }
+        assertThat(dir.resolve("tokens.mv.db")).exists();
+        assertThat(dir.resolve(EmbeddedTokenStoreBuilder.KEYSET_FILE)).exists();
+    }
+
+    @Test
+    void rawFilesWhenEveryKindOfSecretStoredThenNoPlaintextInThem() throws Exception {
+        Path dir = tmp.resolve("raw");
+        Set<String> secrets = new LinkedHashSet<>();
+        TokenStore store = TokenStores.embedded().directory(dir).build();
+        try (TokenBroker broker = broker(store)) {
+            secrets.add(consent(broker, REQUEST, "alice").value());
+            secrets.add(store.find(ALICE).orElseThrow().refreshToken());
+            clock.advance(Duration.ofHours(2));
+            secrets.add(((TokenResult.Granted) broker.token(REQUEST)).token().value()); // refresh, rotation
+            secrets.add(store.find(ALICE).orElseThrow().refreshToken());
+            broker.storeApiKey(ProviderId.of("weather"), Principal.user("alice"), false, Secret.of(API_KEY));
+            secrets.add(API_KEY);
+            ConsentRequirement pending = ((TokenResult.ConsentRequired) broker.token(
+                    TokenRequest.forUser("corp", "bob-at-rest-control"))).consent();
+            secrets.add(store.findConsent(pending.id()).orElseThrow().codeVerifier());
+        }
+        assertThat(secrets).hasSize(6).doesNotContainNull();
+
+        assertThat(AtRest.anyFileContains(dir, "bob-at-rest-control")).as("positive control: rows are readable")
+                .isTrue();
+        assertThat(AtRest.occurrences(dir, secrets)).isEmpty();
+    }
+
+    @Test
+    void keyRotationWhenKeysetRotatedThenOldRowsReadableAndNewWritesUseNewPrimaryKey() throws Exception {
+        Path dir = tmp.resolve("rotation");
+        String k1 = TokenEncryption.generateKeyset();
+        TokenEncryption first = TokenEncryption.fromEnvironment("K", name -> k1);
+        try (TokenStore store = TokenStores.embedded().directory(dir).encryption(first).build()) {
+            store.save(new StoredGrant(ALICE, "alice-old-token", "Bearer", "alice-old-refresh", Scopes.NONE, null,
+                    NOW));
+        }
+        String k2 = TokenEncryption.rotate(k1);
+        TokenEncryption second = TokenEncryption.fromEnvironment("K", name -> k2);
+        assertThat(second.primaryKeyId()).isNotEqualTo(first.primaryKeyId());
+        try (TokenStore store = TokenStores.embedded().directory(dir).encryption(second).build()) {
+            assertThat(store.find(ALICE).orElseThrow().accessToken()).isEqualTo("alice-old-token");
+            store.save(new StoredGrant(BOB, "bob-new-token", "Bearer", null, Scopes.NONE, null, NOW));
+        }
+        assertThat(keyIdOf(dir, "alice")).isEqualTo(first.primaryKeyId());
+        assertThat(keyIdOf(dir, "bob")).isEqualTo(second.primaryKeyId());
+
+        try (TokenStore store = TokenStores.embedded().directory(dir).encryption(first).build()) {
+            assertThat(store.find(ALICE).orElseThrow().accessToken()).isEqualTo("alice-old-token");
+            assertThatThrownBy(() -> store.find(BOB)).isInstanceOfSatisfying(AgentAuthException.class, e -> {
+                assertThat(e.retryable()).isFalse();
+                assertThat(e.getMessage()).contains("does not decrypt").doesNotContain("bob-new-token");
+            });
+        }
+    }
+
+    @Test
+    void ciphertextWhenCopiedIntoAnotherUsersRowThenItDoesNotDecrypt() throws Exception {
+        Path dir = tmp.resolve("binding");
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            store.save(new StoredGrant(ALICE, "alice-token", "Bearer", "alice-refresh", Scopes.NONE, null, NOW));
+            store.save(new StoredGrant(BOB, "bob-token", "Bearer", "bob-refresh", Scopes.NONE, null, NOW));
+        }
+        raw(dir, "UPDATE agentauth_grant SET access_token = (SELECT access_token FROM agentauth_grant"
+                + " WHERE user_id = 'bob'), refresh_token = (SELECT refresh_token FROM agentauth_grant"
+                + " WHERE user_id = 'bob') WHERE user_id = 'alice'");
+
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            assertThatThrownBy(() -> store.find(ALICE)).isInstanceOfSatisfying(AgentAuthException.class, e -> {
+                assertThat(e.retryable()).isFalse();
+                assertThat(e.principal().user()).isEqualTo("alice");
+                assertThat(e.getMessage()).contains("does not decrypt").doesNotContain("bob-token", "bob-refresh");
+            });
+            assertThat(store.find(BOB).orElseThrow().accessToken()).isEqualTo("bob-token");
+        }
+    }
+
+    @Test
+    void schemaWhenOpenedTwiceThenMigratedOnceAndNewerSchemaRefused() throws Exception {
+        Path dir = tmp.resolve("schema");
+        TokenStores.embedded().directory(dir).build().close();
+        TokenStores.embedded().directory(dir).build().close();
+        assertThat(rawQuery(dir, "SELECT version FROM agentauth_schema_version")).containsExactly("1");
+
+        raw(dir, "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (99, 'future', 0)");
+        assertThatThrownBy(() -> TokenStores.embedded().directory(dir).build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("schema version 99")
+                .hasMessageContaining("upgrade agent-auth");
+    }
+
+    @Test
+    void openWhenAnotherProcessHasTheStoreOpenThenRetryableErrorNamingTheStore() throws Exception {
+        Path dir = tmp.resolve("locked");
+        TokenStores.embedded().directory(dir).build().close();
+        // Another process: H2's own shell in a child JVM, connected to the file and waiting on its standard input.
+        String h2Jar = Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Process other = new ProcessBuilder(javaBin, "-cp", h2Jar, "org.h2.tools.Shell", "-url", "jdbc:h2:file:"
+                + dir.toAbsolutePath().resolve("tokens") + ";TRACE_LEVEL_FILE=0", "-user", "agentauth", "-password",
+                "").redirectErrorStream(true).start();
+        try {
+            // The shell prompts once it is connected, holding the file's lock.
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    other.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            int ch;
+            while (seen.indexOf("sql>") < 0 && (ch = out.read()) >= 0) {
+                seen.append((char) ch);
+            }
+            assertThat(seen.toString()).as("the other process connected").contains("sql>");
+            StoreUnavailableException refused = null;
+            try {
+                TokenStores.embedded().directory(dir).build().close();
+            } catch (StoreUnavailableException e) {
+                refused = e;
+            }
+            assertThat(refused).as("the store refused while another process has it open").isNotNull();
+            assertThat(refused.retryable()).isTrue();
+            assertThat(refused.getMessage()).contains("embedded token store at " + dir.toAbsolutePath())
+                    .contains("another process");
+        } finally {
+            other.destroy();
+            other.waitFor(30, TimeUnit.SECONDS);
+        }
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            assertThat(store.find(ALICE)).isEmpty(); // usable again once the other process is gone
+        }
+    }
+
+    @Test
+    void encryptionWhenEnvironmentVariableMissingOrInvalidThenConfigurationErrorNamingIt() {
+        assertThatThrownBy(() -> TokenEncryption.fromEnvironment("AGENT_AUTH_KEYSET", name -> null))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("AGENT_AUTH_KEYSET");
+        assertThatThrownBy(() -> TokenEncryption.fromEnvironment("AGENT_AUTH_KEYSET", name -> "{\"not\":1}"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("not a valid Tink");
+        String keyset = TokenEncryption.generateKeyset();
+        String base64 = java.util.Base64.getEncoder().encodeToString(keyset.getBytes());
+        TokenEncryption e = TokenEncryption.fromEnvironment("AGENT_AUTH_KEYSET", name -> base64);
+        String keyValue = keyset.replaceAll("(?s).*\"value\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        assertThat(e.toString()).contains("AGENT_AUTH_KEYSET").doesNotContain(keyValue).doesNotContain(base64);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    /** The Tink key id in the ciphertext of a user's access token (Tink's 5-byte prefix: 0x01, key id). */
+    static int keyIdOf(Path dir, String user) throws SQLException {
+        try (Connection c = rawConnection(dir); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT access_token FROM agentauth_grant WHERE user_id = '" + user + "'")) {
+            rs.next();
+            byte[] ciphertext = rs.getBytes(1);
+            assertThat(ciphertext[0]).isEqualTo((byte) 1);
+            return ByteBuffer.wrap(ciphertext, 1, 4).getInt();
+        }
+    }
+
+    static void raw(Path dir, String sql) throws SQLException {
+        try (Connection c = rawConnection(dir); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    static List<String> rawQuery(Path dir, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = rawConnection(dir); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    static Connection rawConnection(Path dir) throws SQLException {
+        return DriverManager.getConnection("jdbc:h2:file:" + dir.toAbsolutePath().resolve("tokens")
+                + ";TRACE_LEVEL_FILE=0", "agentauth", "");
+    }
+}

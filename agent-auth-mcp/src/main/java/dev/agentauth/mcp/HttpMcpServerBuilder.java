@@ -1,0 +1,126 @@
+package dev.agentauth.mcp;
+
+import dev.agentauth.core.Flow;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.mcp.auth.McpAuthorization;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Builds an HTTP {@link AuthenticatedMcpServer} (Streamable HTTP or legacy SSE). Either a configured provider
+ * ({@link #provider}) or MCP authorization discovery ({@link #authorization}) supplies the tokens. Not thread-safe.
+ */
+public final class HttpMcpServerBuilder {
+
+    final String id;
+    final URI endpoint;
+    final boolean sse;
+    TokenBroker broker;
+    ProviderId provider;
+    Scopes scopes = Scopes.NONE;
+    Flow flow = Flow.USER_CONSENT;
+    McpAuthorization authorization;
+    String displayName;
+    Duration requestTimeout = Duration.ofSeconds(60);
+    Duration connectTimeout = Duration.ofSeconds(10);
+    Duration toolCatalogTtl = Duration.ofMinutes(5);
+    boolean sharedToolCatalog = true;
+    Principal catalogPrincipal;
+    Clock clock = Clock.systemUTC();
+
+    HttpMcpServerBuilder(String id, URI endpoint, boolean sse) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        if (!endpoint.isAbsolute() || endpoint.getHost() == null) {
+            throw new IllegalArgumentException("MCP server endpoint must be an absolute http(s) URL: " + endpoint);
+        }
+        this.sse = sse;
+    }
+
+    /** The broker that holds users' tokens. Required. */
+    public HttpMcpServerBuilder broker(TokenBroker broker) {
+        this.broker = Objects.requireNonNull(broker, "broker");
+        return this;
+    }
+
+    /** Tokens come from this configured provider, with these scopes (exclusive with {@link #authorization}). */
+    public HttpMcpServerBuilder provider(String providerId, String... scopes) {
+        this.provider = ProviderId.of(providerId);
+        this.scopes = Scopes.of(scopes);
+        return this;
+    }
+
+    /** {@link Flow#USER_CONSENT} (default) or {@link Flow#CLIENT_CREDENTIALS} for an agent acting as itself. */
+    public HttpMcpServerBuilder flow(Flow flow) {
+        this.flow = Objects.requireNonNull(flow, "flow");
+        return this;
+    }
+
+    /** Discover the server's authorization server per the MCP specification on its first 401. */
+    public HttpMcpServerBuilder authorization(McpAuthorization authorization) {
+        this.authorization = Objects.requireNonNull(authorization, "authorization");
+        return this;
+    }
+
+    /** Shown on consent cards for discovered providers (default: the server's host). */
+    public HttpMcpServerBuilder displayName(String displayName) {
+        this.displayName = displayName;
+        return this;
+    }
+
+    /** How long one MCP request may take (default 60 s). */
+    public HttpMcpServerBuilder requestTimeout(Duration timeout) {
+        this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+        return this;
+    }
+
+    public HttpMcpServerBuilder connectTimeout(Duration timeout) {
+        this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+        return this;
+    }
+
+    /** How long a tool list is served from the shared catalog (default 5 min). */
+    public HttpMcpServerBuilder toolCatalogTtl(Duration ttl) {
+        this.toolCatalogTtl = Objects.requireNonNull(ttl, "ttl");
+        return this;
+    }
+
+    /** Whether one tool list serves every user (default true); false for servers that tailor tools per user. */
+    public HttpMcpServerBuilder sharedToolCatalog(boolean shared) {
+        this.sharedToolCatalog = shared;
+        return this;
+    }
+
+    /**
+     * A principal whose token lists tools for the shared catalog without any user, e.g.
+     * {@code Principal.agent("catalog")} with {@link Flow#CLIENT_CREDENTIALS} providers.
+     */
+    public HttpMcpServerBuilder catalogPrincipal(Principal principal) {
+        this.catalogPrincipal = principal;
+        return this;
+    }
+
+    public HttpMcpServerBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    public AuthenticatedMcpServer build() {
+        if (broker == null) {
+            throw new IllegalStateException("MCP server '" + id + "': broker(...) is required");
+        }
+        if ((provider == null) == (authorization == null)) {
+            throw new IllegalStateException("MCP server '" + id + "': set exactly one of provider(...) and"
+                    + " authorization(...)");
+        }
+        if (provider != null) {
+            broker.provider(provider); // fails fast on an unknown provider
+        }
+        return new HttpMcpServer(this);
+    }
+}

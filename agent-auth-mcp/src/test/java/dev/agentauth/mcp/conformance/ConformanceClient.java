@@ -1,0 +1,104 @@
+package dev.agentauth.mcp.conformance;
+
+import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Secret;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.mcp.AuthenticatedMcpServer;
+import dev.agentauth.mcp.McpResult;
+import dev.agentauth.mcp.auth.ClientRegistration;
+import dev.agentauth.mcp.auth.McpAuthorization;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import net.minidev.json.JSONObject;
+
+/**
+ * The client program the official MCP conformance suite ({@code @modelcontextprotocol/conformance}) drives: it gets
+ * the server URL as its last argument and the scenario in {@code MCP_CONFORMANCE_SCENARIO} (with extra data in
+ * {@code MCP_CONFORMANCE_CONTEXT}), and uses this project's own stack — {@link McpAuthorization},
+ * {@link AuthenticatedMcpServer} over Streamable HTTP, the {@link TokenBroker} with its loopback callback — to list
+ * the server's tools and call one. The "user" is a scripted browser: it opens the authorization URL and follows the
+ * authorization server's redirect to the broker's callback, as a person clicking "allow" would.
+ *
+ * <p>Run by {@code scripts/mcp-conformance.sh}. Exit code 0 when the tool call succeeded.
+ */
+public final class ConformanceClient {
+
+    private static final HttpClient BROWSER = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    public static void main(String[] args) throws Exception {
+        URI server = URI.create(args[args.length - 1]);
+        String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
+        String contextJson = System.getenv("MCP_CONFORMANCE_CONTEXT");
+        JSONObject context = contextJson == null ? new JSONObject() : JSONObjectUtils.parse(contextJson);
+        System.err.println("conformance client: scenario " + scenario + ", server " + server);
+
+        try (TokenBroker broker = TokenBroker.builder().loopbackCallback().eagerDiscovery(false).build()) {
+            McpAuthorization.Builder auth = McpAuthorization.builder(broker).clientName("agent-auth conformance")
+                    .clientIdMetadataDocument(URI.create("https://conformance-test.local/client-metadata.json"));
+            Flow flow = Flow.USER_CONSENT;
+            Principal principal = Principal.user("conformance-user");
+            if (context.get("client_id") instanceof String id) {
+                Object secret = context.get("client_secret");
+                auth.preRegisteredClient(secret instanceof String s ? ClientRegistration.preRegistered(id, Secret.of(s))
+                        : ClientRegistration.preRegistered(id));
+            }
+            if (scenario.startsWith("auth/client-credentials")) {
+                flow = Flow.CLIENT_CREDENTIALS;
+                principal = Principal.agent("conformance-agent");
+            }
+            try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("conformance", server)
+                    .broker(broker).authorization(auth.build()).flow(flow).requestTimeout(Duration.ofSeconds(20))
+                    .build()) {
+                Principal p = principal;
+                List<McpSchema.Tool> tools = withConsent(broker, () -> mcp.listTools(p));
+                System.err.println("tools: " + tools.stream().map(McpSchema.Tool::name).toList());
+                if (!tools.isEmpty()) {
+                    McpSchema.CallToolResult result = withConsent(broker,
+                            () -> mcp.callTool(p, tools.get(0).name(), Map.of()));
+                    System.err.println("tool result: error=" + result.isError() + " " + result.content());
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    /** Runs {@code op}; on a consent, "the user" authorizes in the scripted browser and {@code op} runs again. */
+    static <T> T withConsent(TokenBroker broker, Supplier<McpResult<T>> op) throws Exception {
+        for (int i = 0; i < 10; i++) {
+            McpResult<T> r = op.get();
+            if (r instanceof McpResult.Completed<T> c) {
+                return c.value();
+            }
+            ConsentRequirement consent = ((McpResult.ConsentRequired<T>) r).consent();
+            System.err.println("consent " + consent.id() + " for scopes [" + consent.scopes() + "]");
+            authorizeInBrowser(consent.authorizationUri());
+            broker.consentCompletion(consent.id()).get(30, TimeUnit.SECONDS);
+        }
+        throw new IllegalStateException("too many consents");
+    }
+
+    static void authorizeInBrowser(URI authorizationUri) throws Exception {
+        URI at = authorizationUri;
+        for (int hops = 0; hops < 5; hops++) {
+            HttpResponse<String> page = BROWSER.send(HttpRequest.newBuilder(at).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String location = page.headers().firstValue("Location").orElse(null);
+            if (page.statusCode() / 100 != 3 || location == null) {
+                return; // landed (the broker's callback page)
+            }
+            at = at.resolve(location);
+        }
+    }
+}
