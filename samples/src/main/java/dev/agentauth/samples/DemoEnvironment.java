@@ -65,7 +65,8 @@ public final class DemoEnvironment implements AutoCloseable {
             //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.streamableHttp("calendar",
             //           calendar.endpoint()).broker(this.broker).provider(DEMO_PROVIDER, "calendar.read").build()));
             //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.stdio("files", "java", "-cp",
-            //           System.getProperty("java.class.path"), FilesMcpServer.class.getName(), idp.issuer())
+            //           samplesClassPath, FilesMcpServer.class.getName(), idp.issuer())   // under exec:java,
+            //           // java.class.path is Maven's: write the runtime class path at build time (dependency plugin)
             //           .tokenVariables(FilesMcpServer.TOKEN_VARIABLE).broker(this.broker)
             //           .provider(DEMO_PROVIDER, "files.read").build()));
             // The servers already run and verify tokens (DemoMcpServersTest); the demo model calls "events" for
