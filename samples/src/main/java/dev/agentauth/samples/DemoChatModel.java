@@ -1,0 +1,95 @@
+package dev.agentauth.samples;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The built-in demo model: not a language model, a few rules that pick a tool from keywords in the message, so the
+ * demo runs with no account and no network. When the tool results come back it answers with them. Set
+ * {@code OPENAI_API_KEY} (and optionally {@code OPENAI_BASE_URL}, {@code OPENAI_MODEL}) for a real model.
+ */
+final class DemoChatModel implements ChatModel {
+
+    static final String LABEL = "built-in demo model (rule-based, not an LLM)";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public ChatResponse doChat(ChatRequest request) {
+        List<ChatMessage> messages = request.messages();
+        ChatMessage last = messages.get(messages.size() - 1);
+        if (last instanceof UserMessage user) {
+            return answer(pickTool(user.singleText(), request.toolSpecifications()));
+        }
+        List<String> results = new ArrayList<>();
+        for (int i = messages.size() - 1; i >= 0 && messages.get(i) instanceof ToolExecutionResultMessage r; i--) {
+            results.add(0, r.text());
+        }
+        return answer(AiMessage.from(String.join("\n", results)));
+    }
+
+    private static ChatResponse answer(AiMessage message) {
+        return ChatResponse.builder().aiMessage(message).build();
+    }
+
+    private static AiMessage pickTool(String text, List<ToolSpecification> tools) {
+        String t = text.toLowerCase(Locale.ROOT);
+        if (t.contains("note") && containsAny(t, "add", "save", "remember", "write", "new", "create")) {
+            String note = text.contains(":") ? text.substring(text.indexOf(':') + 1).strip() : text.strip();
+            return call(tools, "addNote", Map.of("text", note));
+        }
+        if (t.contains("note")) {
+            return call(tools, "listNotes", Map.of());
+        }
+        if (containsAny(t, "status", "health", "stats")) {
+            return call(tools, "serviceStatus", Map.of());
+        }
+        if (containsAny(t, "repo", "github")) {
+            return call(tools, "myRepositories", Map.of());
+        }
+        if (containsAny(t, "calendar", "event", "meeting", "agenda")) {
+            return call(tools, "events", Map.of());       // the calendar MCP server's tool, once MCP is plugged in
+        }
+        return help(tools);
+    }
+
+    private static AiMessage call(List<ToolSpecification> tools, String name, Map<String, Object> arguments) {
+        if (tools.stream().noneMatch(s -> s.name().equals(name))) {
+            return help(tools);
+        }
+        try {
+            return AiMessage.from(List.of(ToolExecutionRequest.builder().id("call_" + UUID.randomUUID())
+                    .name(name).arguments(JSON.writeValueAsString(arguments)).build()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static AiMessage help(List<ToolSpecification> tools) {
+        return AiMessage.from("I am the " + LABEL + ". Try \"list my notes\", \"add a note: buy milk\" or"
+                + " \"service status\". Tools I can use: "
+                + String.join(", ", tools.stream().map(ToolSpecification::name).toList()) + ".");
+    }
+
+    private static boolean containsAny(String text, String... words) {
+        for (String w : words) {
+            if (text.contains(w)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

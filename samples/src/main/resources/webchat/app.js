@@ -1,0 +1,164 @@
+// The agent-auth demo chat: plain JavaScript, no build step.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+
+async function post(path, body) {
+  const r = await fetch(path, {
+    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)
+  });
+  return r.json();
+}
+
+function add(kind, text) {
+  const div = document.createElement('div');
+  div.className = 'message ' + kind;
+  div.textContent = text;
+  $('messages').appendChild(div);
+  div.scrollIntoView({block: 'end'});
+  return div;
+}
+
+function busy(on) {
+  $('send').disabled = on;
+  $('input').disabled = on;
+  document.body.classList.toggle('busy', on);
+}
+
+// An answer of the agent: a reply, or a consent card to show.
+function show(answer) {
+  if (answer.type === 'reply') {
+    add('agent', answer.text);
+  } else if (answer.type === 'consent_interrupt') {
+    card(answer);
+  } else {
+    add('error', answer.text || 'Something went wrong.');
+  }
+  loadAccounts();
+}
+
+// One card per consent; resume once the popup reports back (or closes).
+function card(interrupt) {
+  const box = add('card', '');
+  box.dataset.interrupt = interrupt.id;
+  const waiting = interrupt.waitingToolCalls.map((c) => c.toolName).join(', ');
+  const title = document.createElement('p');
+  title.textContent = 'The agent needs your permission to continue (' + waiting + ').';
+  box.appendChild(title);
+  let state = 'open';   // open -> resuming -> done; the popup's message and its closing may both call resume
+  const resume = async () => {
+    if (state !== 'open') return;
+    state = 'resuming';
+    const answer = await post('/api/resume', {interruptId: interrupt.id});
+    if (answer.type === 'pending') {
+      state = 'open';
+      status.textContent = 'Waiting for you to finish authorizing…';
+      return;
+    }
+    state = 'done';
+    box.classList.add('done');
+    box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    status.textContent = 'Authorized.';
+    show(answer);
+  };
+  for (const consent of interrupt.consents) {
+    const row = document.createElement('div');
+    row.className = 'consent';
+    const name = document.createElement('strong');
+    name.className = 'provider';
+    name.textContent = consent.providerDisplayName;
+    const scopes = document.createElement('span');
+    scopes.className = 'scopes';
+    for (const s of consent.scopes) {
+      const chip = document.createElement('code');
+      chip.textContent = s;
+      scopes.appendChild(chip);
+    }
+    const button = document.createElement('button');
+    button.className = 'authorize';
+    button.textContent = 'Authorize';
+    // window.open must run synchronously in the click handler, or the browser blocks the popup
+    button.addEventListener('click', () => {
+      const popup = window.open(consent.authorizationUrl, 'agentauth-consent',
+          'popup,width=520,height=680');
+      if (!popup) {
+        status.textContent = 'Your browser blocked the popup; allow popups for this page.';
+        return;
+      }
+      status.textContent = 'Sign in at ' + consent.providerDisplayName + ' in the popup…';
+      const timer = setInterval(() => {
+        if (popup.closed) { clearInterval(timer); resume(); }
+      }, 700);
+    });
+    row.append(name, scopes, button);
+    box.appendChild(row);
+  }
+  const status = document.createElement('p');
+  status.className = 'status';
+  box.appendChild(status);
+  window.addEventListener('message', (e) => {
+    if (e.origin === location.origin && e.data && e.data.type === 'agentauth-consent') resume();
+  });
+}
+
+async function loadAccounts() {
+  const r = await fetch('/api/accounts');
+  if (!r.ok) return;
+  const {accounts} = await r.json();
+  const list = $('accounts');
+  list.replaceChildren();
+  if (accounts.length === 0) {
+    const li = document.createElement('li');
+    li.className = 'none';
+    li.textContent = 'None yet.';
+    list.appendChild(li);
+  }
+  for (const a of accounts) {
+    const li = document.createElement('li');
+    li.className = 'account';
+    li.dataset.provider = a.provider;
+    li.textContent = a.displayName + ' — ' + a.scopes.join(' ') + ' ';
+    const button = document.createElement('button');
+    button.className = 'disconnect';
+    button.textContent = 'Disconnect';
+    button.addEventListener('click', async () => {
+      await post('/api/disconnect', {provider: a.provider});
+      loadAccounts();
+    });
+    li.appendChild(button);
+    list.appendChild(li);
+  }
+}
+
+async function start() {
+  const r = await fetch('/api/me');
+  if (r.status === 401) {
+    $('login').hidden = false;
+    return;
+  }
+  const me = await r.json();
+  $('who').textContent = 'Signed in as ' + me.user;
+  $('model').textContent = 'Model: ' + me.model;
+  $('logout').hidden = false;
+  $('app').hidden = false;
+  $('composer').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = $('input').value.trim();
+    if (!text) return;
+    $('input').value = '';
+    add('user', text);
+    busy(true);
+    try {
+      show(await post('/api/chat', {message: text}));
+    } catch (err) {
+      add('error', 'The chat server did not answer.');
+    } finally {
+      busy(false);
+      $('input').focus();
+    }
+  });
+  loadAccounts();
+  $('input').focus();
+}
+
+start();

@@ -1,0 +1,58 @@
+package dev.agentauth.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class CliChatTest {
+
+    @Test
+    void runWhenToolNeedsConsentThenPrintsUrlWaitsVisiblyAndContinues() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();   // synchronized: safe to read while written
+        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        byte[] typed = "list my notes\nadd a note: call mum\nlist my notes\nservice status\nexit\n"
+                .getBytes(StandardCharsets.UTF_8);
+
+        CompletableFuture<Void> chat = CompletableFuture.runAsync(() -> {
+            try {
+                CliChat.run(new ByteArrayInputStream(typed), out, "carol", Map.of());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // The user: opens each printed URL and signs in as carol (the IdP's login form, then the loopback callback).
+        Pattern url = Pattern.compile("open: (\\S+)");
+        int signedIn = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!chat.isDone() && System.nanoTime() < deadline) {
+            Matcher m = url.matcher(printed.toString(StandardCharsets.UTF_8));
+            int found = 0;
+            while (m.find()) {
+                if (++found > signedIn) {
+                    DemoBrowser.signIn(URI.create(m.group(1)), "carol");
+                    signedIn++;
+                }
+            }
+            Thread.sleep(100);
+        }
+        chat.get(30, TimeUnit.SECONDS);
+        String text = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(signedIn).as("consent for notes.read, then step-up for notes.write").isEqualTo(2);
+        assertThat(text).contains("model: built-in demo model (rule-based, not an LLM)",
+                "Demo identity provider asks you to authorize", "waiting for you to sign in", "authorized.",
+                "agent> (no notes yet)", "agent> saved", "agent> call mum", "asked by demo-agent");
+        assertThat(text).doesNotContainPattern("eyJ[A-Za-z0-9_-]{10,}\\.");
+    }
+}
