@@ -35,8 +35,23 @@ final class DemoChatModel implements ChatModel {
             return answer(pickTool(user.singleText(), request.toolSpecifications()));
         }
         List<String> results = new ArrayList<>();
+        boolean connected = false;
         for (int i = messages.size() - 1; i >= 0 && messages.get(i) instanceof ToolExecutionResultMessage r; i--) {
             results.add(0, r.text());
+            connected |= r.toolName().startsWith("connect_") && !Boolean.TRUE.equals(r.isError());
+        }
+        if (connected) {
+            // A server was just connected and its tools are now offered: do what the user asked in the first place.
+            for (int i = messages.size() - 1; i >= 0; i--) {
+                if (messages.get(i) instanceof UserMessage user) {
+                    AiMessage next = pickTool(user.singleText(), request.toolSpecifications());
+                    if (next.hasToolExecutionRequests()
+                            && !next.toolExecutionRequests().get(0).name().startsWith("connect_")) {
+                        return answer(next);
+                    }
+                    break;
+                }
+            }
         }
         return answer(AiMessage.from(String.join("\n", results)));
     }
@@ -61,7 +76,10 @@ final class DemoChatModel implements ChatModel {
             return call(tools, "myRepositories", Map.of());
         }
         if (containsAny(t, "calendar", "event", "meeting", "agenda")) {
-            return call(tools, "events", Map.of());       // the calendar MCP server's tool, once MCP is plugged in
+            return call(tools, has(tools, "events") ? "events" : "connect_calendar", Map.of());   // MCP over HTTP
+        }
+        if (containsAny(t, "file", "document")) {
+            return call(tools, has(tools, "files") ? "files" : "connect_files", Map.of());        // MCP over stdio
         }
         return help(tools);
     }
@@ -80,8 +98,12 @@ final class DemoChatModel implements ChatModel {
 
     private static AiMessage help(List<ToolSpecification> tools) {
         return AiMessage.from("I am the " + LABEL + ". Try \"list my notes\", \"add a note: buy milk\" or"
-                + " \"service status\". Tools I can use: "
+                + " \"service status\", \"what's on my calendar\" or \"list my files\". Tools I can use: "
                 + String.join(", ", tools.stream().map(ToolSpecification::name).toList()) + ".");
+    }
+
+    private static boolean has(List<ToolSpecification> tools, String name) {
+        return tools.stream().anyMatch(s -> s.name().equals(name));
     }
 
     private static boolean containsAny(String text, String... words) {

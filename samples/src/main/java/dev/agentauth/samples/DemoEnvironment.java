@@ -4,15 +4,25 @@ import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderPresets;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenBrokerBuilder;
+import dev.agentauth.core.Principal;
+import dev.agentauth.mcp.AuthenticatedMcpServer;
+import dev.agentauth.mcp.AuthenticatedMcpToolset;
 import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.tools.ToolSource;
+import java.io.File;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the demo agent talks to, started in-process on 127.0.0.1: the identity provider, the notes API and the
- * calendar MCP server it protects, the token broker, and the agent's tools and model. The web chat and the CLI chat
+ * Everything the demo agent talks to, started in-process on 127.0.0.1: the identity provider, the notes API, the
+ * calendar MCP server (HTTP) and the files MCP server (stdio, one process per user) it protects, the token broker,
+ * and the agent's tools and model. The web chat and the CLI chat
  * build their agents from it.
  */
 public final class DemoEnvironment implements AutoCloseable {
@@ -26,6 +36,7 @@ public final class DemoEnvironment implements AutoCloseable {
     private final TokenBroker broker;
     private final DemoModel model;
     private final List<Object> tools = new ArrayList<>();
+    private final List<AuthenticatedMcpServer> mcpServers = new ArrayList<>();
 
     private DemoEnvironment(URI redirectUri, Map<String, String> env) {
         idp = EmbeddedIdentityProvider.start();
@@ -60,17 +71,14 @@ public final class DemoEnvironment implements AutoCloseable {
             if (github) {
                 tools.add(new GitHubTools());
             }
-            // TODO(agent-auth-mcp): plug in the MCP servers once the MCP branch offers its LangChain4j toolset
-            // (AuthenticatedMcpToolset) and AuthenticatedAgent accepts it, e.g.:
-            //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.streamableHttp("calendar",
-            //           calendar.endpoint()).broker(this.broker).provider(DEMO_PROVIDER, "calendar.read").build()));
-            //   tools.add(AuthenticatedMcpToolset.of(AuthenticatedMcpServer.stdio("files", "java", "-cp",
-            //           samplesClassPath, FilesMcpServer.class.getName(), idp.issuer())   // under exec:java,
-            //           // java.class.path is Maven's: write the runtime class path at build time (dependency plugin)
-            //           .tokenVariables(FilesMcpServer.TOKEN_VARIABLE).broker(this.broker)
-            //           .provider(DEMO_PROVIDER, "files.read").build()));
-            // The servers already run and verify tokens (DemoMcpServersTest); the demo model calls "events" for
-            // calendar questions. Disconnect in WebChat should then also close the user's MCP sessions.
+            // MCP servers: the same consent cards and resume as the annotated tools.
+            mcpServers.add(AuthenticatedMcpServer.streamableHttp("calendar", calendar.endpoint())
+                    .broker(this.broker).provider(DEMO_PROVIDER, "calendar.read").build());
+            mcpServers.add(AuthenticatedMcpServer.stdio("files", javaCommand(), "-cp", classPath(),
+                            FilesMcpServer.class.getName(), idp.issuer())
+                    .broker(this.broker).provider(DEMO_PROVIDER, "files.read")
+                    .tokenVariables(FilesMcpServer.TOKEN_VARIABLE)      // the token goes here, never on the command line
+                    .build());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -87,7 +95,37 @@ public final class DemoEnvironment implements AutoCloseable {
 
     /** An agent builder with the broker, the model and every tool; the caller picks the consent mode. */
     public AuthenticatedAgent.Builder agent() {
-        return AuthenticatedAgent.builder().broker(broker).chatModel(model.model()).tools(tools.toArray());
+        return AuthenticatedAgent.builder().broker(broker).chatModel(model.model()).tools(tools.toArray())
+                .toolSources(mcpServers.stream().map(AuthenticatedMcpToolset::of).toArray(ToolSource[]::new));
+    }
+
+    /** Ends {@code user}'s MCP sessions and server processes, e.g. after they disconnected. */
+    public void closeMcpSessions(String user) {
+        for (AuthenticatedMcpServer server : mcpServers) {
+            server.closeSessions(Principal.user(user));
+        }
+    }
+
+    private static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    // Under `mvn exec:java` the JVM's class path is Maven's own; the demo's classes come from the context loader.
+    private static String classPath() {
+        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    // not a file: skip
+                }
+            }
+            if (!entries.isEmpty()) {
+                return String.join(File.pathSeparator, entries);
+            }
+        }
+        return System.getProperty("java.class.path");
     }
 
     public TokenBroker broker() {
@@ -114,6 +152,9 @@ public final class DemoEnvironment implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AuthenticatedMcpServer server : mcpServers) {
+            server.close();
+        }
         if (broker != null) {
             broker.close();
         }

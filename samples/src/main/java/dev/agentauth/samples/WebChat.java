@@ -215,6 +215,7 @@ public final class WebChat implements AutoCloseable {
                     user)));
             case "/api/disconnect" -> {
                 int removed = demo.broker().disconnect(ProviderId.of(body.path("provider").asText()), user);
+                demo.closeMcpSessions(user);
                 json(ex, 200, JSON.createObjectNode().put("removed", removed));
             }
             default -> send(ex, 404, "text/plain", "not found");

@@ -21,7 +21,8 @@ class CliChatTest {
     void runWhenToolNeedsConsentThenPrintsUrlWaitsVisiblyAndContinues() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();   // synchronized: safe to read while written
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-        byte[] typed = "list my notes\nadd a note: call mum\nlist my notes\nservice status\nexit\n"
+        byte[] typed = ("list my notes\nadd a note: call mum\nlist my notes\nservice status\n"
+                + "what is on my calendar\nlist my files\nexit\n")
                 .getBytes(StandardCharsets.UTF_8);
 
         CompletableFuture<Void> chat = CompletableFuture.runAsync(() -> {
@@ -49,10 +50,12 @@ class CliChatTest {
         chat.get(30, TimeUnit.SECONDS);
         String text = printed.toString(StandardCharsets.UTF_8);
 
-        assertThat(signedIn).as("consent for notes.read, then step-up for notes.write").isEqualTo(2);
+        assertThat(signedIn).as("notes.read, step-up for notes.write, calendar (MCP over HTTP), files (stdio)")
+                .isEqualTo(4);
         assertThat(text).contains("model: built-in demo model (rule-based, not an LLM)",
                 "Demo identity provider asks you to authorize", "waiting for you to sign in", "authorized.",
-                "agent> (no notes yet)", "agent> saved", "agent> call mum", "asked by demo-agent");
+                "agent> (no notes yet)", "agent> saved", "agent> call mum", "asked by demo-agent",
+                "Calendar of carol today", "Files of carol: carol-report.pdf");
         assertThat(text).doesNotContainPattern("eyJ[A-Za-z0-9_-]{10,}\\.");
     }
 }

@@ -126,10 +126,17 @@ class WebChatBrowserTest {
         assertThat(lastAgentMessage(alice)).contains("notes API up", "asked by demo-agent");
         assertThat(alice.findElements(By.cssSelector(".message.card"))).hasSize(2);
 
-        // 6. Connected accounts list the grant, without any token.
-        assertThat(accounts(alice, "notes.write")).contains("Demo identity provider", "notes.read", "notes.write");
+        // 6. An MCP server (the calendar, over Streamable HTTP): the same card, popup and resumed answer.
+        send(alice, "what is on my calendar today");
+        WebElement calendarCard = waitFor(alice, By.cssSelector(".message.card:not(.done)"));
+        assertThat(calendarCard.findElement(By.className("scopes")).getText()).contains("calendar.read");
+        authorizeInPopup(alice, calendarCard, "alice");
+        new WebDriverWait(alice, WAIT).until(b -> lastAgentMessage(b).contains("Calendar of alice today"));
 
-        // 7. Bob, in another browser profile, has his own grant and sees only his own notes.
+        // 7. Connected accounts list the grant, without any token.
+        assertThat(accounts(alice, "calendar.read")).contains("Demo identity provider", "notes.read", "notes.write");
+
+        // 8. Bob, in another browser profile, has his own grant and sees only his own notes.
         WebDriver bob = browser();
         signIn(bob, "bob");
         assertThat(accounts(bob, "None yet.")).isEqualTo("None yet.");
@@ -147,7 +154,7 @@ class WebChatBrowserTest {
                 bobsInterrupt);
         assertThat(refused.toString()).startsWith("error:");
 
-        // 8. Disconnect: the grant is gone, and the next call asks again.
+        // 9. Disconnect: the grant is gone, and the next call asks again.
         new WebDriverWait(alice, WAIT).ignoring(StaleElementReferenceException.class).until(b -> {
             b.findElement(By.cssSelector("#accounts li.account .disconnect")).click();   // re-rendered after answers
             return true;
