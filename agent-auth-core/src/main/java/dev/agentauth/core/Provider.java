@@ -75,6 +75,7 @@ public final class Provider {
     private final SigningKey clientKey;
     private final ServiceAccountKey serviceAccountKey;
     private final URI resource;
+    private final URI clientAssertionAudience;
 
     private Provider(Builder b) {
         this.id = b.id;
@@ -100,6 +101,7 @@ public final class Provider {
         this.clientKey = b.clientKey;
         this.serviceAccountKey = b.serviceAccountKey;
         this.resource = b.resource;
+        this.clientAssertionAudience = b.clientAssertionAudience;
     }
 
     /** Starts an OAuth 2.0 / OpenID Connect provider. */
@@ -150,6 +152,7 @@ public final class Provider {
         b.clientKey = clientKey;
         b.serviceAccountKey = serviceAccountKey;
         b.resource = resource;
+        b.clientAssertionAudience = clientAssertionAudience;
         return b;
     }
 
@@ -271,6 +274,14 @@ public final class Provider {
     }
 
     /**
+     * The {@code aud} of {@code private_key_jwt} client assertions; empty means the token endpoint (RFC 7523 §3).
+     * Some servers (and the MCP conformance suite, after RFC 7523bis) want the issuer identifier instead.
+     */
+    public Optional<URI> clientAssertionAudience() {
+        return Optional.ofNullable(clientAssertionAudience);
+    }
+
+    /**
      * Two providers are equal when every setting is equal (secrets compared in constant time). Used to make
      * {@link TokenBroker#registerProvider(Provider)} idempotent.
      */
@@ -293,7 +304,8 @@ public final class Provider {
                 && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat
                 && Objects.equals(defaultTokenLifetime, p.defaultTokenLifetime) && Objects.equals(apiKey, p.apiKey)
                 && Objects.equals(resource, p.resource) && Objects.equals(clientKey, p.clientKey)
-                && Objects.equals(serviceAccountKey, p.serviceAccountKey);
+                && Objects.equals(serviceAccountKey, p.serviceAccountKey)
+                && Objects.equals(clientAssertionAudience, p.clientAssertionAudience);
     }
 
     @Override
@@ -335,6 +347,7 @@ public final class Provider {
         private SigningKey clientKey;
         private ServiceAccountKey serviceAccountKey;
         private URI resource;
+        private URI clientAssertionAudience;
 
         private Builder(ProviderId id, Kind kind) {
             this.id = id;
@@ -466,6 +479,12 @@ public final class Provider {
                 return ClientAuthMethod.CLIENT_SECRET_BASIC;
             }
             return clientKey != null ? ClientAuthMethod.PRIVATE_KEY_JWT : ClientAuthMethod.NONE;
+        }
+
+        /** The {@code aud} of {@code private_key_jwt} assertions, e.g. the issuer; default: the token endpoint. */
+        public Builder clientAssertionAudience(URI audience) {
+            this.clientAssertionAudience = audience;
+            return this;
         }
 
         /**

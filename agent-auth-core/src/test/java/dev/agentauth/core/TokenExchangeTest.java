@@ -137,6 +137,21 @@ class TokenExchangeTest {
     }
 
     @Test
+    void tokenWhenClientAssertionAudienceIsTheIssuerThenAssertionSaysSo() throws Exception {
+        broker = TokenBroker.builder()
+                .provider(Provider.oauth2("rfc7523bis").issuer(idp.issuer()).clientId("bis-agent")
+                        .clientKey(SigningKey.of(TestKeys.privateKey(clientKey), clientKey.getKeyID()))
+                        .clientAssertionAudience(java.net.URI.create(idp.issuer())).build())
+                .build();
+        idp.drainRequests();
+
+        broker.tokenOrThrow(TokenRequest.forAgent("rfc7523bis"));
+
+        SignedJWT assertion = SignedJWT.parse(form(idp.drainTokenRequestList().get(0)).get("client_assertion").get(0));
+        assertThat(assertion.getJWTClaimsSet().getAudience()).containsExactly(idp.issuer());
+    }
+
+    @Test
     void buildWhenPrivateKeyJwtWithoutKeyOrExchangeWithoutSubjectThenRefused() {
         assertThatThrownBy(() -> Provider.oauth2("x").issuer("https://idp.example.com").clientId("c")
                 .clientAuthMethod(ClientAuthMethod.PRIVATE_KEY_JWT).build())

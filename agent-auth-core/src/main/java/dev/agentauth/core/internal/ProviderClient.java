@@ -142,12 +142,14 @@ public final class ProviderClient {
     /**
      * {@code private_key_jwt} (RFC 7523 §2.2): a fresh client assertion per request, {@code iss} = {@code sub} = client
      * id, {@code aud} = the token endpoint (§3: the authorization server; its token endpoint URL is what servers
-     * accept), a random {@code jti} and a lifetime of minutes, signed by Nimbus.
+     * accept) unless the provider names another audience (the issuer, per RFC 7523bis), a random {@code jti} and a
+     * lifetime of minutes, signed by Nimbus.
      */
     private ClientAuthentication privateKeyJwt(ClientID clientId) {
         SigningKey key = provider.clientKey().orElseThrow();
         try {
-            return new PrivateKeyJWT(clientId, endpoints().token(), JWSAlgorithm.parse(key.algorithm()),
+            return new PrivateKeyJWT(clientId, provider.clientAssertionAudience().orElse(endpoints().token()),
+                    JWSAlgorithm.parse(key.algorithm()),
                     key.privateKey(), key.keyId().orElse(null), null);
         } catch (JOSEException e) {
             throw new ConfigurationException("provider '" + id() + "': cannot sign the private_key_jwt client"

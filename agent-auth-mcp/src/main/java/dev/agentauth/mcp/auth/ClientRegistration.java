@@ -2,6 +2,7 @@ package dev.agentauth.mcp.auth;
 
 import dev.agentauth.core.ClientAuthMethod;
 import dev.agentauth.core.Secret;
+import dev.agentauth.core.SigningKey;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,9 +17,10 @@ import java.util.Optional;
  * @param clientSecret        the secret of a confidential client, or {@code null}
  * @param authMethod          how the client authenticates at the token endpoint
  * @param source              how the registration came about
+ * @param clientKey           the key signing {@code private_key_jwt} assertions (RFC 7523 §2.2), or {@code null}
  */
 public record ClientRegistration(String authorizationServer, String clientId, Secret clientSecret,
-                                 ClientAuthMethod authMethod, Source source) {
+                                 ClientAuthMethod authMethod, Source source, SigningKey clientKey) {
 
     /** How a registration came about, in the order the specification prefers them. */
     public enum Source {
@@ -35,7 +37,11 @@ public record ClientRegistration(String authorizationServer, String clientId, Se
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(authMethod, "authMethod");
         Objects.requireNonNull(source, "source");
-        if (authMethod != ClientAuthMethod.NONE && clientSecret == null) {
+        if (authMethod == ClientAuthMethod.PRIVATE_KEY_JWT) {
+            if (clientKey == null) {
+                throw new IllegalArgumentException("client authentication private_key_jwt needs a client key");
+            }
+        } else if (authMethod != ClientAuthMethod.NONE && clientSecret == null) {
             throw new IllegalArgumentException("client authentication " + authMethod.metadataName()
                     + " needs a client secret");
         }
@@ -44,9 +50,24 @@ public record ClientRegistration(String authorizationServer, String clientId, Se
         }
     }
 
+    /** A registration without a client key (secret or public client). */
+    public ClientRegistration(String authorizationServer, String clientId, Secret clientSecret,
+                              ClientAuthMethod authMethod, Source source) {
+        this(authorizationServer, clientId, clientSecret, authMethod, source, null);
+    }
+
     /** A pre-registered public client (PKCE, no secret) for every authorization server. */
     public static ClientRegistration preRegistered(String clientId) {
         return new ClientRegistration("*", clientId, null, ClientAuthMethod.NONE, Source.PRE_REGISTERED);
+    }
+
+    /**
+     * A pre-registered client authenticating with {@code private_key_jwt} (RFC 7523 §2.2): each token request carries
+     * an assertion signed with {@code key}, whose public half is registered with the authorization server.
+     */
+    public static ClientRegistration preRegistered(String clientId, SigningKey key) {
+        return new ClientRegistration("*", clientId, null, ClientAuthMethod.PRIVATE_KEY_JWT, Source.PRE_REGISTERED,
+                java.util.Objects.requireNonNull(key, "key"));
     }
 
     /**
@@ -60,7 +81,7 @@ public record ClientRegistration(String authorizationServer, String clientId, Se
 
     /** The same registration bound to one authorization server. */
     public ClientRegistration forAuthorizationServer(String issuer) {
-        return new ClientRegistration(issuer, clientId, clientSecret, authMethod, source);
+        return new ClientRegistration(issuer, clientId, clientSecret, authMethod, source, clientKey);
     }
 
     public Optional<Secret> secret() {
@@ -70,7 +91,8 @@ public record ClientRegistration(String authorizationServer, String clientId, Se
     @Override
     public String toString() {
         return "ClientRegistration[authorizationServer=" + authorizationServer + ", clientId=" + clientId
-                + (clientSecret != null ? ", clientSecret=redacted" : "") + ", authMethod=" + authMethod.metadataName()
+                + (clientSecret != null ? ", clientSecret=redacted" : "") + (clientKey != null ? ", clientKey=redacted" : "")
+                + ", authMethod=" + authMethod.metadataName()
                 + ", source=" + source + "]";
     }
 }

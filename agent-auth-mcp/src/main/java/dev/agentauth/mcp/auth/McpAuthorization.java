@@ -296,6 +296,9 @@ public final class McpAuthorization {
             pre = preRegistered.get("*");
         }
         if (pre != null) {
+            if (pre.clientKey() != null) {
+                return pre.forAuthorizationServer(issuer); // private_key_jwt: the key decides, not the server's list
+            }
             ClientAuthMethod method = pre.clientSecret() == null ? ClientAuthMethod.NONE
                     : chooseAuthMethod(md, true, issuer);
             return new ClientRegistration(issuer, pre.clientId(), pre.clientSecret(), method,
@@ -430,6 +433,10 @@ public final class McpAuthorization {
             b.revocationEndpoint(md.getRevocationEndpointURI().toString());
         }
         reg.secret().ifPresent(b::clientSecret);
+        if (reg.clientKey() != null) {
+            // RFC 7523bis: the assertion's audience is the authorization server's issuer identifier.
+            b.clientKey(reg.clientKey()).clientAssertionAudience(URI.create(issuer));
+        }
         return b.build();
     }
 

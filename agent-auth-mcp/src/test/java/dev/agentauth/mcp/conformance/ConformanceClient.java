@@ -51,7 +51,10 @@ public final class ConformanceClient {
             Principal principal = Principal.user("conformance-user");
             if (context.get("client_id") instanceof String id) {
                 Object secret = context.get("client_secret");
-                auth.preRegisteredClient(secret instanceof String s ? ClientRegistration.preRegistered(id, Secret.of(s))
+                Object pem = context.get("private_key_pem");
+                auth.preRegisteredClient(pem instanceof String p
+                        ? ClientRegistration.preRegistered(id, dev.agentauth.core.SigningKey.fromPem(p, null))
+                        : secret instanceof String s ? ClientRegistration.preRegistered(id, Secret.of(s))
                         : ClientRegistration.preRegistered(id));
             }
             if (scenario.startsWith("auth/client-credentials")) {
