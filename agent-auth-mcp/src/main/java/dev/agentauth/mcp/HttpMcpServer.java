@@ -295,6 +295,9 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             }
             if (!initialized) {
                 try {
+                    if (config.sse) {
+                        probeSseEndpoint();
+                    }
                     client.initialize();
                     initialized = true;
                 } catch (RuntimeException e) {
@@ -305,6 +308,57 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
                 }
             }
             return client;
+        }
+
+        /**
+         * The legacy SSE transport of the SDK does not report a refused SSE stream (it waits for the {@code endpoint}
+         * event until its timeout), so the stream is opened once here first: a 401 or 403 surfaces at once, with its
+         * {@code WWW-Authenticate} challenge, and drives the same refresh, retry and consent as Streamable HTTP.
+         */
+        private void probeSseEndpoint() {
+            AccessToken t = token;
+            java.net.http.HttpRequest.Builder probe = java.net.http.HttpRequest.newBuilder(endpoint)
+                    .timeout(config.requestTimeout).header("Accept", "text/event-stream").GET();
+            if (t != null) {
+                probe.header("Authorization", "Bearer " + t.value());
+            }
+            java.net.http.HttpResponse<java.io.InputStream> response;
+            try {
+                response = SSE_PROBE.send(probe.build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            } catch (java.io.IOException e) {
+                return; // the SDK's own connection attempt reports the network failure
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AgentAuthException("interrupted while connecting to MCP server '" + config.id + "'",
+                        null, principal);
+            }
+            try {
+                response.body().close(); // the stream itself is the SDK's to open
+            } catch (java.io.IOException ignored) {
+                // closing an aborted stream
+            }
+            int status = response.statusCode();
+            if (status == 401 || status == 403) {
+                java.net.http.HttpHeaders headers = response.headers();
+                throw new io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException(
+                        "MCP server '" + config.id + "' refused the SSE stream (HTTP " + status + ")", null,
+                        new java.net.http.HttpResponse.ResponseInfo() {
+                            @Override
+                            public int statusCode() {
+                                return status;
+                            }
+
+                            @Override
+                            public java.net.http.HttpHeaders headers() {
+                                return headers;
+                            }
+
+                            @Override
+                            public java.net.http.HttpClient.Version version() {
+                                return response.version();
+                            }
+                        });
+            }
         }
 
         private McpClientTransport transport() {
@@ -356,6 +410,9 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             log.debug("MCP server {}: closing a session failed: {}", config.id, e.getClass().getSimpleName());
         }
     }
+
+    private static final java.net.http.HttpClient SSE_PROBE = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
 
     static boolean sameOrigin(URI a, URI b) {
         return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null

@@ -215,6 +215,25 @@ class HttpMcpServerTest {
     }
 
     @Test
+    void sseTransportWhenServerAnswers401ThenRefreshOnceAndRetryAndWhenRefusedAgainConsent() {
+        try (AuthenticatedMcpServer sse = AuthenticatedMcpServer.sse("tools-sse", server.sseEndpoint())
+                .broker(broker).provider("tools-sso", "mcp:tools").build()) {
+            Principal hank = Principal.user("hank");
+            consent(broker, sse.callTool(hank, "whoami", Map.of()), "hank");
+            AccessToken before = broker.tokenOrThrow(request(hank));
+            server.revoked.add(before.value());
+            idp.drainRequests();
+
+            assertThat(text(sse.callTool(hank, "whoami", Map.of()))).isEqualTo("hank");
+            assertThat(idp.drainTokenRequestList()).hasSize(1); // exactly one refresh
+            assertThat(broker.tokenOrThrow(request(hank)).value()).isNotEqualTo(before.value());
+
+            server.refusedSubjects.add("hank");
+            assertThat(consentOf(sse.callTool(hank, "whoami", Map.of())).principal()).isEqualTo(hank);
+        }
+    }
+
+    @Test
     void sameOriginWhenHostPortOrSchemeDiffersThenFalse() {
         URI mcpUri = URI.create("http://127.0.0.1:8080/mcp");
         assertThat(HttpMcpServer.sameOrigin(URI.create("http://127.0.0.1:8080/message?x=1"), mcpUri)).isTrue();
