@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.agentauth.core.testing.TestIssuer;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -20,10 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import net.minidev.json.JSONObject;
 import net.minidev.json.parser.JSONParser;
@@ -163,80 +154,64 @@ class BearerTokenFilterTest {
     // ------------------------------------------------------------------------------------------ servlet filter
 
     @Test
-    void servletFilterWhenValidTokenThenChainWithAttributeOtherwiseChallenge() throws Exception {
-        BearerTokenServletFilter filter = BearerTokenServletFilter.create(verifier, metadata);
+    void servletFilterInJettyWhenValidTokenThenServletSeesItOtherwiseChallenge() throws Exception {
+        ProtectedResourceMetadata weather = ProtectedResourceMetadata.of("https://weather.example/mcp",
+                issuer.issuer()).withScopes("weather.read");
+        org.eclipse.jetty.server.Server jetty = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(jetty);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        jetty.addConnector(connector);
+        org.eclipse.jetty.ee10.servlet.ServletContextHandler context =
+                new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
+        context.setContextPath("/");
+        org.eclipse.jetty.ee10.servlet.FilterHolder bearer = new org.eclipse.jetty.ee10.servlet.FilterHolder(
+                BearerTokenServletFilter.create(verifier, weather));
+        context.addFilter(bearer, "/mcp/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
+        context.addFilter(bearer, ProtectedResourceMetadata.WELL_KNOWN + "/*",
+                java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
+        context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new jakarta.servlet.http.HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) throws java.io.IOException {
+                VerifiedToken t = (VerifiedToken) req.getAttribute(VerifiedToken.ATTRIBUTE);
+                resp.setContentType("text/plain");
+                resp.getWriter().write("ok " + t.subject());
+            }
+        }), "/mcp/*");
+        jetty.setHandler(context);
+        jetty.start();
+        try {
+            String at = "http://127.0.0.1:" + connector.getLocalPort();
+            HttpResponse<String> ok = send(at + "/mcp/tools", "Bearer " + token("weather.read"));
+            HttpResponse<String> none = send(at + "/mcp/tools", null);
+            HttpResponse<String> scope = send(at + "/mcp/tools", "Bearer " + token("other"));
+            HttpResponse<String> forged = send(at + "/mcp/tools", "Bearer not.a.jwt");
+            HttpResponse<String> md = http.send(HttpRequest.newBuilder(URI.create(at + weather.metadataPath()))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
 
-        Exchange ok = Exchange.of("POST", "/mcp", "Bearer " + token("weather.read"));
-        filter.doFilter(ok.request, ok.response, ok.chain);
-        assertThat(ok.chained).isTrue();
-        assertThat(((VerifiedToken) ok.attributes.get(VerifiedToken.ATTRIBUTE)).subject()).isEqualTo("alice");
-
-        Exchange none = Exchange.of("POST", "/mcp", null);
-        filter.doFilter(none.request, none.response, none.chain);
-        assertThat(none.chained).isFalse();
-        assertThat(none.status).isEqualTo(401);
-        assertThat(none.headers.get("WWW-Authenticate")).contains("resource_metadata=\"" + metadata.metadataUri());
-
-        Exchange scope = Exchange.of("POST", "/mcp", "Bearer " + token("other"));
-        filter.doFilter(scope.request, scope.response, scope.chain);
-        assertThat(scope.status).isEqualTo(403);
-
-        Exchange md = Exchange.of("GET", metadata.metadataPath(), null);
-        filter.doFilter(md.request, md.response, md.chain);
-        assertThat(md.status).isEqualTo(200);
-        assertThat(md.body.toString(StandardCharsets.UTF_8)).contains("\"resource\":\"" + base.replace("/", "\\/"));
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("ok alice");
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate").orElseThrow())
+                    .contains("resource_metadata=\"" + weather.metadataUri());
+            assertThat(scope.statusCode()).isEqualTo(403);
+            assertThat(scope.headers().firstValue("WWW-Authenticate").orElseThrow())
+                    .contains("insufficient_scope");
+            assertThat(forged.statusCode()).isEqualTo(401);
+            assertThat(forged.body()).doesNotContain("not.a.jwt");
+            assertThat(md.statusCode()).isEqualTo(200);
+            assertThat(md.body()).contains("https:\\/\\/weather.example\\/mcp");
+        } finally {
+            jetty.stop();
+        }
     }
 
-    /** A servlet request and response as a container would pass them; only what the filter touches. */
-    static final class Exchange {
-        final Map<String, Object> attributes = new HashMap<>();
-        final Map<String, String> headers = new HashMap<>();
-        final ByteArrayOutputStream body = new ByteArrayOutputStream();
-        int status = 200;
-        boolean chained;
-        HttpServletRequest request;
-        HttpServletResponse response;
-        FilterChain chain = (req, res) -> chained = true;
-
-        static Exchange of(String method, String uri, String authorization) {
-            Exchange e = new Exchange();
-            e.request = (HttpServletRequest) Proxy.newProxyInstance(Exchange.class.getClassLoader(),
-                    new Class<?>[] {HttpServletRequest.class}, (proxy, m, args) -> switch (m.getName()) {
-                        case "getMethod" -> method;
-                        case "getRequestURI" -> uri;
-                        case "getHeaders" -> Collections.enumeration(
-                                authorization == null ? List.of() : List.of(authorization));
-                        case "setAttribute" -> e.attributes.put((String) args[0], args[1]);
-                        case "getAttribute" -> e.attributes.get((String) args[0]);
-                        default -> throw new UnsupportedOperationException(m.getName());
-                    });
-            ServletOutputStream out = new ServletOutputStream() {
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setWriteListener(WriteListener listener) {
-                }
-
-                @Override
-                public void write(int b) {
-                    e.body.write(b);
-                }
-            };
-            e.response = (HttpServletResponse) Proxy.newProxyInstance(Exchange.class.getClassLoader(),
-                    new Class<?>[] {HttpServletResponse.class}, (proxy, m, args) -> switch (m.getName()) {
-                        case "setStatus" -> {
-                            e.status = (Integer) args[0];
-                            yield null;
-                        }
-                        case "setHeader" -> e.headers.put((String) args[0], (String) args[1]);
-                        case "setContentType" -> e.headers.put("Content-Type", (String) args[0]);
-                        case "getOutputStream" -> out;
-                        default -> throw new UnsupportedOperationException(m.getName());
-                    });
-            return e;
+    static HttpResponse<String> send(String uri, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
         }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
