@@ -1,5 +1,9 @@
 package dev.agentauth.core;
 
+import static dev.agentauth.core.internal.BuilderChecks.nonNegative;
+import static dev.agentauth.core.internal.BuilderChecks.once;
+import static dev.agentauth.core.internal.BuilderChecks.positive;
+
 import dev.agentauth.core.internal.BrokerSettings;
 import dev.agentauth.core.internal.DefaultTokenBroker;
 import dev.agentauth.core.store.TokenStore;
@@ -195,29 +199,5 @@ public final class TokenBrokerBuilder {
                 List.copyOf(auditListeners), List.copyOf(consentListeners),
                 eagerDiscovery == null || eagerDiscovery);
         return DefaultTokenBroker.start(settings);
-    }
-
-    private static <T> T once(T current, T value, String name) {
-        Objects.requireNonNull(value, name);
-        if (current != null) {
-            throw new IllegalStateException(name + " was already set");
-        }
-        return value;
-    }
-
-    private static Duration positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + d);
-        }
-        return d;
-    }
-
-    private static Duration nonNegative(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, was " + d);
-        }
-        return d;
     }
 }

@@ -1,5 +1,8 @@
 package dev.agentauth.core.verify;
 
+import static dev.agentauth.core.internal.BuilderChecks.once;
+import static dev.agentauth.core.internal.BuilderChecks.positive;
+
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.internal.verify.JwtTokenVerifier;
 import java.net.InetAddress;
@@ -167,21 +170,5 @@ public final class TokenVerifierBuilder {
             }
         }
         return false;
-    }
-
-    private static <T> T once(T current, T value, String name) {
-        Objects.requireNonNull(value, name);
-        if (current != null) {
-            throw new IllegalStateException(name + " was already set");
-        }
-        return value;
-    }
-
-    private static Duration positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + d);
-        }
-        return d;
     }
 }
