@@ -3,15 +3,12 @@ package dev.agentauth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.StoredGrant;
 import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.core.testing.LogCapture;
 import dev.agentauth.core.testing.FlakyGateway;
 import dev.agentauth.core.testing.MutableClock;
 import dev.agentauth.core.testing.ScriptedBrowser;
@@ -31,7 +28,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs every flow, failures included, capturing every log line of the project's loggers, every exception message and
@@ -50,10 +46,7 @@ class SecretLeakTest {
     @ParameterizedTest(name = "{0} store")
     @ValueSource(strings = {"in-memory", "embedded", "postgres"})
     void fullFlowWhenEverythingLoggedAndPrintedThenNoSecretAppears(String kind) throws Exception {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        root.addAppender(appender);
+        LogCapture logs = LogCapture.start();
         List<String> printed = new ArrayList<>();
         Set<String> secrets = new LinkedHashSet<>(List.of(CLIENT_SECRET, API_KEY));
         MutableClock clock = MutableClock.now();
@@ -148,18 +141,10 @@ class SecretLeakTest {
                 events.forEach(e -> printed.add(e.toString()));
             }
         } finally {
-            root.detachAppender(appender);
+            logs.close();
         }
 
-        List<String> logLines = new ArrayList<>();
-        for (ILoggingEvent e : appender.list) {
-            if (e.getLoggerName().startsWith("dev.agentauth")) {
-                logLines.add(e.getFormattedMessage());
-                for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
-                    logLines.add(t.getMessage());
-                }
-            }
-        }
+        List<String> logLines = logs.projectLines();
         assertThat(logLines).as("the flows logged something").hasSizeGreaterThan(10);
         assertThat(secrets).hasSizeGreaterThanOrEqualTo(10).doesNotContainNull();
         assertThat(logLines).as("log lines").noneMatch(line -> line != null && line.contains(state[0]));

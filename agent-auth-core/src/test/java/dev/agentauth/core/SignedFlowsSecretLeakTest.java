@@ -3,14 +3,11 @@ package dev.agentauth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
 import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.core.testing.LogCapture;
 import dev.agentauth.core.testing.FlakyGateway;
 import dev.agentauth.core.testing.MutableClock;
 import dev.agentauth.core.testing.ScriptedBrowser;
@@ -29,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link SecretLeakTest} for the signed flows: service-account tokens, self-signed JWTs, ID tokens, refused keys,
@@ -40,10 +36,7 @@ class SignedFlowsSecretLeakTest {
 
     @Test
     void signedFlowsWhenEverythingLoggedAndPrintedThenNoSecretAppears() throws Exception {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        root.addAppender(appender);
+        LogCapture logs = LogCapture.start();
         List<String> printed = new ArrayList<>();
         Set<String> secrets = new LinkedHashSet<>();
         List<AuditEvent> events = new CopyOnWriteArrayList<>();
@@ -132,18 +125,10 @@ class SignedFlowsSecretLeakTest {
                 printed.add(SecretLeakTest.describe(catchThrowable(() -> verifier.verify(bad))));
             }
         } finally {
-            root.detachAppender(appender);
+            logs.close();
         }
 
-        List<String> logLines = new ArrayList<>();
-        for (ILoggingEvent e : appender.list) {
-            if (e.getLoggerName().startsWith("dev.agentauth")) {
-                logLines.add(e.getFormattedMessage());
-                for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
-                    logLines.add(t.getMessage());
-                }
-            }
-        }
+        List<String> logLines = logs.projectLines();
         assertThat(logLines).as("the flows logged something").hasSizeGreaterThan(5);
         assertThat(secrets).hasSizeGreaterThanOrEqualTo(15).doesNotContainNull();
         for (String secret : secrets) {

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
@@ -30,7 +27,6 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import java.util.LinkedHashSet;
-import org.slf4j.LoggerFactory;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.UserMessage;
 import java.io.IOException;
@@ -581,10 +577,7 @@ class AuthenticatedToolsTest {
      */
     @Test
     void everyModelRequestAndMemoryMessageWhenToolsRunThenNoTokenAnywhere() {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        root.addAppender(logs);
+        dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.start();
         List<String> seen = new ArrayList<>();
         dev.agentauth.tools.testing.ScriptedChatModel model =
                 new dev.agentauth.tools.testing.ScriptedChatModel(SCRIPT);
@@ -617,13 +610,9 @@ class AuthenticatedToolsTest {
             }
             seen.add(agent.toolSpecifications().toString());
         } finally {
-            root.detachAppender(logs);
+            logs.close();
         }
-        for (ILoggingEvent event : logs.list) {
-            if (event.getLoggerName().startsWith("dev.agentauth")) {
-                seen.add(event.getFormattedMessage());
-            }
-        }
+        seen.addAll(logs.projectLines());
         Set<String> secrets = new LinkedHashSet<>(api.receivedTokens());
         secrets.add(WEATHER_KEY);
         assertThat(secrets).as("tokens were really used").hasSizeGreaterThanOrEqualTo(4);
