@@ -137,6 +137,35 @@ class TokenExchangeTest {
     }
 
     @Test
+    void tokenWhenSubjectTokenRefusedThenRenewedOnceAndExchangedAgain() throws Exception {
+        try (dev.agentauth.core.testing.FlakyGateway gateway =
+                     dev.agentauth.core.testing.FlakyGateway.to(java.net.URI.create(idp.issuer()))) {
+            broker = TokenBroker.builder()
+                    .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("agent-client")
+                            .clientSecret("s3cr3t-value").defaultScopes("openid").build())
+                    .provider(Provider.oauth2("corp-obo").issuer(idp.issuer()).clientId("obo-agent")
+                            .tokenEndpoint(gateway.url(java.net.URI.create(idp.tokenEndpoint()).getPath()))
+                            .clientAssertionAudience(java.net.URI.create(idp.issuer())) // the gateway is not the AS
+                            .clientKey(SigningKey.of(TestKeys.privateKey(clientKey), clientKey.getKeyID())).build())
+                    .loopbackCallback()
+                    .build();
+            AccessToken before = connect("bob");
+            idp.drainRequests();
+            // What an authorization server says when the subject token expired or was revoked (RFC 8693 §2.2.2).
+            gateway.answerNextWith(400, Map.of(), "{\"error\":\"invalid_grant\","
+                    + "\"error_description\":\"subject token expired\"}");
+
+            AccessToken downstream = broker.tokenOrThrow(exchange("bob"));
+
+            List<RecordedRequest> sent = idp.drainTokenRequestList();
+            assertThat(sent).as("the user's token renewed, then one exchange").hasSize(2);
+            assertThat(form(sent.get(0)).get("grant_type")).containsExactly("refresh_token");
+            assertThat(form(sent.get(1)).get("subject_token")).singleElement().isNotEqualTo(before.value());
+            assertThat(downstream.value()).isNotBlank();
+        }
+    }
+
+    @Test
     void tokenWhenClientAssertionAudienceIsTheIssuerThenAssertionSaysSo() throws Exception {
         broker = TokenBroker.builder()
                 .provider(Provider.oauth2("rfc7523bis").issuer(idp.issuer()).clientId("bis-agent")

@@ -169,8 +169,9 @@ public final class DefaultTokenBroker implements TokenBroker {
                             effectiveScopes(request, client.provider()), true))
                     : inFlight(key, request, client, () -> userToken(request, client, key));
             // Service accounts (RFC 7523) and token exchange (RFC 8693): like client credentials, one flight per key.
-            case JWT_BEARER, ID_TOKEN, SELF_SIGNED_JWT, TOKEN_EXCHANGE ->
-                    inFlight(key, request, client, () -> signedOrExchanged(request, client, key));
+            case JWT_BEARER, ID_TOKEN, SELF_SIGNED_JWT ->
+                    inFlight(key, request, client, () -> signedOrExchanged(request, client, key, null));
+            case TOKEN_EXCHANGE -> tokenExchange(request, client, key);
         };
     }
 
@@ -299,8 +300,39 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     // ------------------------------------------------ service accounts (RFC 7523) and token exchange (RFC 8693)
 
-    /** A stored token while fresh, else a new one from the request's flow; stored and cached like client credentials. */
-    private TokenResult signedOrExchanged(TokenRequest request, ProviderClient client, GrantKey key) {
+    /**
+     * Token exchange (RFC 8693). The user's subject token is obtained <em>before</em> the exchanged grant's lock is
+     * taken, and renewed outside it too: grant locks are never nested, so replicas cannot deadlock on them and each
+     * grant keeps its own single flight.
+     */
+    private TokenResult tokenExchange(TokenRequest request, ProviderClient client, GrantKey key) {
+        TokenRequest subjectRequest = TokenRequest.builder().provider(request.subjectProvider())
+                .principal(request.principal()).agentScoped(request.agentScoped()).build();
+        TokenResult subject = token(subjectRequest);
+        if (!(subject instanceof TokenResult.Granted granted)) {
+            return subject; // the user must connect the subject provider first; retry after consent
+        }
+        try {
+            return inFlight(key, request, client, () -> signedOrExchanged(request, client, key, granted.token()));
+        } catch (TokenRefusedException e) {
+            if (!"invalid_grant".equals(e.oauthError())) {
+                throw e;
+            }
+            // RFC 8693 §2.2.2: invalid_grant = the subject token is invalid or expired. Renew it once, retry once.
+            TokenResult renewed = reportRejected(subjectRequest, granted.token());
+            if (!(renewed instanceof TokenResult.Granted again)) {
+                return renewed;
+            }
+            return inFlight(key, request, client, () -> signedOrExchanged(request, client, key, again.token()));
+        }
+    }
+
+    /**
+     * A stored token while fresh, else a new one from the request's flow (for token exchange, from
+     * {@code subjectToken}); stored and cached like client credentials.
+     */
+    private TokenResult signedOrExchanged(TokenRequest request, ProviderClient client, GrantKey key,
+                                          AccessToken subjectToken) {
         StoredGrant grant = store.find(key).orElse(null);
         if (grant != null && isFresh(grant)) {
             return cache(grant);
@@ -312,29 +344,8 @@ public final class DefaultTokenBroker implements TokenBroker {
             case JWT_BEARER -> issued = jwtBearer.accessToken(client, scopes, request.principal(), now);
             case ID_TOKEN -> issued = jwtBearer.idToken(client, request.audience(), request.principal(), now);
             case SELF_SIGNED_JWT -> issued = selfSignedJwt.issue(client.provider(), request.audience(), scopes, now);
-            case TOKEN_EXCHANGE -> {
-                TokenRequest subjectRequest = TokenRequest.builder().provider(request.subjectProvider())
-                        .principal(request.principal()).agentScoped(request.agentScoped()).build();
-                TokenResult subject = token(subjectRequest);
-                if (!(subject instanceof TokenResult.Granted granted)) {
-                    return subject; // the user must connect the subject provider first; retry after consent
-                }
-                try {
-                    issued = tokenExchange.exchange(client, granted.token().value(), request.audience(), scopes,
-                            request.principal());
-                } catch (TokenRefusedException e) {
-                    if (!"invalid_grant".equals(e.oauthError())) {
-                        throw e;
-                    }
-                    // RFC 8693 §2.2.2: invalid_grant = the subject token is invalid or expired. Renew it once, retry once.
-                    TokenResult renewed = reportRejected(subjectRequest, granted.token());
-                    if (!(renewed instanceof TokenResult.Granted again)) {
-                        return renewed;
-                    }
-                    issued = tokenExchange.exchange(client, again.token().value(), request.audience(), scopes,
-                            request.principal());
-                }
-            }
+            case TOKEN_EXCHANGE -> issued = tokenExchange.exchange(client, subjectToken.value(), request.audience(),
+                    scopes, request.principal());
             default -> throw new IllegalStateException("not a signed or exchanged flow: " + request.flow());
         }
         Scopes granted = issued.scope() != null ? issued.scope() : scopes;
@@ -359,6 +370,15 @@ public final class DefaultTokenBroker implements TokenBroker {
                     + request.principal() + "; store a valid key with TokenBroker.storeApiKey", client.id(),
                     request.principal());
         }
+        if (request.flow() == Flow.TOKEN_EXCHANGE) {
+            // Forget the rejected exchanged token under its lock, then exchange again (subject token outside locks).
+            flights.run(key, () -> store.withGrantLock(key, () -> {
+                cache.remove(key);
+                store.find(key).filter(g -> g.accessToken().equals(rejected.value())).ifPresent(g -> store.delete(key));
+                return null;
+            }));
+            return tokenExchange(request, client, key);
+        }
         return inFlight(key, request, client, () -> {
             StoredGrant grant = store.find(key).orElse(null);
             if (grant != null && !grant.accessToken().equals(rejected.value()) && isFresh(grant)) {
@@ -366,11 +386,11 @@ public final class DefaultTokenBroker implements TokenBroker {
             }
             cache.remove(key);
             if (request.flow() != Flow.CLIENT_CREDENTIALS && request.flow() != Flow.USER_CONSENT) {
-                // Signed or exchanged tokens have no refresh token: forget the rejected one and obtain another.
+                // Signed tokens have no refresh token: forget the rejected one and obtain another.
                 if (grant != null) {
                     store.delete(key);
                 }
-                return signedOrExchanged(request, client, key);
+                return signedOrExchanged(request, client, key, null);
             }
             if (request.flow() == Flow.CLIENT_CREDENTIALS) {
                 if (grant != null) {
