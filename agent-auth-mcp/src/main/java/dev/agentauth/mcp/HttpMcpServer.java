@@ -67,17 +67,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
 
     @Override
     public McpResult<List<McpSchema.Tool>> listTools(Principal principal) {
-        if (config.sharedToolCatalog) {
-            Optional<List<McpSchema.Tool>> fresh = catalog.fresh();
-            if (fresh.isPresent()) {
-                return new McpResult.Completed<>(fresh.get());
-            }
-        }
-        McpResult<List<McpSchema.Tool>> result = invoke(principal, "tools/list", HttpMcpServer::allTools);
-        if (result instanceof McpResult.Completed<List<McpSchema.Tool>> c && config.sharedToolCatalog) {
-            catalog.put(c.value());
-        }
-        return result;
+        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, "tools/list", HttpMcpServer::allTools));
     }
 
     @Override

@@ -73,17 +73,7 @@ public final class StdioMcpServer implements AuthenticatedMcpServer {
 
     @Override
     public McpResult<List<McpSchema.Tool>> listTools(Principal principal) {
-        if (config.sharedToolCatalog) {
-            Optional<List<McpSchema.Tool>> fresh = catalog.fresh();
-            if (fresh.isPresent()) {
-                return new McpResult.Completed<>(fresh.get());
-            }
-        }
-        McpResult<List<McpSchema.Tool>> r = invoke(principal, client -> client.listTools().tools());
-        if (r instanceof McpResult.Completed<List<McpSchema.Tool>> c && config.sharedToolCatalog) {
-            catalog.put(c.value());
-        }
-        return r;
+        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, client -> client.listTools().tools()));
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The server's tool list, shared by every user for a time to live. Tool lists describe the server, not the user, so
@@ -35,6 +36,24 @@ final class ToolCatalog {
     Optional<List<McpSchema.Tool>> any() {
         Snapshot s = snapshot;
         return s == null ? Optional.empty() : Optional.of(s.tools());
+    }
+
+    /**
+     * {@code listing}'s answer, served from this catalog while it is fresh when {@code shared}; a completed listing
+     * refreshes the catalog. Both transports list tools through here.
+     */
+    McpResult<List<McpSchema.Tool>> list(boolean shared, Supplier<McpResult<List<McpSchema.Tool>>> listing) {
+        if (shared) {
+            Optional<List<McpSchema.Tool>> cached = fresh();
+            if (cached.isPresent()) {
+                return new McpResult.Completed<>(cached.get());
+            }
+        }
+        McpResult<List<McpSchema.Tool>> result = listing.get();
+        if (shared && result instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
+            put(c.value());
+        }
+        return result;
     }
 
     void put(List<McpSchema.Tool> tools) {

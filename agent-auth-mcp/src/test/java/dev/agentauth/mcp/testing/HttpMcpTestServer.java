@@ -240,7 +240,8 @@ public final class HttpMcpTestServer implements AutoCloseable {
 
                 @Override
                 public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException();
+                    // Servlet 6: a non-async request's stream refuses a read listener.
+                    throw new IllegalStateException("the buffered request body is read synchronously");
                 }
 
                 @Override
