@@ -678,9 +678,16 @@ public final class AgentAuthConfig {
             String id = currentProvider.value();
             Provider.Builder b;
             if (mode == Mode.PRESET) {
-                b = ProviderPresets.byName(preset, id).orElseThrow();
-                if (MICROSOFT.equals(preset) && tenant != null && !applyTenant(b, tenant, path)) {
-                    return;
+                if (MICROSOFT.equals(preset) && tenant != null) {
+                    try {
+                        b = ProviderPresets.microsoft(id, tenant);
+                    } catch (IllegalArgumentException e) {
+                        error(path + ".tenant", "the microsoft preset refused this tenant; use common,"
+                                + " organizations, consumers, a tenant id or a domain");
+                        return;
+                    }
+                } else {
+                    b = ProviderPresets.byName(preset, id).orElseThrow();
                 }
             } else {
                 b = Provider.oauth2(id);
@@ -752,26 +759,6 @@ public final class AgentAuthConfig {
                             + String.join(", ", allowed));
                 }
             }
-        }
-
-        /**
-         * Points a {@code microsoft} preset at another tenant. {@link ProviderPresets#byName} only knows tenant
-         * {@code common}, and the tenant-taking factory fixes the id, so its endpoints are copied from there.
-         */
-        private boolean applyTenant(Provider.Builder b, String tenant, String path) {
-            Provider template;
-            try {
-                template = ProviderPresets.microsoft(tenant).clientId("template").clientSecret("template").build();
-            } catch (RuntimeException e) {
-                error(path + ".tenant", "the microsoft preset refused this tenant; use common, organizations,"
-                        + " consumers, a tenant id or a domain");
-                return false;
-            }
-            template.issuer().ifPresent(u -> b.issuer(u.toString()));
-            template.authorizationEndpoint().ifPresent(u -> b.authorizationEndpoint(u.toString()));
-            template.tokenEndpoint().ifPresent(u -> b.tokenEndpoint(u.toString()));
-            template.revocationEndpoint().ifPresent(u -> b.revocationEndpoint(u.toString()));
-            return true;
         }
 
         private void build(String path, Provider.Builder b) {
