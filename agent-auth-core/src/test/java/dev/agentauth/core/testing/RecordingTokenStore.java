@@ -1,0 +1,91 @@
+package dev.agentauth.core.testing;
+
+import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.store.ConsentOutcome;
+import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.PendingConsent;
+import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.store.TokenStore;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/** A store that delegates and remembers, in order, the keys it was asked to save and to lock. */
+public final class RecordingTokenStore implements TokenStore {
+
+    private final TokenStore delegate;
+    private final List<GrantKey> saved = new CopyOnWriteArrayList<>();
+    private final List<GrantKey> locked = new CopyOnWriteArrayList<>();
+
+    public RecordingTokenStore(TokenStore delegate) {
+        this.delegate = delegate;
+    }
+
+    /** Distinct saved keys, in the order first saved. */
+    public List<GrantKey> savedKeys() {
+        return saved.stream().distinct().toList();
+    }
+
+    public List<GrantKey> lockedKeys() {
+        return List.copyOf(locked);
+    }
+
+    @Override
+    public Optional<StoredGrant> find(GrantKey key) {
+        return delegate.find(key);
+    }
+
+    @Override
+    public void save(StoredGrant grant) {
+        saved.add(grant.key());
+        delegate.save(grant);
+    }
+
+    @Override
+    public boolean delete(GrantKey key) {
+        return delegate.delete(key);
+    }
+
+    @Override
+    public List<StoredGrant> findByUser(String user) {
+        return delegate.findByUser(user);
+    }
+
+    @Override
+    public void saveConsent(PendingConsent consent) {
+        delegate.saveConsent(consent);
+    }
+
+    @Override
+    public Optional<PendingConsent> takeConsent(String stateDigest) {
+        return delegate.takeConsent(stateDigest);
+    }
+
+    @Override
+    public Optional<PendingConsent> findConsent(ConsentId id) {
+        return delegate.findConsent(id);
+    }
+
+    @Override
+    public int purgeExpiredConsents(Instant now) {
+        return delegate.purgeExpiredConsents(now);
+    }
+
+    @Override
+    public <T> T withGrantLock(GrantKey key, Supplier<T> work) {
+        locked.add(key);
+        return delegate.withGrantLock(key, work);
+    }
+
+    @Override
+    public void saveConsentOutcome(ConsentOutcome outcome) {
+        delegate.saveConsentOutcome(outcome);
+    }
+
+    @Override
+    public Optional<ConsentOutcome> findConsentOutcome(ConsentId id) {
+        return delegate.findConsentOutcome(id);
+    }
+}
