@@ -1,36 +1,71 @@
 package dev.agentauth.core;
 
-/** How a token is obtained for a {@link TokenRequest}. */
+/**
+ * How a token is obtained for a {@link TokenRequest}. Each flow states what a request for it must carry; the broker
+ * serves each with its own grant policy.
+ */
 public enum Flow {
     /**
      * On behalf of the user, after the user's consent: authorization code with PKCE (RFC 6749 §4.1, RFC 7636), then
      * refresh tokens (RFC 6749 §6). The principal must name a user.
      */
-    USER_CONSENT,
+    USER_CONSENT(true, false, false, false),
     /** The agent as itself: client credentials (RFC 6749 §4.4). Cached per provider, scopes and agent key. */
-    CLIENT_CREDENTIALS,
+    CLIENT_CREDENTIALS(false, false, false, false),
     /** A static API key, configured for the agent or stored per user with {@link TokenBroker#storeApiKey}. */
-    API_KEY,
+    API_KEY(false, false, false, false),
     /**
      * A service account as itself: an access token for the requested scopes by the JWT bearer grant (RFC 7523 §2.1),
      * with an assertion signed by its {@link ServiceAccountKey}. Needs a {@link Provider.Kind#SERVICE_ACCOUNT} provider.
      * Cached per provider, scopes and agent key.
      */
-    JWT_BEARER,
+    JWT_BEARER(false, false, false, false),
     /**
      * A service account as itself: a JWT signed with its own key for {@link TokenRequest#audience()}, used directly as
      * the bearer token (Google's "self-signed JWT"). No network call. Needs a service-account provider.
      */
-    SELF_SIGNED_JWT,
+    SELF_SIGNED_JWT(false, true, true, false),
     /**
      * A service account as itself: an OpenID Connect ID token whose {@code aud} is {@link TokenRequest#audience()}
      * (Google's {@code target_audience}), e.g. for Cloud Run or IAP. Needs a service-account provider.
      */
-    ID_TOKEN,
+    ID_TOKEN(false, true, true, false),
     /**
      * On behalf of the user, downstream: the user's token from {@link TokenRequest#subjectProvider()} exchanged at the
      * request's provider for a token for {@link TokenRequest#audience()} (RFC 8693). When the user has not connected the
      * subject provider yet, the answer is that provider's consent requirement. The principal must name a user.
      */
-    TOKEN_EXCHANGE
+    TOKEN_EXCHANGE(true, false, true, true);
+
+    private final boolean requiresUser;
+    private final boolean requiresAudience;
+    private final boolean acceptsAudience;
+    private final boolean requiresSubjectProvider;
+
+    Flow(boolean requiresUser, boolean requiresAudience, boolean acceptsAudience, boolean requiresSubjectProvider) {
+        this.requiresUser = requiresUser;
+        this.requiresAudience = requiresAudience;
+        this.acceptsAudience = acceptsAudience;
+        this.requiresSubjectProvider = requiresSubjectProvider;
+    }
+
+    /** Whether a request for this flow must name a user: the token acts for that user. */
+    public boolean requiresUser() {
+        return requiresUser;
+    }
+
+    /** Whether a request for this flow must name the audience the token is for. */
+    public boolean requiresAudience() {
+        return requiresAudience;
+    }
+
+    /** Whether a request for this flow may name an audience. */
+    public boolean acceptsAudience() {
+        return acceptsAudience;
+    }
+
+    /** Whether a request for this flow names the provider whose user token is exchanged (and only then may). */
+    public boolean requiresSubjectProvider() {
+        return requiresSubjectProvider;
+    }
 }

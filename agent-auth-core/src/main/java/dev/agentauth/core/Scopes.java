@@ -1,5 +1,6 @@
 package dev.agentauth.core;
 
+import java.util.AbstractSet;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -34,7 +35,7 @@ public record Scopes(Set<String> values) implements Iterable<String> {
             }
             sorted.add(v);
         }
-        values = Collections.unmodifiableSet(sorted);
+        values = new SortedScopeSet(sorted.toArray(String[]::new));
     }
 
     /** The given scope tokens. */
@@ -64,9 +65,16 @@ public record Scopes(Set<String> values) implements Iterable<String> {
         return new Scopes(set);
     }
 
-    /** Whether every scope in {@code other} is in this set. */
+    /** Whether every scope in {@code other} is in this set. Allocates nothing: it runs on the cached-token path. */
     public boolean containsAll(Scopes other) {
-        return values.containsAll(other.values);
+        String[] wanted = ((SortedScopeSet) other.values).tokens;
+        SortedScopeSet mine = (SortedScopeSet) values;
+        for (String token : wanted) {
+            if (!mine.contains(token)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every scope in this set or in {@code other}. */
@@ -97,5 +105,54 @@ public record Scopes(Set<String> values) implements Iterable<String> {
     @Override
     public String toString() {
         return join(" ");
+    }
+
+    /**
+     * An immutable set of scope tokens as a sorted array: {@code contains} is a binary search and the hash is computed
+     * once, so the cached-token path (which compares scopes and hashes requests) allocates nothing.
+     */
+    private static final class SortedScopeSet extends AbstractSet<String> {
+        private final String[] tokens;
+        private final int hash;
+
+        SortedScopeSet(String[] sortedTokens) {
+            this.tokens = sortedTokens;
+            int h = 0;
+            for (String t : sortedTokens) {
+                h += t.hashCode(); // as AbstractSet.hashCode: equal sets hash alike, whatever their class
+            }
+            this.hash = h;
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return o instanceof String s && Arrays.binarySearch(tokens, s) >= 0;
+        }
+
+        @Override
+        public Iterator<String> iterator() {
+            return Collections.unmodifiableList(Arrays.asList(tokens)).iterator();
+        }
+
+        @Override
+        public int size() {
+            return tokens.length;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (o == this) {
+                return true;
+            }
+            if (o instanceof SortedScopeSet other) {
+                return hash == other.hash && Arrays.equals(tokens, other.tokens);
+            }
+            return super.equals(o);
+        }
     }
 }

@@ -135,6 +135,23 @@ public interface TokenBroker extends AutoCloseable {
      */
     Provider registerProvider(Provider provider);
 
+    /**
+     * The HTTP client every request of this broker goes through: token, discovery, revocation, and the MCP layer's
+     * metadata, registration and probe requests. The one the builder was given ({@link TokenBrokerBuilder#httpClient}),
+     * or the one it built. Thread-safe, shared; do not close it.
+     *
+     * @since 0.2.0
+     */
+    java.net.http.HttpClient httpClient();
+
+    /**
+     * How long one request through {@link #httpClient()} may take once connected
+     * ({@link TokenBrokerBuilder#readTimeout}); callers that build their own requests on that client apply it.
+     *
+     * @since 0.2.0
+     */
+    Duration httpTimeout();
+
     /** Stops the loopback callback server and closes the token store. Pending waits fail. */
     @Override
     void close();

@@ -7,7 +7,9 @@ import static dev.agentauth.core.internal.BuilderChecks.positive;
 import dev.agentauth.core.internal.BrokerSettings;
 import dev.agentauth.core.internal.DefaultTokenBroker;
 import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.core.internal.HttpTransport;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +47,7 @@ public final class TokenBrokerBuilder {
     private String loopbackPath;
     private SecureRandom random;
     private Boolean eagerDiscovery;
+    private HttpClient httpClient;
 
     TokenBrokerBuilder() {
     }
@@ -104,7 +107,21 @@ public final class TokenBrokerBuilder {
         return this;
     }
 
-    /** Connect timeout of every HTTP call. Default: 5 s. */
+    /**
+     * The HTTP client for every request the broker makes (token, discovery, revocation, and the MCP layer's metadata
+     * and registration): bring one to set a proxy, TLS trust, an executor or HTTP/2. The broker does not close it. It
+     * should not follow redirects (the default client does not: a token endpoint must not redirect a client secret
+     * elsewhere). Default: a client built with {@link #connectTimeout}. Exclusive with {@link #connectTimeout}, which
+     * belongs to the client; {@link #readTimeout} applies to every request either way.
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder httpClient(HttpClient client) {
+        this.httpClient = once(this.httpClient, client, "httpClient");
+        return this;
+    }
+
+    /** Connect timeout of every HTTP call, for the client the builder makes. Default: 5 s. */
     public TokenBrokerBuilder connectTimeout(Duration timeout) {
         this.connectTimeout = once(this.connectTimeout, positive(timeout, "connectTimeout"), "connectTimeout");
         return this;
@@ -181,6 +198,10 @@ public final class TokenBrokerBuilder {
      * @throws ProviderUnavailableException an issuer is unreachable (eager discovery)
      */
     public TokenBroker build() {
+        if (httpClient != null && connectTimeout != null) {
+            throw new ConfigurationException("set connectTimeout on your HttpClient (HttpClient.Builder.connectTimeout),"
+                    + " not on the broker builder: the broker uses the client as it is given");
+        }
         if (redirectUri != null && loopbackPort != null) {
             throw new ConfigurationException("set either redirectUri (your application's callback) or"
                     + " loopbackCallback (the built-in one), not both");
@@ -191,8 +212,9 @@ public final class TokenBrokerBuilder {
                 clock != null ? clock : Clock.systemUTC(),
                 clockSkew != null ? clockSkew : Duration.ofSeconds(60),
                 consentTtl != null ? consentTtl : Duration.ofMinutes(10),
-                new dev.agentauth.core.internal.HttpSettings(
-                        connectTimeout != null ? connectTimeout : Duration.ofSeconds(5),
+                HttpTransport.of(httpClient != null ? httpClient
+                                : HttpTransport.defaultClient(connectTimeout != null ? connectTimeout
+                                : Duration.ofSeconds(5)),
                         readTimeout != null ? readTimeout : Duration.ofSeconds(10)),
                 redirectUri, loopbackPort, loopbackPath,
                 random != null ? random : new SecureRandom(),

@@ -28,28 +28,22 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
         Objects.requireNonNull(scopes, "scopes");
         Objects.requireNonNull(principal, "principal");
         Objects.requireNonNull(flow, "flow");
-        if (flow == Flow.USER_CONSENT && !principal.hasUser()) {
-            throw new IllegalArgumentException("flow USER_CONSENT needs a principal with a user; " + principal
-                    + " has none (use Flow.CLIENT_CREDENTIALS for the agent acting as itself)");
+        if (flow.requiresUser() && !principal.hasUser()) {
+            throw new IllegalArgumentException("flow " + flow + " needs a principal with a user; " + principal
+                    + " has no user (use Flow.CLIENT_CREDENTIALS for the agent acting as itself)");
         }
-        boolean audienceFlow = flow == Flow.SELF_SIGNED_JWT || flow == Flow.ID_TOKEN;
-        if (audienceFlow && (audience == null || audience.isBlank())) {
+        if (flow.requiresAudience() && (audience == null || audience.isBlank())) {
             throw new IllegalArgumentException("flow " + flow + " needs an audience (TokenRequest.Builder.audience)");
         }
-        if (audience != null && !audienceFlow && flow != Flow.TOKEN_EXCHANGE) {
+        if (audience != null && !flow.acceptsAudience()) {
             throw new IllegalArgumentException("flow " + flow + " takes no audience; audiences are for SELF_SIGNED_JWT,"
                     + " ID_TOKEN and TOKEN_EXCHANGE");
         }
-        if (flow == Flow.TOKEN_EXCHANGE) {
-            if (subjectProvider == null) {
-                throw new IllegalArgumentException("flow TOKEN_EXCHANGE needs the provider of the user's token"
-                        + " (TokenRequest.Builder.subjectProvider)");
-            }
-            if (!principal.hasUser()) {
-                throw new IllegalArgumentException("flow TOKEN_EXCHANGE exchanges a user's token; " + principal
-                        + " has no user");
-            }
-        } else if (subjectProvider != null) {
+        if (flow.requiresSubjectProvider() && subjectProvider == null) {
+            throw new IllegalArgumentException("flow " + flow + " needs the provider of the user's token"
+                    + " (TokenRequest.Builder.subjectProvider)");
+        }
+        if (!flow.requiresSubjectProvider() && subjectProvider != null) {
             throw new IllegalArgumentException("flow " + flow + " takes no subject provider; it is for TOKEN_EXCHANGE");
         }
     }

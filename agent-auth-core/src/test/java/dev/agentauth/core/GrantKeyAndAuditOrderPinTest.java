@@ -75,22 +75,9 @@ class GrantKeyAndAuditOrderPinTest {
 
     /** A key as (provider, flow, user, agent, scopes, audience, subject provider): what identifies a grant. */
     static String identity(GrantKey k) {
-        // Today the audience and subject provider ride inside the scope key; split them out.
-        String scopes = k.scopeKey();
-        String subject = "-";
-        String audience = "-";
-        int at = scopes.indexOf(" subject=");
-        if (at >= 0) {
-            subject = scopes.substring(at + " subject=".length());
-            scopes = scopes.substring(0, at);
-        }
-        at = scopes.indexOf(" aud=");
-        if (at >= 0) {
-            audience = scopes.substring(at + " aud=".length());
-            scopes = scopes.substring(0, at);
-        }
-        return k.provider() + " " + k.flow() + " user=" + k.user() + " agent=" + k.agent() + " scopes=[" + scopes
-                + "] audience=" + audience + " subject=" + subject;
+        return k.provider() + " " + k.flow() + " user=" + k.user() + " agent=" + k.agent() + " scopes=["
+                + k.scopeKey() + "] audience=" + (k.audience().isEmpty() ? "-" : k.audience()) + " subject="
+                + (k.subjectProvider() == null ? "-" : k.subjectProvider());
     }
 
     List<String> lockedKeys() {

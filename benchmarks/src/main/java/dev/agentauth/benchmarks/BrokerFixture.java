@@ -54,10 +54,10 @@ public class BrokerFixture {
         Instant now = Instant.now();
         Instant inAnHour = now.plus(1, ChronoUnit.HOURS);
         TokenStore store = TokenStore.inMemory();
-        // The key DefaultTokenBroker.keyOf computes: client-credentials grants are keyed by the effective scopes
-        // (requested scopes plus the provider's defaults, here none), i.e. "openid reports".
-        GrantKey m2mKey = GrantKey.of(clientCredentialsRequest,
-                clientCredentialsRequest.scopes().union(provider.defaultScopes()));
+        // The key the client-credentials policy computes: the effective scopes (requested scopes plus the provider's
+        // defaults, here none), i.e. "openid reports", for every agent (not agent-scoped), no user.
+        GrantKey m2mKey = new GrantKey(ProviderId.of(PROVIDER), Flow.CLIENT_CREDENTIALS, null, GrantKey.SHARED,
+                clientCredentialsRequest.scopes().union(provider.defaultScopes()).join(" "));
         store.save(new StoredGrant(m2mKey, "m2m-token-value", "Bearer", null, Scopes.of("openid", "reports"),
                 inAnHour, now));
         // A user grant as a completed consent would leave it: shared by every agent of alice, no scope key.

@@ -22,10 +22,10 @@ import java.util.Map;
  * Authorization code grant with PKCE S256 (RFC 6749 §4.1, RFC 7636): builds the authorization URL, then redeems the
  * code the callback brings. Stateless and thread-safe; {@link #redeem} blocks on HTTP.
  */
-public final class AuthorizationCodeGrantFlow {
+final class AuthorizationCodeGrantFlow {
 
     /** The authorization URL for one consent. */
-    public URI authorizationUri(ProviderClient client, Scopes scopes, State state, CodeVerifier verifier,
+    URI authorizationUri(ProviderClient client, Scopes scopes, State state, CodeVerifier verifier,
                                 URI redirectUri) {
         Provider provider = client.provider();
         URI endpoint = client.endpoints().authorization();
@@ -56,7 +56,7 @@ public final class AuthorizationCodeGrantFlow {
     }
 
     /** Redeems {@code code} with the PKCE verifier and the same redirect URI (RFC 6749 §4.1.3). */
-    public IssuedTokens redeem(ProviderClient client, String code, String verifier, URI redirectUri,
+    IssuedTokens redeem(ProviderClient client, String code, String verifier, URI redirectUri,
                                Principal principal) {
         AuthorizationCodeGrant grant = new AuthorizationCodeGrant(new AuthorizationCode(code), redirectUri,
                 verifier != null ? new CodeVerifier(verifier) : null);

@@ -12,7 +12,7 @@ import java.util.List;
 
 /** Everything a {@link DefaultTokenBroker} is built from; checked by the public builder. */
 public record BrokerSettings(List<Provider> providers, TokenStore store, Clock clock, Duration clockSkew,
-                             Duration consentTtl, HttpSettings http, URI redirectUri, Integer loopbackPort,
+                             Duration consentTtl, HttpTransport http, URI redirectUri, Integer loopbackPort,
                              String loopbackPath, SecureRandom random, List<AuditListener> auditListeners,
                              List<ConsentListener> consentListeners, boolean eagerDiscovery) {
 }

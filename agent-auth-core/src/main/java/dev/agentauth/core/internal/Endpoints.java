@@ -3,5 +3,5 @@ package dev.agentauth.core.internal;
 import java.net.URI;
 
 /** A provider's endpoints after discovery, and whether callbacks must carry {@code iss} (RFC 9207). */
-public record Endpoints(URI issuer, URI authorization, URI token, URI revocation, boolean issuerParameterRequired) {
+record Endpoints(URI issuer, URI authorization, URI token, URI revocation, boolean issuerParameterRequired) {
 }

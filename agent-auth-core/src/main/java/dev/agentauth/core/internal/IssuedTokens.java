@@ -7,7 +7,7 @@ import dev.agentauth.core.Scopes;
  *
  * @param scope granted scopes, or {@code null} when the response named none (then they equal the requested ones)
  */
-public record IssuedTokens(String accessToken, String tokenType, String refreshToken, Long expiresInSeconds,
+record IssuedTokens(String accessToken, String tokenType, String refreshToken, Long expiresInSeconds,
                            Scopes scope) {
 
     @Override

@@ -35,7 +35,7 @@ import java.util.function.Function;
  * {@code token_uri}, one hour at most) and trades it for an access token for scopes, or for an ID token for a target
  * audience. Stateless and thread-safe; blocks on HTTP. Assertions never reach a log or a message.
  */
-public final class JwtBearerGrantFlow {
+final class JwtBearerGrantFlow {
 
     /** RFC 7523 §3 wants assertions short-lived; Google refuses more than an hour. */
     static final Duration ASSERTION_LIFETIME = Duration.ofHours(1);
@@ -44,7 +44,7 @@ public final class JwtBearerGrantFlow {
     static final Duration CLOCK_TOLERANCE = Duration.ofMinutes(5);
 
     /** An access token for {@code scopes}. Google reads scopes from the assertion, RFC 7523 servers from the form. */
-    public IssuedTokens accessToken(ProviderClient client, Scopes scopes, Principal principal, Instant now) {
+    IssuedTokens accessToken(ProviderClient client, Scopes scopes, Principal principal, Instant now) {
         JWTClaimsSet.Builder claims = baseClaims(client.provider(), now);
         if (!scopes.isEmpty()) {
             claims.claim("scope", scopes.join(" "));
@@ -53,7 +53,7 @@ public final class JwtBearerGrantFlow {
     }
 
     /** An OpenID Connect ID token whose audience is {@code audience} (Google's {@code target_audience}). */
-    public IssuedTokens idToken(ProviderClient client, String audience, Principal principal, Instant now) {
+    IssuedTokens idToken(ProviderClient client, String audience, Principal principal, Instant now) {
         JWTClaimsSet claims = baseClaims(client.provider(), now).claim("target_audience", audience).build();
         return send(client, claims, null, principal, now, r -> client.parseIdTokenResponse(r, principal));
     }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The built-in OAuth callback for CLIs and local agents (RFC 8252 §7.3): listens on 127.0.0.1 only, answers exactly
  * one path, hands the callback to the broker and shows the user a success or failure page. Thread-safe.
  */
-public final class LoopbackCallbackServer {
+final class LoopbackCallbackServer {
 
     private static final Logger log = LoggerFactory.getLogger(LoopbackCallbackServer.class);
 

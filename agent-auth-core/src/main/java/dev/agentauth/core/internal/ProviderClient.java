@@ -20,7 +20,6 @@ import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.token.Tokens;
-import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
@@ -39,31 +38,31 @@ import org.slf4j.LoggerFactory;
  * Talks to one provider's endpoints: discovery, token requests, error mapping. Thread-safe; every method blocks on
  * HTTP with the configured timeouts. Never logs or puts a secret in an exception message.
  */
-public final class ProviderClient {
+final class ProviderClient {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderClient.class);
 
     private final Provider provider;
-    private final HttpSettings http;
+    private final HttpTransport http;
     private final java.time.Clock clock;
     private volatile Endpoints endpoints;
 
-    public ProviderClient(Provider provider, HttpSettings http, java.time.Clock clock) {
+    ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock) {
         this.provider = provider;
         this.http = http;
         this.clock = clock;
     }
 
-    public Provider provider() {
+    Provider provider() {
         return provider;
     }
 
-    public ProviderId id() {
+    ProviderId id() {
         return provider.id();
     }
 
     /** The endpoints, discovered on first use and then cached. */
-    public Endpoints endpoints() {
+    Endpoints endpoints() {
         Endpoints e = endpoints;
         if (e == null) {
             synchronized (this) {
@@ -105,29 +104,21 @@ public final class ProviderClient {
     }
 
     private AuthorizationServerMetadata resolveMetadata(URI issuerUri) {
-        Issuer issuer = new Issuer(issuerUri);
-        Exception oidcFailure;
         try {
-            return OIDCProviderMetadata.resolve(issuer, http.connectMillis(), http.readMillis());
-        } catch (GeneralException | IOException e) {
-            oidcFailure = e;
-        }
-        try {
-            // RFC 8414 metadata for OAuth-only servers.
-            return AuthorizationServerMetadata.resolve(issuer, http.connectMillis(), http.readMillis());
+            return MetadataDiscovery.resolve(http, new Issuer(issuerUri));
         } catch (GeneralException e) {
             throw new ConfigurationException("provider '" + id() + "': issuer " + issuerUri
-                    + " has no usable OpenID Connect or RFC 8414 metadata (" + oidcFailure.getMessage() + "; "
-                    + e.getMessage() + "); check the issuer URL", id(), e);
+                    + " has no usable OpenID Connect or RFC 8414 metadata (" + safeParseMessage(e)
+                    + "); check the issuer URL", id(), null);
         } catch (IOException e) {
             throw new ProviderUnavailableException("provider '" + id() + "': cannot fetch metadata of issuer "
-                    + issuerUri + " (" + describe(oidcFailure) + "); check the issuer URL and that the provider is"
+                    + issuerUri + " (" + describe(e) + "); check the issuer URL and that the provider is"
                     + " reachable, then retry", id(), null, e);
         }
     }
 
     /** Client authentication for the token endpoint, or {@code null} for public clients. */
-    public ClientAuthentication clientAuthentication() {
+    ClientAuthentication clientAuthentication() {
         ClientID clientId = new ClientID(provider.clientId());
         return switch (provider.clientAuthMethod()) {
             case CLIENT_SECRET_BASIC -> new ClientSecretBasic(clientId,
@@ -159,7 +150,7 @@ public final class ProviderClient {
     }
 
     /** Sends a token request for {@code grant} (RFC 6749 §4/§6) and parses the answer. */
-    public IssuedTokens requestToken(AuthorizationGrant grant, Scopes scopes, Principal principal) {
+    IssuedTokens requestToken(AuthorizationGrant grant, Scopes scopes, Principal principal) {
         URI tokenEndpoint = endpoints().token();
         ClientAuthentication auth = clientAuthentication();
         TokenRequest.Builder builder = auth != null
@@ -190,12 +181,10 @@ public final class ProviderClient {
     }
 
     /** Sends an HTTP request with the configured timeouts; connection failures become retryable errors. */
-    public HTTPResponse execute(HTTPRequest request, Principal principal, String what) {
-        request.setConnectTimeout(http.connectMillis());
-        request.setReadTimeout(http.readMillis());
+    HTTPResponse execute(HTTPRequest request, Principal principal, String what) {
         request.setAccept("application/json");
         try {
-            return request.send();
+            return http.send(request);
         } catch (IOException e) {
             throw new ProviderUnavailableException("provider '" + id() + "': " + what + " " + request.getURI()
                     + " unreachable (" + describe(e) + "); the stored grant was kept, retry later",

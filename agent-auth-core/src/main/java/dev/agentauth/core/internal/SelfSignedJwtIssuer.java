@@ -12,10 +12,10 @@ import java.util.Date;
  * the client e-mail, {@code aud} = the API, {@code kid} = private key id, one hour, signed locally. No network call.
  * Stateless and thread-safe.
  */
-public final class SelfSignedJwtIssuer {
+final class SelfSignedJwtIssuer {
 
     /** A token for {@code audience}, carrying {@code scopes} as a {@code scope} claim when there are any. */
-    public IssuedTokens issue(Provider provider, String audience, Scopes scopes, Instant now) {
+    IssuedTokens issue(Provider provider, String audience, Scopes scopes, Instant now) {
         ServiceAccountKey key = provider.serviceAccountKey().orElseThrow();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .issuer(key.clientEmail())

@@ -10,12 +10,12 @@ import java.util.function.Supplier;
  * while it runs wait for and share its outcome (value or exception). No thread pool, no lock held while working.
  * Thread-safe.
  */
-public final class SingleFlight<K, V> {
+final class SingleFlight<K, V> {
 
     private final ConcurrentHashMap<K, CompletableFuture<V>> inFlight = new ConcurrentHashMap<>();
 
     /** The outcome of {@code work} for {@code key}: run here, or shared with the caller already running it. */
-    public V run(K key, Supplier<V> work) {
+    V run(K key, Supplier<V> work) {
         CompletableFuture<V> mine = new CompletableFuture<>();
         CompletableFuture<V> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
@@ -34,7 +34,7 @@ public final class SingleFlight<K, V> {
     }
 
     /** Whether a flight for {@code key} is running; for tests. */
-    public boolean isRunning(K key) {
+    boolean isRunning(K key) {
         return inFlight.containsKey(key);
     }
 

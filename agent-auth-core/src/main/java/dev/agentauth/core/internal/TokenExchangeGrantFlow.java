@@ -14,9 +14,9 @@ import java.util.List;
  * provider's client authentication. No actor token: the agent is identified by its client authentication.
  * Stateless and thread-safe; blocks on HTTP.
  */
-public final class TokenExchangeGrantFlow {
+final class TokenExchangeGrantFlow {
 
-    public IssuedTokens exchange(ProviderClient client, String subjectToken, String audience, Scopes scopes,
+    IssuedTokens exchange(ProviderClient client, String subjectToken, String audience, Scopes scopes,
                                  Principal principal) {
         TokenExchangeGrant grant = new TokenExchangeGrant(new BearerAccessToken(subjectToken),
                 TokenTypeURI.ACCESS_TOKEN, null, null, null,

@@ -15,10 +15,10 @@ import java.net.URI;
  * Token revocation (RFC 7009). Revokes the refresh token when there is one (§2.1: the server should then also
  * invalidate the access tokens of that grant), else the access token. Thread-safe; blocks on HTTP.
  */
-public final class TokenRevocation {
+final class TokenRevocation {
 
     /** Whether the provider confirmed; {@code false} when it has no revocation endpoint. */
-    public boolean revoke(ProviderClient client, StoredGrant grant, Principal principal) {
+    boolean revoke(ProviderClient client, StoredGrant grant, Principal principal) {
         URI endpoint = client.endpoints().revocation();
         if (endpoint == null) {
             return false;

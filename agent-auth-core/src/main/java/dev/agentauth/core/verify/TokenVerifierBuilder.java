@@ -4,6 +4,7 @@ import static dev.agentauth.core.internal.BuilderChecks.once;
 import static dev.agentauth.core.internal.BuilderChecks.positive;
 
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.internal.HttpTransport;
 import dev.agentauth.core.internal.verify.JwtTokenVerifier;
 import java.net.InetAddress;
 import java.net.URI;
@@ -42,6 +43,7 @@ public final class TokenVerifierBuilder {
     private Duration jwksRefetchInterval;
     private Duration connectTimeout;
     private Duration readTimeout;
+    private java.net.http.HttpClient httpClient;
 
     TokenVerifierBuilder() {
     }
@@ -124,6 +126,18 @@ public final class TokenVerifierBuilder {
         return this;
     }
 
+    /**
+     * The HTTP client for metadata and JWKS fetches, e.g. the broker's ({@code broker.httpClient()}) or one with a
+     * proxy or TLS trust of your own. Default: a client built with {@link #connectTimeout}. Exclusive with
+     * {@link #connectTimeout}.
+     *
+     * @since 0.2.0
+     */
+    public TokenVerifierBuilder httpClient(java.net.http.HttpClient client) {
+        this.httpClient = once(this.httpClient, client, "httpClient");
+        return this;
+    }
+
     /** Builds the verifier. Fetches nothing: metadata and keys are fetched on first use. */
     public TokenVerifier build() {
         if (issuers.isEmpty()) {
@@ -131,6 +145,9 @@ public final class TokenVerifierBuilder {
         }
         if (audience == null) {
             throw new IllegalStateException("set the audience this service expects (TokenVerifierBuilder.audience)");
+        }
+        if (httpClient != null && connectTimeout != null) {
+            throw new IllegalStateException("set connectTimeout on your HttpClient, not on the verifier builder");
         }
         if (jwksCacheTtl != null && jwksRefetchInterval != null && jwksRefetchInterval.compareTo(jwksCacheTtl) >= 0) {
             throw new IllegalStateException("jwksRefetchInterval must be shorter than jwksCacheTtl");
@@ -142,8 +159,10 @@ public final class TokenVerifierBuilder {
                 clockSkew != null ? clockSkew : Duration.ofSeconds(60),
                 jwksCacheTtl != null ? jwksCacheTtl : Duration.ofMinutes(5),
                 jwksRefetchInterval != null ? jwksRefetchInterval : Duration.ofSeconds(30),
-                connectTimeout != null ? connectTimeout : Duration.ofSeconds(5),
-                readTimeout != null ? readTimeout : Duration.ofSeconds(10)));
+                HttpTransport.of(httpClient != null ? httpClient
+                                : HttpTransport.defaultClient(connectTimeout != null ? connectTimeout
+                                : Duration.ofSeconds(5)),
+                        readTimeout != null ? readTimeout : Duration.ofSeconds(10))));
     }
 
     private static boolean isIpAddress(String audience) {

@@ -13,7 +13,6 @@ import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.EncryptedJWT;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -24,10 +23,10 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
 import com.nimbusds.oauth2.sdk.GeneralException;
-import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.internal.HttpTransport;
+import dev.agentauth.core.internal.MetadataDiscovery;
 import dev.agentauth.core.verify.TokenVerificationException;
 import dev.agentauth.core.verify.TokenVerificationException.Reason;
 import dev.agentauth.core.verify.TokenVerifier;
@@ -69,7 +68,7 @@ public final class JwtTokenVerifier implements TokenVerifier {
     /** Everything the public builder checked. */
     public record Settings(List<TrustedIssuer> issuers, String audience, Scopes requiredScopes, Clock clock,
                            Duration clockSkew, Duration jwksCacheTtl, Duration jwksRefetchInterval,
-                           Duration connectTimeout, Duration readTimeout) {
+                           HttpTransport http) {
     }
 
     private final Settings settings;
@@ -204,21 +203,13 @@ public final class JwtTokenVerifier implements TokenVerifier {
         }
 
         private URI discoverJwksUri() {
-            Issuer id = new Issuer(issuer.issuer());
-            int connect = (int) settings.connectTimeout().toMillis();
-            int read = (int) settings.readTimeout().toMillis();
             URI jwks = null;
             Exception failure = null;
             try {
-                // Nimbus checks that the document's issuer is exactly ours (OpenID Connect Discovery §4.3).
-                jwks = OIDCProviderMetadata.resolve(id, connect, read).getJWKSetURI();
+                // The document's issuer must be exactly ours (OpenID Connect Discovery §4.3, RFC 8414 §3.3).
+                jwks = MetadataDiscovery.resolve(settings.http(), new Issuer(issuer.issuer())).getJWKSetURI();
             } catch (GeneralException | IOException e) {
                 failure = e;
-                try {
-                    jwks = AuthorizationServerMetadata.resolve(id, connect, read).getJWKSetURI();
-                } catch (GeneralException | IOException e2) {
-                    failure = e2;
-                }
             }
             if (jwks == null) {
                 discoveryFailed = true;
@@ -233,10 +224,8 @@ public final class JwtTokenVerifier implements TokenVerifier {
         private DefaultJWTProcessor<SecurityContext> newProcessor(URI jwksUri) {
             JWKSource<SecurityContext> keys;
             try {
-                keys = JWKSourceBuilder.<SecurityContext>create(jwksUri.toURL(), new DefaultResourceRetriever(
-                                (int) settings.connectTimeout().toMillis(), (int) settings.readTimeout().toMillis(),
-                                512 * 1024))
-                        .cache(settings.jwksCacheTtl().toMillis(), settings.readTimeout().toMillis())
+                keys = JWKSourceBuilder.<SecurityContext>create(jwksUri.toURL(), settings.http())
+                        .cache(settings.jwksCacheTtl().toMillis(), settings.http().readTimeout().toMillis())
                         .refreshAheadCache(false)   // no background threads
                         .rateLimited(settings.jwksRefetchInterval().toMillis())
                         .retrying(false)

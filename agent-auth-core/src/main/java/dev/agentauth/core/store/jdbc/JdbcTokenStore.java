@@ -51,12 +51,14 @@ import javax.sql.DataSource;
 final class JdbcTokenStore implements TokenStore {
 
     private static final List<String> GRANT_COLUMNS = List.of("grant_id", "provider", "flow", "user_id", "agent",
-            "scope_key", "token_type", "access_token", "refresh_token", "scopes", "expires_at", "updated_at");
+            "scope_key", "audience", "subject_provider", "token_type", "access_token", "refresh_token", "scopes", "expires_at", "updated_at");
     private static final List<String> CONSENT_COLUMNS = List.of("state_digest", "consent_id", "provider", "flow",
-            "user_id", "agent", "scope_key", "principal_user", "principal_agent", "scopes", "code_verifier",
+            "user_id", "agent", "scope_key", "audience", "subject_provider", "principal_user", "principal_agent", "scopes",
+            "code_verifier",
             "redirect_uri", "created_at", "expires_at");
     private static final List<String> OUTCOME_COLUMNS = List.of("consent_id", "status", "provider", "flow", "user_id",
-            "agent", "scope_key", "principal_user", "principal_agent", "error_code", "completed_at", "expires_at");
+            "agent", "scope_key", "audience", "subject_provider", "principal_user", "principal_agent", "error_code",
+            "completed_at", "expires_at");
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final DataSource dataSource;
@@ -442,7 +444,8 @@ final class JdbcTokenStore implements TokenStore {
 
     private static GrantKey readKey(ResultSet rs) throws SQLException {
         return new GrantKey(ProviderId.of(rs.getString("provider")), Flow.valueOf(rs.getString("flow")),
-                rs.getString("user_id"), rs.getString("agent"), rs.getString("scope_key"));
+                rs.getString("user_id"), rs.getString("agent"), rs.getString("scope_key"), rs.getString("audience"),
+                rs.getString("subject_provider") == null ? null : ProviderId.of(rs.getString("subject_provider")));
     }
 
     private static int setKey(PreparedStatement ps, int i, String id, GrantKey key) throws SQLException {
@@ -456,6 +459,8 @@ final class JdbcTokenStore implements TokenStore {
         ps.setString(i++, key.user());
         ps.setString(i++, key.agent());
         ps.setString(i++, key.scopeKey());
+        ps.setString(i++, key.audience());
+        ps.setString(i++, key.subjectProvider() == null ? null : key.subjectProvider().value());
         return i;
     }
 
@@ -507,12 +512,15 @@ final class JdbcTokenStore implements TokenStore {
 
     /**
      * The row id of a grant: SHA-256 over the key's fields, each length-prefixed (so no two keys collide by
-     * concatenation; a null user differs from every string), base64url.
+     * concatenation; a null user differs from every string), base64url. Audience and subject provider enter in the
+     * form schema version 1 kept them in, inside the scope key ({@link Schema#legacyScopeKey}): row ids, and the
+     * associated data that binds each ciphertext to its row, stay what they were, so migrated rows still decrypt.
+     * Scopes contain no space (RFC 6749 §3.3), so that form is unambiguous.
      */
     static String grantId(GrantKey key) {
         ByteBuffer buf = ByteBuffer.allocate(8192);
         for (String part : new String[] {key.provider().value(), key.flow().name(), key.user(), key.agent(),
-                key.scopeKey()}) {
+                Schema.legacyScopeKey(key)}) {
             if (part == null) {
                 buf.putInt(-1);
             } else {

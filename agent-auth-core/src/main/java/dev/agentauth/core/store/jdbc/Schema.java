@@ -23,8 +23,22 @@ final class Schema {
 
     private static final Logger log = LoggerFactory.getLogger(Schema.class);
 
-    record Migration(int version, String description, List<String> statements) {
+    /** A migration step that needs more than SQL statements: it runs in the migration's transaction. */
+    @FunctionalInterface
+    interface Step {
+        void apply(Connection c) throws SQLException;
     }
+
+    record Migration(int version, String description, List<String> statements, Step step) {
+        Migration(int version, String description, List<String> statements) {
+            this(version, description, statements, c -> { });
+        }
+    }
+
+    /** Tables holding a grant key, each with its primary key column. */
+    private static final List<String[]> KEYED_TABLES = List.of(new String[] {"agentauth_grant", "grant_id"},
+            new String[] {"agentauth_consent", "state_digest"}, new String[] {"agentauth_consent_outcome",
+                    "consent_id"});
 
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "grants, pending consents, consent outcomes", List.of(
@@ -76,7 +90,12 @@ final class Schema {
                       error_code      VARCHAR(200),
                       completed_at    BIGINT        NOT NULL,
                       expires_at      BIGINT        NOT NULL
-                    )""")));
+                    )""")),
+            new Migration(2, "typed grant keys: audience and subject provider out of the scope key",
+                    KEYED_TABLES.stream().flatMap(t -> java.util.stream.Stream.of(
+                            "ALTER TABLE " + t[0] + " ADD COLUMN audience VARCHAR(2000) DEFAULT '' NOT NULL",
+                            "ALTER TABLE " + t[0] + " ADD COLUMN subject_provider VARCHAR(200)")).toList(),
+                    Schema::splitScopeKeys));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
@@ -112,6 +131,7 @@ final class Schema {
                         s.execute(sql);
                     }
                 }
+                m.step().apply(c);
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
                     ps.setInt(1, m.version());
@@ -129,5 +149,51 @@ final class Schema {
         } finally {
             c.setAutoCommit(autoCommit);
         }
+    }
+
+    /**
+     * Version 1 kept a key's audience and subject provider inside its scope key, as {@code "<scopes> aud=<audience>
+     * subject=<provider>"}; version 2 keeps them in columns of their own. Row ids do not change
+     * ({@link JdbcTokenStore#grantId} still hashes the old form), so ciphertexts stay bound to their rows.
+     */
+    private static void splitScopeKeys(Connection c) throws SQLException {
+        for (String[] table : KEYED_TABLES) {
+            try (PreparedStatement select = c.prepareStatement("SELECT " + table[1] + ", scope_key FROM " + table[0]
+                    + " WHERE scope_key LIKE '% aud=%' OR scope_key LIKE '% subject=%'");
+                 PreparedStatement update = c.prepareStatement("UPDATE " + table[0]
+                         + " SET scope_key = ?, audience = ?, subject_provider = ? WHERE " + table[1] + " = ?");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    String scopes = rs.getString(2);
+                    String subject = null;
+                    String audience = "";
+                    int at = scopes.indexOf(" subject=");
+                    if (at >= 0) {
+                        subject = scopes.substring(at + " subject=".length());
+                        scopes = scopes.substring(0, at);
+                    }
+                    at = scopes.indexOf(" aud=");
+                    if (at >= 0) {
+                        audience = scopes.substring(at + " aud=".length());
+                        scopes = scopes.substring(0, at);
+                    }
+                    update.setString(1, scopes);
+                    update.setString(2, audience);
+                    update.setString(3, subject);
+                    update.setString(4, rs.getString(1));
+                    update.addBatch();
+                }
+                update.executeBatch();
+            }
+        }
+    }
+
+    /** The scope key as schema version 1 wrote it: audience and subject provider appended. */
+    static String legacyScopeKey(dev.agentauth.core.store.GrantKey key) {
+        if (key.audience().isEmpty() && key.subjectProvider() == null) {
+            return key.scopeKey();
+        }
+        return key.scopeKey() + (key.audience().isEmpty() ? "" : " aud=" + key.audience())
+                + (key.subjectProvider() == null ? "" : " subject=" + key.subjectProvider());
     }
 }

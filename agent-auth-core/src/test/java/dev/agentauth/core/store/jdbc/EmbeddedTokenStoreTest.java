@@ -215,12 +215,53 @@ class EmbeddedTokenStoreTest {
         Path dir = tmp.resolve("schema");
         TokenStores.embedded().directory(dir).build().close();
         TokenStores.embedded().directory(dir).build().close();
-        assertThat(rawQuery(dir, "SELECT version FROM agentauth_schema_version")).containsExactly("1");
+        assertThat(rawQuery(dir, "SELECT version FROM agentauth_schema_version ORDER BY version"))
+                .containsExactly("1", "2");
 
         raw(dir, "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (99, 'future', 0)");
         assertThatThrownBy(() -> TokenStores.embedded().directory(dir).build())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("schema version 99")
                 .hasMessageContaining("upgrade agent-auth");
+    }
+
+    /**
+     * A database written by schema version 1, where the audience and subject provider of a key were text inside its
+     * scope key: opened by this version, the rows are migrated into typed columns and every secret still decrypts
+     * (row ids, to which ciphertexts are bound, do not change).
+     */
+    @Test
+    void openWhenDatabaseWrittenBySchemaVersion1ThenTypedKeysMigratedAndSecretsStillDecrypt() throws Exception {
+        Path dir = tmp.resolve("v1");
+        GrantKey exchanged = new GrantKey(ProviderId.of("corp-obo"), Flow.TOKEN_EXCHANGE, "alice", GrantKey.SHARED,
+                "billing.read", "billing-api", ProviderId.of("corp"));
+        GrantKey idToken = new GrantKey(ProviderId.of("gcp"), Flow.ID_TOKEN, null, GrantKey.SHARED, "",
+                "https://run.example", null);
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            store.save(new StoredGrant(exchanged, "exchanged-token", "Bearer", null, Scopes.of("billing.read"), null,
+                    NOW));
+            store.save(new StoredGrant(idToken, "id-token", "Bearer", null, Scopes.NONE, null, NOW));
+            store.save(new StoredGrant(ALICE, "alice-token", "Bearer", "alice-refresh", Scopes.NONE, null, NOW));
+        }
+        // Turn the file back into what version 1 wrote: the old scope keys, no typed columns, version 1 recorded.
+        raw(dir, "UPDATE agentauth_grant SET scope_key = 'billing.read aud=billing-api subject=corp'"
+                + " WHERE provider = 'corp-obo'");
+        raw(dir, "UPDATE agentauth_grant SET scope_key = ' aud=https://run.example' WHERE provider = 'gcp'");
+        for (String table : List.of("agentauth_grant", "agentauth_consent", "agentauth_consent_outcome")) {
+            raw(dir, "ALTER TABLE " + table + " DROP COLUMN audience");
+            raw(dir, "ALTER TABLE " + table + " DROP COLUMN subject_provider");
+        }
+        raw(dir, "DELETE FROM agentauth_schema_version WHERE version = 2");
+
+        try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
+            assertThat(store.find(exchanged).orElseThrow().accessToken()).isEqualTo("exchanged-token");
+            assertThat(store.find(idToken).orElseThrow().accessToken()).isEqualTo("id-token");
+            assertThat(store.find(ALICE).orElseThrow().refreshToken()).isEqualTo("alice-refresh");
+            assertThat(store.findByUser("alice")).extracting(StoredGrant::key).containsExactlyInAnyOrder(ALICE,
+                    exchanged);
+        }
+        assertThat(rawQuery(dir, "SELECT scope_key || '|' || audience || '|' || COALESCE(subject_provider, '-')"
+                + " FROM agentauth_grant WHERE provider <> 'corp' ORDER BY provider")).containsExactly(
+                "billing.read|billing-api|corp", "|https://run.example|-");
     }
 
     @Test

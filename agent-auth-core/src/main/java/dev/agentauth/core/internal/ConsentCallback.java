@@ -1,0 +1,195 @@
+package dev.agentauth.core.internal;
+
+import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.id.State;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.ConsentCallbackResult;
+import dev.agentauth.core.ConsentCallbackResult.Status;
+import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.ConsentOutcome;
+import dev.agentauth.core.store.PendingConsent;
+import dev.agentauth.core.store.StoredGrant;
+import java.net.URI;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OAuth callback: validates what the browser brought back, in an order where nothing is redeemed before every
+ * check passed, then redeems the code and keeps the grant. Checks, in order: the response parses; it carries a state;
+ * the state is known and unused (taken from the store atomically: single use, so a replay finds nothing); the
+ * provider is still configured; the consent has not expired; the callback arrived at the redirect URI the request
+ * named (RFC 6749 §4.1.3); the signed-in user, when the application says who it is, is the consent's user (a
+ * consent link forwarded to another user is refused); {@code iss} is the provider's issuer (RFC 9207 §2.4: mix-up
+ * attacks send another one). Never throws for a bad callback: the result says what happened, in words for the browser.
+ * Thread-safe; blocks while it redeems the code.
+ */
+final class ConsentCallback {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsentCallback.class);
+
+    private final ProviderRegistry providers;
+    private final GrantKeeper grants;
+    private final Consents consents;
+    private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
+
+    ConsentCallback(ProviderRegistry providers, GrantKeeper grants, Consents consents) {
+        this.providers = providers;
+        this.grants = grants;
+        this.consents = consents;
+    }
+
+    ConsentCallbackResult complete(URI callbackUri, String signedInUser) {
+        AuthorizationResponse response;
+        try {
+            response = AuthorizationResponse.parse(callbackUri);
+        } catch (ParseException | RuntimeException e) {
+            return rejectUnknown(Status.FAILED, "malformed callback",
+                    "The sign-in response was malformed. Return to the agent and try again.");
+        }
+        State state = response.getState();
+        if (state == null) {
+            return rejectUnknown(Status.UNKNOWN_STATE, "callback without state",
+                    "This sign-in response carries no state. Return to the agent and start again.");
+        }
+        // Single use: the consent is removed before anything else is checked, so a replay finds nothing.
+        PendingConsent consent = grants.store().takeConsent(Consents.digest(state.getValue())).orElse(null);
+        if (consent == null) {
+            return rejectUnknown(Status.UNKNOWN_STATE, "unknown or already used state",
+                    "This sign-in link is unknown or was already used. Return to the agent and start again.");
+        }
+        consents.taken(consent);
+        ProviderClient client = providers.find(consent.key().provider());
+        if (client == null) {
+            return reject(consent, Status.FAILED, ConsentFailedException.Reason.REJECTED,
+                    "provider no longer configured", "This sign-in is for a provider the agent no longer knows.");
+        }
+        String display = client.provider().displayName();
+        if (grants.clock().instant().isAfter(consent.expiresAt())) {
+            return reject(consent, Status.EXPIRED, ConsentFailedException.Reason.EXPIRED, "consent expired",
+                    "This sign-in request to " + display + " expired. Return to the agent and try again.");
+        }
+        if (!sameEndpoint(callbackUri, consent.redirectUri())) {
+            return reject(consent, Status.REDIRECT_MISMATCH, ConsentFailedException.Reason.REJECTED,
+                    "callback at another redirect URI",
+                    "This sign-in response arrived at the wrong address. Return to the agent and try again.");
+        }
+        if (signedInUser != null && !signedInUser.equals(consent.principal().user())) {
+            return reject(consent, Status.USER_MISMATCH, ConsentFailedException.Reason.REJECTED,
+                    "signed-in user differs from the consent's user",
+                    "This sign-in was started by another user. Sign in as that user, or start again.");
+        }
+        Endpoints endpoints = client.endpoints();
+        String iss = response.getIssuer() != null ? response.getIssuer().getValue() : null;
+        if (iss != null && endpoints.issuer() != null && !iss.equals(endpoints.issuer().toString())) {
+            return reject(consent, Status.ISSUER_MISMATCH, ConsentFailedException.Reason.REJECTED,
+                    "iss does not match the provider's issuer",
+                    "This sign-in response came from an unexpected issuer and was refused.");
+        }
+        if (iss == null && endpoints.issuerParameterRequired()) {
+            return reject(consent, Status.ISSUER_MISMATCH, ConsentFailedException.Reason.REJECTED,
+                    "iss missing although the provider sends it",
+                    "This sign-in response lacks its issuer and was refused.");
+        }
+        if (response instanceof AuthorizationErrorResponse error) {
+            return denied(consent, client, error);
+        }
+        AuthorizationSuccessResponse success = (AuthorizationSuccessResponse) response;
+        if (success.getAuthorizationCode() == null) {
+            return reject(consent, Status.FAILED, ConsentFailedException.Reason.REJECTED, "callback without code",
+                    "The sign-in response carries no authorization code. Return to the agent and try again.");
+        }
+        return redeem(consent, client, success.getAuthorizationCode().getValue());
+    }
+
+    /** RFC 6749 §4.1.2.1: the user (or the provider) said no. */
+    private ConsentCallbackResult denied(PendingConsent consent, ProviderClient client,
+                                         AuthorizationErrorResponse error) {
+        String code = error.getErrorObject() != null ? error.getErrorObject().getCode() : "error";
+        consents.failed(consent, new ConsentFailedException(consent.id(), ConsentFailedException.Reason.DENIED,
+                consent.principal() + " did not authorize " + client.id() + " (" + code + "); the tool cannot act for"
+                        + " this user until they do", client.id(), consent.principal(), code),
+                ConsentOutcome.Status.DENIED, code);
+        grants.audit().record(AuditEvent.Type.CONSENT_DENIED, client.id(), consent.principal(), consent.scopes(),
+                consent.id(), code);
+        log.info("consent {} denied: {} for {} ({})", consent.id(), client.id(), consent.principal(), code);
+        return new ConsentCallbackResult(Status.DENIED, consent.id(), client.id(), consent.principal(),
+                "You did not authorize " + client.provider().displayName()
+                        + ". The agent was told; you can close this window.");
+    }
+
+    /** RFC 6749 §4.1.3: the code, with the PKCE verifier and the same redirect URI. */
+    private ConsentCallbackResult redeem(PendingConsent consent, ProviderClient client, String code) {
+        String display = client.provider().displayName();
+        IssuedTokens issued;
+        try {
+            issued = authorizationCode.redeem(client, code, consent.codeVerifier(), consent.redirectUri(),
+                    consent.principal());
+        } catch (AgentAuthException e) {
+            log.warn("consent {}: provider {} did not redeem the code: {}", consent.id(), client.id(), e.getMessage());
+            String detail = e.oauthError() != null ? e.oauthError() : "code redemption failed";
+            consents.failed(consent, e, ConsentOutcome.Status.REJECTED, detail);
+            grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, client.id(), consent.principal(),
+                    consent.scopes(), consent.id(), detail);
+            return new ConsentCallbackResult(Status.FAILED, consent.id(), client.id(), consent.principal(),
+                    display + " did not complete the sign-in" + (e.retryable() ? " (it is unreachable)" : "")
+                            + ". Return to the agent and try again.");
+        }
+        StoredGrant grant = grants.grantOf(consent.key(), issued, consent.scopes(), null, client.provider());
+        // Under the grant's lock, so a refresh of the old grant running meanwhile cannot overwrite the new one.
+        TokenResult.Granted granted = grants.store().withGrantLock(consent.key(), () -> grants.keep(grant, true,
+                consent.principal(), AuditEvent.Type.TOKEN_ISSUED, consent.id(), "authorization_code"));
+        grants.audit().record(AuditEvent.Type.CONSENT_COMPLETED, client.id(), consent.principal(), grant.scopes(),
+                consent.id(), null);
+        log.info("consent {} completed: {} for {} scopes [{}]", consent.id(), client.id(), consent.principal(),
+                grant.scopes());
+        consents.completed(consent, granted.token());
+        return new ConsentCallbackResult(Status.COMPLETED, consent.id(), client.id(), consent.principal(),
+                "Connected " + display + ". You can close this window and return to the agent.");
+    }
+
+    private ConsentCallbackResult rejectUnknown(Status status, String why, String userMessage) {
+        log.warn("OAuth callback rejected: {}", why);
+        grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, null, null, null, null, why);
+        return new ConsentCallbackResult(status, null, null, null, userMessage);
+    }
+
+    private ConsentCallbackResult reject(PendingConsent consent, Status status, ConsentFailedException.Reason reason,
+                                         String why, String userMessage) {
+        ProviderId provider = consent.key().provider();
+        log.warn("OAuth callback for consent {} ({} for {}) rejected: {}", consent.id(), provider,
+                consent.principal(), why);
+        consents.failed(consent, new ConsentFailedException(consent.id(), reason, "consent " + consent.id() + " for "
+                        + provider + " failed: " + why + "; request the token again", provider, consent.principal(),
+                        null),
+                reason == ConsentFailedException.Reason.EXPIRED ? ConsentOutcome.Status.EXPIRED
+                        : ConsentOutcome.Status.REJECTED, why);
+        grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, provider, consent.principal(), consent.scopes(),
+                consent.id(), why);
+        return new ConsentCallbackResult(status, consent.id(), provider, consent.principal(), userMessage);
+    }
+
+    private static boolean sameEndpoint(URI callback, URI redirect) {
+        return Objects.equals(callback.getScheme(), redirect.getScheme())
+                && Objects.equals(callback.getHost(), redirect.getHost())
+                && effectivePort(callback) == effectivePort(redirect)
+                && Objects.equals(emptyToSlash(callback.getRawPath()), emptyToSlash(redirect.getRawPath()));
+    }
+
+    private static int effectivePort(URI uri) {
+        if (uri.getPort() >= 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    private static String emptyToSlash(String path) {
+        return path == null || path.isEmpty() ? "/" : path;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.agentauth.core.internal;
+
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.ConsentOutcome;
+import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.PendingConsent;
+import dev.agentauth.core.store.TokenStore;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consent bookkeeping: starting a consent, who waits for it, and how it ended. Where a consent's state lives:
+ *
+ * <pre>
+ *  start ──► store: PendingConsent (state digest, PKCE verifier, key; single use, expires)
+ *        ──► here: Waiter (future) and pendingByKey (so concurrent callers share one consent)
+ *  callback (ConsentCallback, on any replica)
+ *        ──► store.takeConsent: removes the PendingConsent atomically (a replay finds nothing)
+ *        ──► here: completed()/failed() finish the local Waiter
+ *        ──► store: ConsentOutcome, when the store is shared, for the replica that started it
+ *  waiting replica ──► ConsentOutcomeWatcher polls the store for the outcome and finishes its Waiter
+ * </pre>
+ *
+ * <p>The accepted race: two replicas may each start a consent for one grant at the same moment; both are valid, the
+ * first completed wins the grant, and the other's callback still redeems and replaces it with an equal grant.
+ * Thread-safe; {@link #start} blocks on the store, {@link #completion} never blocks.
+ */
+final class Consents implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Consents.class);
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    /** How often a broker on a shared store looks for consents finished on another replica while someone waits. */
+    private static final Duration OUTCOME_POLL_INTERVAL = Duration.ofMillis(250);
+
+    /** A consent's completion, shared by everyone waiting for it. */
+    private record Waiter(ConsentRequirement requirement, CompletableFuture<AccessToken> future) {
+    }
+
+    private final TokenStore store;
+    private final AuditTrail audit;
+    private final Clock clock;
+    private final Duration ttl;
+    private final SecureRandom random;
+    private final URI redirectUri;
+    private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
+    private final ConcurrentHashMap<ConsentId, Waiter> waiters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<GrantKey, ConsentRequirement> pendingByKey = new ConcurrentHashMap<>();
+    private final ConsentOutcomeWatcher outcomeWatcher;
+
+    Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri) {
+        this.store = grants.store();
+        this.audit = grants.audit();
+        this.clock = grants.clock();
+        this.ttl = ttl;
+        this.random = random;
+        this.redirectUri = redirectUri;
+        this.outcomeWatcher = new ConsentOutcomeWatcher(store, OUTCOME_POLL_INTERVAL,
+                grant -> grants.serve(grant).token(), id -> pendingByKey.values().removeIf(c -> c.id().equals(id)));
+    }
+
+    URI redirectUri() {
+        return redirectUri;
+    }
+
+    Duration ttl() {
+        return ttl;
+    }
+
+    /**
+     * A consent for {@code scopes}: the one already pending for this grant when it covers them (unless
+     * {@code force}), else a new one, stored and announced to the consent listeners.
+     */
+    TokenResult start(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes, boolean force) {
+        Instant now = clock.instant();
+        if (!force) {
+            ConsentRequirement pending = pendingByKey.get(key);
+            if (pending != null && pending.expiresAt().isAfter(now) && pending.scopes().containsAll(scopes)
+                    // on a shared store another replica may have used up this consent's state
+                    && (!store.sharedAcrossProcesses() || store.findConsent(pending.id()).isPresent())) {
+                return new TokenResult.ConsentRequired(pending);
+            }
+        }
+        if (redirectUri == null) {
+            throw new ConfigurationException("user consent needs a redirect URI: configure"
+                    + " TokenBroker.builder().redirectUri(...) or .loopbackCallback()", client.id(), null);
+        }
+        purgeExpired(now);
+        // RFC 6749 §10.12 / RFC 9700 §4.7: state is unguessable and single use; only its digest is stored.
+        State state = new State(randomToken(32));
+        String verifier = client.provider().pkce() ? randomToken(32) : null;
+        ConsentId id = new ConsentId(randomToken(16));
+        URI authorizationUri = authorizationCode.authorizationUri(client, scopes, state,
+                verifier != null ? new CodeVerifier(verifier) : null, redirectUri);
+        Instant expiresAt = now.plus(ttl);
+        PendingConsent consent = new PendingConsent(id, digest(state.getValue()), key, request.principal(), scopes,
+                verifier, redirectUri, now, expiresAt);
+        store.saveConsent(consent);
+        ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
+                scopes, authorizationUri, expiresAt, request.principal());
+        waiters.put(id, new Waiter(requirement, new CompletableFuture<>()));
+        pendingByKey.put(key, requirement);
+        audit.record(AuditEvent.Type.CONSENT_REQUESTED, client.id(), request.principal(), scopes, id, null);
+        log.info("consent {} requested: {} for {} scopes [{}]", id, client.id(), request.principal(), scopes);
+        audit.consentStarted(requirement);
+        return new TokenResult.ConsentRequired(requirement);
+    }
+
+    /** See {@link dev.agentauth.core.TokenBroker#consentCompletion}. */
+    CompletableFuture<AccessToken> completion(ConsentId id) {
+        Waiter waiter = waiters.get(id);
+        if (waiter == null) {
+            return CompletableFuture.failedFuture(new ConsentFailedException(id, ConsentFailedException.Reason.UNKNOWN,
+                    "consent " + id + " is unknown: it was never started here, or it ended and was purged;"
+                            + " request the token again", null, null, null));
+        }
+        ConsentRequirement c = waiter.requirement();
+        long remaining = Math.max(1, Duration.between(clock.instant(), c.expiresAt()).toMillis());
+        if (store.sharedAcrossProcesses()) {
+            // The callback may reach another replica: watch the store for the outcome it records.
+            outcomeWatcher.watch(id, Duration.ofMillis(remaining), waiter.future());
+        }
+        return waiter.future().copy().orTimeout(remaining, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new ConsentFailedException(id,
+                        ConsentFailedException.Reason.EXPIRED, "consent " + id + " for " + c.provider()
+                        + " expired at " + c.expiresAt() + " before " + c.principal() + " completed it;"
+                        + " request the token again for a new consent", c.provider(), c.principal(), null));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    /** The callback took {@code consent}'s state: it is no longer pending for its grant. */
+    void taken(PendingConsent consent) {
+        pendingByKey.computeIfPresent(consent.key(), (k, v) -> v.id().equals(consent.id()) ? null : v);
+    }
+
+    /** {@code consent} completed with {@code token}: wakes its waiters here and records it for other replicas. */
+    void completed(PendingConsent consent, AccessToken token) {
+        recordOutcome(consent, ConsentOutcome.Status.COMPLETED, null);
+        Waiter waiter = waiters.get(consent.id());
+        if (waiter != null) {
+            waiter.future().complete(token);
+        }
+    }
+
+    /** {@code consent} ended without a token: fails its waiters here and records it for other replicas. */
+    void failed(PendingConsent consent, AgentAuthException why, ConsentOutcome.Status status, String detail) {
+        Waiter waiter = waiters.get(consent.id());
+        if (waiter != null) {
+            waiter.future().completeExceptionally(why);
+        }
+        recordOutcome(consent, status, detail);
+    }
+
+    /**
+     * Records how a consent ended in a store shared by replicas, for the replica that started it and may have
+     * someone waiting ({@link ConsentOutcomeWatcher}). {@code detail} is an OAuth error code or a short reason, never
+     * a secret. A store failure here is logged: the callback itself succeeded or failed for its own reasons.
+     */
+    private void recordOutcome(PendingConsent consent, ConsentOutcome.Status status, String detail) {
+        if (!store.sharedAcrossProcesses()) {
+            return;
+        }
+        try {
+            store.saveConsentOutcome(new ConsentOutcome(consent.id(), status, consent.key(), consent.principal(),
+                    detail, clock.instant(), consent.expiresAt().plus(ttl)));
+        } catch (AgentAuthException e) {
+            log.warn("consent {}: recording its outcome ({}) in the store failed; a replica waiting for it will time"
+                    + " out: {}", consent.id(), status, e.getMessage());
+        }
+    }
+
+    private void purgeExpired(Instant now) {
+        store.purgeExpiredConsents(now);
+        // Keep ended waiters a while, so a late consentCompletion() still sees the outcome.
+        Instant horizon = now.minus(ttl);
+        waiters.values().removeIf(w -> w.requirement().expiresAt().isBefore(horizon));
+        pendingByKey.values().removeIf(c -> c.expiresAt().isBefore(now));
+    }
+
+    /** Fails every wait: the broker is closing. */
+    @Override
+    public void close() {
+        outcomeWatcher.close();
+        for (Waiter w : waiters.values()) {
+            w.future().completeExceptionally(new ConsentFailedException(w.requirement().id(),
+                    ConsentFailedException.Reason.UNKNOWN, "the token broker was closed", w.requirement().provider(),
+                    w.requirement().principal(), null));
+        }
+    }
+
+    private String randomToken(int bytes) {
+        byte[] b = new byte[bytes];
+        random.nextBytes(b);
+        return B64.encodeToString(b);
+    }
+
+    /** SHA-256 of a state value, base64url: what the store keeps instead of the state. */
+    static String digest(String state) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return B64.encodeToString(sha.digest(state.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.agentauth.core.internal;
+
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.GrantInfo;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.store.StoredGrant;
+import java.util.List;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A user's grants, for a "connected accounts" page: listing and disconnecting. Disconnecting revokes at the provider
+ * (RFC 7009) when it can; a failed revocation is logged and the local grant is deleted anyway, since the user asked
+ * for the connection to end. Thread-safe; blocks on the store and the revocation endpoint.
+ */
+final class GrantAdministration {
+
+    private static final Logger log = LoggerFactory.getLogger(GrantAdministration.class);
+
+    private final ProviderRegistry providers;
+    private final GrantKeeper grants;
+    private final TokenRevocation revocation = new TokenRevocation();
+
+    GrantAdministration(ProviderRegistry providers, GrantKeeper grants) {
+        this.providers = providers;
+        this.grants = grants;
+    }
+
+    List<GrantInfo> grants(String user) {
+        return grants.store().findByUser(user).stream()
+                .map(g -> new GrantInfo(g.key().provider(), new Principal(user, g.key().agent()), g.key().flow(),
+                        g.scopes(), g.expiresAt(), g.refreshToken() != null, g.updatedAt()))
+                .toList();
+    }
+
+    /** Tokens exchanged from this provider's token (RFC 8693) go with it: the user withdrew that delegation. */
+    int disconnect(ProviderId provider, String user) {
+        return disconnectWhere(user, g -> g.key().provider().equals(provider) || g.key().exchangedFrom(provider));
+    }
+
+    int disconnectAll(String user) {
+        return disconnectWhere(user, g -> true);
+    }
+
+    private int disconnectWhere(String user, Predicate<StoredGrant> which) {
+        int removed = 0;
+        for (StoredGrant grant : grants.store().findByUser(user)) {
+            if (which.test(grant)) {
+                removed += disconnect(grant, user);
+            }
+        }
+        return removed;
+    }
+
+    private int disconnect(StoredGrant grant, String user) {
+        Principal principal = new Principal(user, grant.key().agent());
+        ProviderClient client = providers.find(grant.key().provider());
+        String detail = "local grant deleted";
+        if (client != null && client.provider().kind() == Provider.Kind.OAUTH2) {
+            try {
+                if (revocation.revoke(client, grant, principal)) {
+                    detail = "revoked at provider (RFC 7009)";
+                }
+            } catch (AgentAuthException e) {
+                log.warn("provider {}: revocation for {} failed, deleting the local grant anyway: {}",
+                        client.id(), principal, e.getMessage());
+                detail = "revocation failed; local grant deleted";
+            }
+        }
+        grants.cache().remove(grant.key());
+        boolean deleted = grants.store().delete(grant.key());
+        grants.audit().record(AuditEvent.Type.GRANT_REVOKED, grant.key().provider(), principal, grant.scopes(), null,
+                detail);
+        log.info("provider {}: disconnected {} ({})", grant.key().provider(), principal, detail);
+        return deleted ? 1 : 0;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.agentauth.core.internal;
+
+import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.store.TokenStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The one place where an issued token becomes a grant: build the {@link StoredGrant}, save it, audit it, cache it; and
+ * where a grant is judged fresh or forgotten. Every grant policy goes through here, so the order store → audit → cache
+ * is the same for every flow. Thread-safe; blocks on the store.
+ */
+final class GrantKeeper {
+
+    private final TokenStore store;
+    private final GrantCache cache;
+    private final AuditTrail audit;
+    private final Clock clock;
+    private final long skewMillis;
+
+    GrantKeeper(TokenStore store, GrantCache cache, AuditTrail audit, Clock clock, long skewMillis) {
+        this.store = store;
+        this.cache = cache;
+        this.audit = audit;
+        this.clock = clock;
+        this.skewMillis = skewMillis;
+    }
+
+    TokenStore store() {
+        return store;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    AuditTrail audit() {
+        return audit;
+    }
+
+    GrantCache cache() {
+        return cache;
+    }
+
+    Optional<StoredGrant> find(GrantKey key) {
+        return store.find(key);
+    }
+
+    /** Whether the grant's access token is usable for at least the clock skew. */
+    boolean isFresh(StoredGrant grant) {
+        return grant.expiresAt() == null || clock.millis() < grant.expiresAt().toEpochMilli() - skewMillis;
+    }
+
+    /** A stored grant, served and cached as it is. */
+    TokenResult.Granted serve(StoredGrant grant) {
+        return cache.put(grant.key(), grant);
+    }
+
+    /** A grant stored under another key (an agent's or shared API key), cached under the request's key. */
+    TokenResult.Granted serveAs(GrantKey key, StoredGrant grant) {
+        return cache.put(key, grant);
+    }
+
+    /**
+     * The grant an issued token makes. {@code askedScopes} stand in when the answer names none (RFC 6749 §5.1: then
+     * they equal the requested ones); {@code carriedRefreshToken} stands in when it carries none (§6: a new refresh
+     * token is optional).
+     */
+    StoredGrant grantOf(GrantKey key, IssuedTokens issued, Scopes askedScopes, String carriedRefreshToken,
+                        Provider provider) {
+        Instant now = clock.instant();
+        return new StoredGrant(key, issued.accessToken(), issued.tokenType(),
+                issued.refreshToken() != null ? issued.refreshToken() : carriedRefreshToken,
+                issued.scope() != null ? issued.scope() : askedScopes, expiresAt(issued, provider, now), now);
+    }
+
+    /** Saves ({@code persist}), audits and caches {@code grant}, in that order. */
+    TokenResult.Granted keep(StoredGrant grant, boolean persist, Principal principal, AuditEvent.Type event,
+                             ConsentId consent, String detail) {
+        if (persist) {
+            store.save(grant);
+        }
+        audit.record(event, grant.key().provider(), principal, grant.scopes(), consent, detail);
+        return cache.put(grant.key(), grant);
+    }
+
+    /** Removes a grant that can no longer be used, and says why in the audit trail. */
+    void forget(GrantKey key, StoredGrant grant, AuditEvent.Type type, String detail) {
+        cache.remove(key);
+        store.delete(key);
+        audit.record(type, key.provider(), new Principal(key.user(), key.agent()), grant.scopes(), null, detail);
+    }
+
+    /** Drops a rejected grant from cache and store without an audit event: the caller obtains another at once. */
+    void drop(GrantKey key, StoredGrant grant) {
+        cache.remove(key);
+        if (grant != null) {
+            store.delete(key);
+        }
+    }
+
+    private static Instant expiresAt(IssuedTokens issued, Provider provider, Instant now) {
+        if (issued.expiresInSeconds() != null) {
+            return now.plusSeconds(issued.expiresInSeconds());
+        }
+        return provider.defaultTokenLifetime().map(now::plus).orElse(null);
+    }
+}

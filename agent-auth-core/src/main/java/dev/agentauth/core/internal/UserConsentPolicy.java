@@ -1,0 +1,148 @@
+package dev.agentauth.core.internal;
+
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.Flow;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderUnavailableException;
+import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenRefusedException;
+import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.StoredGrant;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * On behalf of a user, after the user's consent: authorization code with PKCE (RFC 6749 §4.1, RFC 7636) to start,
+ * refresh tokens (§6) to renew. One grant per user and agent key, whatever the scopes: asking for more scopes asks the
+ * user for the union (incremental consent). What only the user can fix — no grant, a revoked or expired refresh
+ * token ({@code invalid_grant}, §5.2), a rejected token without a refresh token — becomes a consent requirement;
+ * what the provider can fix by itself later (unreachable, 5xx) is thrown, retryable, and the grant is kept.
+ */
+final class UserConsentPolicy implements GrantPolicy {
+
+    private static final Logger log = LoggerFactory.getLogger(UserConsentPolicy.class);
+
+    private final GrantKeeper grants;
+    private final GrantFlights flights;
+    private final Consents consents;
+
+    UserConsentPolicy(GrantKeeper grants, GrantFlights flights, Consents consents) {
+        this.grants = grants;
+        this.flights = flights;
+        this.consents = consents;
+    }
+
+    @Override
+    public Set<Flow> flows() {
+        return Set.of(Flow.USER_CONSENT);
+    }
+
+    @Override
+    public void check(TokenRequest request, Provider provider) {
+        GrantPolicy.requireKind(provider, Provider.Kind.OAUTH2, request.flow());
+    }
+
+    @Override
+    public GrantKey key(TokenRequest request, Provider provider) {
+        return new GrantKey(request.provider(), request.flow(), request.principal().user(),
+                GrantPolicy.agentOf(request), "");
+    }
+
+    @Override
+    public TokenResult obtain(TokenRequest request, ProviderClient client, GrantKey key) {
+        Scopes wanted = wanted(request, client.provider());
+        if (request.forceConsent()) {
+            return flights.run(key, fits(request, client.provider()),
+                    () -> consents.start(request, client, key, wanted, true));
+        }
+        return flights.run(key, fits(request, client.provider()), () -> {
+            StoredGrant grant = grants.find(key).orElse(null);
+            if (grant == null) {
+                return consents.start(request, client, key, wanted, false);
+            }
+            if (!grant.scopes().containsAll(wanted)) {
+                // Incremental consent: ask for what the user already granted plus what is missing.
+                return consents.start(request, client, key, grant.scopes().union(wanted), false);
+            }
+            if (grants.isFresh(grant)) {
+                return grants.serve(grant);
+            }
+            if (grant.refreshToken() == null) {
+                grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "expired without a refresh token");
+                return consents.start(request, client, key, grant.scopes().union(wanted), false);
+            }
+            return refresh(request, client, key, grant);
+        });
+    }
+
+    @Override
+    public TokenResult rejected(TokenRequest request, ProviderClient client, GrantKey key, AccessToken rejected) {
+        Scopes wanted = wanted(request, client.provider());
+        return flights.run(key, fits(request, client.provider()), () -> {
+            StoredGrant grant = grants.find(key).orElse(null);
+            if (grant != null && !grant.accessToken().equals(rejected.value()) && grants.isFresh(grant)) {
+                return grants.serve(grant); // another caller already replaced it
+            }
+            grants.cache().remove(key);
+            if (grant == null) {
+                return consents.start(request, client, key, wanted, false);
+            }
+            if (grant.refreshToken() != null) {
+                return refresh(request, client, key, grant);
+            }
+            grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "access token rejected, no refresh token");
+            return consents.start(request, client, key, grant.scopes().union(wanted), false);
+        });
+    }
+
+    /** Refresh token grant (RFC 6749 §6). Asks for no scope, so the provider keeps the grant's original scopes. */
+    private TokenResult refresh(TokenRequest request, ProviderClient client, GrantKey key, StoredGrant grant) {
+        IssuedTokens issued;
+        try {
+            issued = client.requestToken(new RefreshTokenGrant(new RefreshToken(grant.refreshToken())), null,
+                    request.principal());
+        } catch (TokenRefusedException e) {
+            if ("invalid_grant".equals(e.oauthError())) {
+                // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. Only the user can fix that.
+                log.info("provider {}: refresh token of {} was refused (invalid_grant); grant removed, consent needed",
+                        client.id(), request.principal());
+                grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "invalid_grant");
+                return consents.start(request, client, key,
+                        grant.scopes().union(wanted(request, client.provider())), false);
+            }
+            grants.audit().record(AuditEvent.Type.REFRESH_FAILED, client.id(), request.principal(), grant.scopes(),
+                    null, e.oauthError());
+            throw e;
+        } catch (ProviderUnavailableException e) {
+            grants.audit().record(AuditEvent.Type.REFRESH_FAILED, client.id(), request.principal(), grant.scopes(),
+                    null, "provider unavailable");
+            throw e;
+        }
+        // §6: a new refresh token is optional; keep the old one when none is sent.
+        StoredGrant refreshed = grants.grantOf(key, issued, grant.scopes(), grant.refreshToken(), client.provider());
+        TokenResult.Granted result = grants.keep(refreshed, true, request.principal(),
+                AuditEvent.Type.TOKEN_REFRESHED, null, issued.refreshToken() != null ? "refresh token rotated" : null);
+        log.debug("provider {}: refreshed token of {}", client.id(), request.principal());
+        return result;
+    }
+
+    /**
+     * Whether a shared answer serves this caller too: it may have asked for more scopes than the caller whose flight
+     * it joined.
+     */
+    private static Predicate<TokenResult> fits(TokenRequest request, Provider provider) {
+        return result -> GrantCache.satisfies(result instanceof TokenResult.Granted g ? g.token().scopes()
+                : ((TokenResult.ConsentRequired) result).consent().scopes(), request, provider);
+    }
+
+    private static Scopes wanted(TokenRequest request, Provider provider) {
+        return request.scopes().union(provider.defaultScopes());
+    }
+}
