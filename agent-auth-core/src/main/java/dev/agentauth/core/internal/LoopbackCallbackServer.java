@@ -22,6 +22,21 @@ final class LoopbackCallbackServer {
 
     private static final Logger log = LoggerFactory.getLogger(LoopbackCallbackServer.class);
 
+    /**
+     * The JDK's HTTP server logs each request line, authorization code and state included, at DEBUG through the
+     * platform logger {@code com.sun.net.httpserver}. That logger is held at INFO while the library is loaded (a
+     * strong reference, so the level is not lost when the logger is collected): an application that turns everything
+     * to DEBUG or bridges {@code java.util.logging} must not get OAuth codes in its logs. Configuring that logger
+     * explicitly afterwards overrides this.
+     */
+    private static final java.util.logging.Logger JDK_SERVER_LOG = quiet("com.sun.net.httpserver");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.INFO);
+        return logger;
+    }
+
     private final HttpServer server;
     private final URI redirectUri;
 
