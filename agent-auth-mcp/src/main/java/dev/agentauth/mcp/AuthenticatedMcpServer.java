@@ -16,7 +16,8 @@ import java.util.Optional;
  *       {@code Authorization: Bearer} on every request, and only to the configured server's origin. 401 → the broker
  *       refreshes once ({@code reportRejected}) and the request is retried once, then a new consent; 403
  *       {@code insufficient_scope} → a step-up consent for the union of the granted and the challenged scopes, at
- *       most {@value #MAX_AUTHORIZATIONS} authorizations per operation, then {@link InsufficientScopeException}.
+ *       most three authorizations per operation, then {@link StepUpExhaustedException}: the
+ *       {@link dev.agentauth.core.Reauthorization} policy, shared with authenticated tools.
  *       Servers without a configured provider are authorized per the MCP specification
  *       ({@link dev.agentauth.mcp.auth.McpAuthorization}).</li>
  *   <li><b>stdio</b> ({@link #stdio}): one server process per (server, principal); the token goes into the configured
@@ -37,9 +38,6 @@ import java.util.Optional;
  * session and every process.
  */
 public interface AuthenticatedMcpServer extends AutoCloseable {
-
-    /** Authorizations (the first consent included) one operation may cause before 403s count as final. */
-    int MAX_AUTHORIZATIONS = 3;
 
     /** A Streamable HTTP server at {@code endpoint} (e.g. {@code https://mcp.example.com/mcp}). */
     static HttpMcpServerBuilder streamableHttp(String id, URI endpoint) {

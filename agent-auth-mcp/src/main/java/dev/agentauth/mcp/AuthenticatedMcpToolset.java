@@ -125,7 +125,7 @@ public final class AuthenticatedMcpToolset implements ToolSource {
         McpResult<McpSchema.CallToolResult> result;
         try {
             result = server.callTool(principal, request.name().substring(prefix.length()), arguments);
-        } catch (InsufficientScopeException e) {
+        } catch (StepUpExhaustedException e) {
             return new Outcome.Completed(e.getMessage(), true);
         } catch (AgentAuthException e) {
             return new Outcome.Completed(e.getMessage(), true);

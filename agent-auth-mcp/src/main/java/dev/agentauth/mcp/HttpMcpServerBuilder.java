@@ -1,6 +1,7 @@
 package dev.agentauth.mcp;
 
 import dev.agentauth.core.Flow;
+import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
@@ -24,6 +25,7 @@ public final class HttpMcpServerBuilder {
     ProviderId provider;
     Scopes scopes = Scopes.NONE;
     Flow flow = Flow.USER_CONSENT;
+    Reauthorization reauthorization;
     McpAuthorization authorization;
     String displayName;
     Duration requestTimeout = Duration.ofSeconds(60);
@@ -56,6 +58,18 @@ public final class HttpMcpServerBuilder {
     }
 
     /** {@link Flow#USER_CONSENT} (default) or {@link Flow#CLIENT_CREDENTIALS} for an agent acting as itself. */
+    /**
+     * How 401 and 403 {@code insufficient_scope} answers are handled: refreshes per call, consents per operation.
+     * Default: {@link Reauthorization#defaults()}, one refresh and three authorizations (the first consent
+     * included), then {@link StepUpExhaustedException}.
+     *
+     * @since 0.2.0
+     */
+    public HttpMcpServerBuilder reauthorization(Reauthorization policy) {
+        this.reauthorization = java.util.Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
     public HttpMcpServerBuilder flow(Flow flow) {
         this.flow = Objects.requireNonNull(flow, "flow");
         return this;

@@ -152,7 +152,7 @@ class HttpMcpServerTest {
     }
 
     @Test
-    void callToolWhen403PersistsThenAtMostThreeAuthorizationsThenInsufficientScopeException() {
+    void callToolWhen403PersistsThenAtMostThreeAuthorizationsThenStepUpExhaustedException() {
         Principal frank = Principal.user("frank");
         // The identity provider never grants mcp:admin to this client: every step-up ends in another 403.
         try (AuthenticatedMcpServer narrow = AuthenticatedMcpServer.streamableHttp("narrow", server.mcpEndpoint())
@@ -166,11 +166,11 @@ class HttpMcpServerTest {
                     consentWithoutAdmin(c.consent(), "frank");
                     r = narrow.callTool(frank, "admin-echo", Map.of());
                 }
-            } catch (InsufficientScopeException expected) {
-                assertThat(authorizations).isEqualTo(AuthenticatedMcpServer.MAX_AUTHORIZATIONS);
+            } catch (StepUpExhaustedException expected) {
+                assertThat(authorizations).isEqualTo(3);
                 return;
             }
-            throw new AssertionError("expected InsufficientScopeException, got " + r);
+            throw new AssertionError("expected StepUpExhaustedException, got " + r);
         }
     }
 

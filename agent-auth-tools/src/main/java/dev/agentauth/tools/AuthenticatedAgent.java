@@ -2,7 +2,9 @@ package dev.agentauth.tools;
 
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Principal;
+import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenBroker;
+import java.security.SecureRandom;
 import dev.agentauth.tools.internal.AgentRuntime;
 import dev.agentauth.tools.internal.ToolBinding;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -167,6 +169,8 @@ public final class AuthenticatedAgent {
         private boolean concurrentTools;
         private Executor toolExecutor;
         private Duration interruptRetention = Duration.ofHours(1);
+        private Reauthorization reauthorization;
+        private SecureRandom random;
 
         private Builder() {
         }
@@ -273,6 +277,24 @@ public final class AuthenticatedAgent {
         }
 
         /**
+         * How an API's 401 and 403 {@code insufficient_scope} answers to a tool are handled: refreshes per call,
+         * consents per tool call across turns. Default: {@link Reauthorization#defaults()}, the policy MCP servers
+         * use too.
+         *
+         * @since 0.2.0
+         */
+        public Builder reauthorization(Reauthorization policy) {
+            this.reauthorization = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The source of interrupt ids. Default: a new {@link SecureRandom}. */
+        public Builder secureRandom(SecureRandom random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
          * Checks the settings, reads every tool's specification and builds the agent.
          *
          * @throws IllegalArgumentException a tool is malformed (e.g. an authenticated tool without a credential
@@ -299,7 +321,9 @@ public final class AuthenticatedAgent {
             }
             AgentRuntime runtime = new AgentRuntime(new AgentRuntime.Settings(broker, chatModel, mem,
                     principals != null ? principals : PrincipalResolver.invocationParameters(defaultAgent), mode,
-                    blockingTimeout, consentListener, clock, interruptRetention, List.copyOf(sources)), bindings);
+                    blockingTimeout, consentListener, clock, interruptRetention, List.copyOf(sources),
+                    reauthorization != null ? reauthorization : Reauthorization.defaults(),
+                    random != null ? random : new SecureRandom()), bindings);
             return new AuthenticatedAgent(this, runtime, mem);
         }
     }

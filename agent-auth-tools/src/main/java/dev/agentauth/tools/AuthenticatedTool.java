@@ -9,14 +9,14 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a LangChain4j {@code @Tool} method as needing a credential from {@code provider}. The framework obtains it for
- * the principal of the current invocation and injects it into the parameter annotated with {@link AccessToken} (a
+ * the principal of the current invocation and injects it into the parameter annotated with {@link InjectToken} (a
  * {@code String}) or declared as {@link ToolCredential}; that parameter never appears in the tool specification the
  * model sees.
  *
  * <pre>{@code
  * @Tool("List my open pull requests")
  * @AuthenticatedTool(provider = "github", scopes = "repo")
- * List<PullRequest> myPulls(@AccessToken String token, String repository) { ... }
+ * List<PullRequest> myPulls(@InjectToken String token, String repository) { ... }
  * }</pre>
  */
 @Documented

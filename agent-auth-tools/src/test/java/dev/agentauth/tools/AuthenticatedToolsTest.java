@@ -88,7 +88,7 @@ class AuthenticatedToolsTest {
 
         @Tool("List my notes")
         @AuthenticatedTool(provider = "corp", scopes = "notes.read")
-        public String listNotes(@AccessToken String token) {
+        public String listNotes(@InjectToken String token) {
             listRuns.incrementAndGet();
             return get(api.uri("/notes"), "Bearer " + token);
         }
@@ -101,25 +101,25 @@ class AuthenticatedToolsTest {
 
         @Tool("Agent-scoped notes")
         @AuthenticatedTool(provider = "corp", agentScoped = true)
-        public String privateNotes(@AccessToken String token) {
+        public String privateNotes(@InjectToken String token) {
             return get(api.uri("/notes"), "Bearer " + token);
         }
 
         @Tool("Nightly report, as the agent itself")
         @AuthenticatedTool(provider = "corp", flow = Flow.CLIENT_CREDENTIALS, scopes = "reports")
-        public String report(@AccessToken String token) {
+        public String report(@InjectToken String token) {
             return "report by " + get(api.uri("/whoami"), "Bearer " + token);
         }
 
         @Tool("Weather in a city")
         @AuthenticatedTool(provider = "weather", flow = Flow.API_KEY)
-        public String weather(@AccessToken String apiKey, String city) {
+        public String weather(@InjectToken String apiKey, String city) {
             return "sunny in " + city + (apiKey.equals(WEATHER_KEY) ? " (key accepted)" : " (bad key)");
         }
 
         @Tool("A tool that leaks its token")
         @AuthenticatedTool(provider = "corp")
-        public String leaky(@AccessToken String token) {
+        public String leaky(@InjectToken String token) {
             return "my token is " + token;
         }
 
@@ -560,7 +560,7 @@ class AuthenticatedToolsTest {
         broker = TokenBroker.builder().provider(Provider.apiKey("corp").build()).build();
         assertThatThrownBy(() -> AuthenticatedAgent.builder().broker(broker).chatModel(new ScriptedChatModel(SCRIPT))
                 .tools(new Broken()).build())
-                .hasMessageContaining("@AccessToken String token").hasMessageContaining("ToolCredential");
+                .hasMessageContaining("@InjectToken String token").hasMessageContaining("ToolCredential");
     }
 
     @Test

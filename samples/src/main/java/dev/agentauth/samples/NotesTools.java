@@ -1,7 +1,7 @@
 package dev.agentauth.samples;
 
 import dev.agentauth.core.Flow;
-import dev.agentauth.tools.AccessToken;
+import dev.agentauth.tools.InjectToken;
 import dev.agentauth.tools.AuthenticatedTool;
 import dev.agentauth.tools.InsufficientScopeException;
 import dev.agentauth.tools.TokenRejectedException;
@@ -30,7 +30,7 @@ public final class NotesTools {
 
     @Tool("List the user's notes")
     @AuthenticatedTool(provider = "demo-idp", scopes = "notes.read")
-    public String listNotes(@AccessToken String token) {
+    public String listNotes(@InjectToken String token) {
         return call(HttpRequest.newBuilder(api.resolve("/notes")).GET(), "Bearer " + token);
     }
 
@@ -43,7 +43,7 @@ public final class NotesTools {
 
     @Tool("Status of the notes service (the agent asks as itself, no user consent needed)")
     @AuthenticatedTool(provider = "demo-idp", flow = Flow.CLIENT_CREDENTIALS, scopes = "notes.status")
-    public String serviceStatus(@AccessToken String token) {
+    public String serviceStatus(@InjectToken String token) {
         return call(HttpRequest.newBuilder(api.resolve("/status")).GET(), "Bearer " + token);
     }
 

@@ -4,7 +4,7 @@ import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.TokenRequest;
-import dev.agentauth.tools.AccessToken;
+import dev.agentauth.tools.InjectToken;
 import dev.agentauth.tools.AuthenticatedTool;
 import dev.agentauth.tools.ToolCredential;
 import dev.langchain4j.agent.tool.P;
@@ -67,13 +67,13 @@ public final class ToolBinding {
         String tokenParameter = null;
         boolean credentialParameter = false;
         for (Parameter p : method.getParameters()) {
-            if (p.isAnnotationPresent(AccessToken.class)) {
+            if (p.isAnnotationPresent(InjectToken.class)) {
                 if (p.getType() != String.class) {
-                    throw new IllegalArgumentException("tool " + name(method) + ": @AccessToken parameter '"
+                    throw new IllegalArgumentException("tool " + name(method) + ": @InjectToken parameter '"
                             + p.getName() + "' must be a String; use ToolCredential for the richer type");
                 }
                 if (tokenParameter != null) {
-                    throw new IllegalArgumentException("tool " + name(method) + " has two @AccessToken parameters");
+                    throw new IllegalArgumentException("tool " + name(method) + " has two @InjectToken parameters");
                 }
                 tokenParameter = parameterName(p);
             }
@@ -85,7 +85,7 @@ public final class ToolBinding {
         }
         if (auth != null && tokenParameter == null && !credentialParameter) {
             throw new IllegalArgumentException("tool " + name(method) + " is @AuthenticatedTool but has no parameter"
-                    + " to receive the credential: add '@AccessToken String token' or 'ToolCredential credential'");
+                    + " to receive the credential: add '@InjectToken String token' or 'ToolCredential credential'");
         }
         ToolSpecification spec = ToolSpecifications.toolSpecificationFrom(method);
         if (tokenParameter != null) {
