@@ -1,9 +1,6 @@
 package dev.agentauth.mcp;
 
-import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
-import dev.agentauth.core.ConsentRequirement;
-import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.ProviderId;
@@ -13,12 +10,7 @@ import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.mcp.auth.McpAuthorization;
 import dev.agentauth.mcp.auth.WwwAuthenticate;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
-import io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;
-import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
 import java.util.ArrayList;

@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.ProviderId;
-import dev.agentauth.core.TokenBroker;
 import dev.agentauth.tools.AuthenticatedAgent;
 import dev.agentauth.tools.ConsentInterruptException;
 import dev.agentauth.tools.PrincipalResolver;
