@@ -10,7 +10,7 @@ public enum ClientAuthMethod {
     NONE("none"),
     /**
      * A JWT signed with the client's private key (RFC 7523 §2.2, OpenID Connect Core §9), set with
-     * {@link Provider.Builder#clientKey(SigningKey)}. No shared secret leaves the agent.
+     * {@link ProviderBuilder#clientKey(SigningKey)}. No shared secret leaves the agent.
      */
     PRIVATE_KEY_JWT("private_key_jwt");
 

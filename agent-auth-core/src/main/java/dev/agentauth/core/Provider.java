@@ -77,7 +77,7 @@ public final class Provider {
     private final URI resource;
     private final URI clientAssertionAudience;
 
-    private Provider(Builder b) {
+    Provider(ProviderBuilder b) {
         this.id = b.id;
         this.displayName = b.displayName != null ? b.displayName : b.id.value();
         this.kind = b.kind;
@@ -105,13 +105,13 @@ public final class Provider {
     }
 
     /** Starts an OAuth 2.0 / OpenID Connect provider. */
-    public static Builder oauth2(String id) {
-        return new Builder(ProviderId.of(id), Kind.OAUTH2);
+    public static ProviderBuilder oauth2(String id) {
+        return new ProviderBuilder(ProviderId.of(id), Kind.OAUTH2);
     }
 
-    /** Starts an API-key provider. Keys come from {@link Builder#apiKey(Secret)} (per agent) or per user from the store. */
-    public static Builder apiKey(String id) {
-        return new Builder(ProviderId.of(id), Kind.API_KEY);
+    /** Starts an API-key provider. Keys come from {@link ProviderBuilder#apiKey(Secret)} (per agent) or per user from the store. */
+    public static ProviderBuilder apiKey(String id) {
+        return new ProviderBuilder(ProviderId.of(id), Kind.API_KEY);
     }
 
     /**
@@ -119,9 +119,9 @@ public final class Provider {
      * {@code client_email}. Request tokens with {@link Flow#JWT_BEARER}, {@link Flow#SELF_SIGNED_JWT} or
      * {@link Flow#ID_TOKEN}.
      */
-    public static Builder serviceAccount(String id, ServiceAccountKey key) {
+    public static ProviderBuilder serviceAccount(String id, ServiceAccountKey key) {
         Objects.requireNonNull(key, "key");
-        Builder b = new Builder(ProviderId.of(id), Kind.SERVICE_ACCOUNT);
+        ProviderBuilder b = new ProviderBuilder(ProviderId.of(id), Kind.SERVICE_ACCOUNT);
         b.serviceAccountKey = key;
         b.tokenEndpoint = key.tokenUri();
         b.clientId = key.clientEmail();
@@ -129,8 +129,8 @@ public final class Provider {
     }
 
     /** A builder pre-filled with this provider's settings, to adjust a preset. */
-    public Builder toBuilder() {
-        Builder b = new Builder(id, kind);
+    public ProviderBuilder toBuilder() {
+        ProviderBuilder b = new ProviderBuilder(id, kind);
         b.displayName = displayName;
         b.issuer = issuer;
         b.authorizationEndpoint = authorizationEndpoint;
@@ -322,239 +322,4 @@ public final class Provider {
                 + (serviceAccountKey != null ? ", serviceAccountKey=redacted" : "") + "]";
     }
 
-    /** Builds a {@link Provider}; {@link #build()} checks that the settings fit the kind. Not thread-safe. */
-    public static final class Builder {
-        private final ProviderId id;
-        private final Kind kind;
-        private String displayName;
-        private URI issuer;
-        private URI authorizationEndpoint;
-        private URI tokenEndpoint;
-        private URI revocationEndpoint;
-        private String clientId;
-        private Secret clientSecret;
-        private ClientAuthMethod clientAuthMethod;
-        private Scopes defaultScopes = Scopes.NONE;
-        private String scopeDelimiter = " ";
-        private String scopeParameter = "scope";
-        private final Map<String, String> authorizationParameters = new LinkedHashMap<>();
-        private boolean pkce = true;
-        private Boolean issuerParameterRequired;
-        private TokenResponseFormat tokenResponseFormat = TokenResponseFormat.STANDARD;
-        private TokenRequestFormat tokenRequestFormat = TokenRequestFormat.FORM;
-        private Duration defaultTokenLifetime;
-        private Secret apiKey;
-        private SigningKey clientKey;
-        private ServiceAccountKey serviceAccountKey;
-        private URI resource;
-        private URI clientAssertionAudience;
-
-        private Builder(ProviderId id, Kind kind) {
-            this.id = id;
-            this.kind = kind;
-        }
-
-        public Builder displayName(String displayName) {
-            this.displayName = displayName;
-            return this;
-        }
-
-        /** The issuer; endpoints not set explicitly are discovered from its metadata. */
-        public Builder issuer(String issuer) {
-            this.issuer = URI.create(issuer);
-            return this;
-        }
-
-        public Builder authorizationEndpoint(String uri) {
-            this.authorizationEndpoint = URI.create(uri);
-            return this;
-        }
-
-        public Builder tokenEndpoint(String uri) {
-            this.tokenEndpoint = URI.create(uri);
-            return this;
-        }
-
-        public Builder revocationEndpoint(String uri) {
-            this.revocationEndpoint = URI.create(uri);
-            return this;
-        }
-
-        public Builder clientId(String clientId) {
-            this.clientId = clientId;
-            return this;
-        }
-
-        public Builder clientSecret(Secret clientSecret) {
-            this.clientSecret = clientSecret;
-            return this;
-        }
-
-        public Builder clientSecret(String clientSecret) {
-            return clientSecret(Secret.of(clientSecret));
-        }
-
-        /**
-         * Default: {@code client_secret_basic} when a secret is set, {@code private_key_jwt} when a
-         * {@link #clientKey(SigningKey) client key} is, otherwise {@code none}.
-         */
-        public Builder clientAuthMethod(ClientAuthMethod method) {
-            this.clientAuthMethod = method;
-            return this;
-        }
-
-        public Builder defaultScopes(Scopes scopes) {
-            this.defaultScopes = Objects.requireNonNull(scopes, "scopes");
-            return this;
-        }
-
-        public Builder defaultScopes(String... scopes) {
-            return defaultScopes(Scopes.of(scopes));
-        }
-
-        public Builder scopeDelimiter(String delimiter) {
-            this.scopeDelimiter = Objects.requireNonNull(delimiter, "delimiter");
-            return this;
-        }
-
-        public Builder scopeParameter(String name) {
-            this.scopeParameter = Objects.requireNonNull(name, "name");
-            return this;
-        }
-
-        public Builder authorizationParameter(String name, String value) {
-            if (RESERVED.contains(name)) {
-                throw new IllegalArgumentException("authorization parameter '" + name
-                        + "' is set by the broker and cannot be overridden");
-            }
-            this.authorizationParameters.put(name, value);
-            return this;
-        }
-
-        public Builder pkce(boolean pkce) {
-            this.pkce = pkce;
-            return this;
-        }
-
-        public Builder issuerParameterRequired(boolean required) {
-            this.issuerParameterRequired = required;
-            return this;
-        }
-
-        public Builder tokenResponseFormat(TokenResponseFormat format) {
-            this.tokenResponseFormat = Objects.requireNonNull(format, "format");
-            return this;
-        }
-
-        public Builder tokenRequestFormat(TokenRequestFormat format) {
-            this.tokenRequestFormat = Objects.requireNonNull(format, "format");
-            return this;
-        }
-
-        public Builder defaultTokenLifetime(Duration lifetime) {
-            this.defaultTokenLifetime = lifetime;
-            return this;
-        }
-
-        public Builder apiKey(Secret key) {
-            this.apiKey = key;
-            return this;
-        }
-
-        /**
-         * The private key for {@code private_key_jwt} client authentication (RFC 7523 §2.2): each token request carries a
-         * short-lived JWT signed with it ({@code iss} = {@code sub} = client id, {@code aud} = token endpoint). Register
-         * the public key (or a JWKS URL) with the provider.
-         */
-        public Builder clientKey(SigningKey key) {
-            this.clientKey = key;
-            return this;
-        }
-
-        private ClientAuthMethod defaultedClientAuthMethod() {
-            if (clientAuthMethod != null) {
-                return clientAuthMethod;
-            }
-            if (clientSecret != null) {
-                return ClientAuthMethod.CLIENT_SECRET_BASIC;
-            }
-            return clientKey != null ? ClientAuthMethod.PRIVATE_KEY_JWT : ClientAuthMethod.NONE;
-        }
-
-        /** The {@code aud} of {@code private_key_jwt} assertions, e.g. the issuer; default: the token endpoint. */
-        public Builder clientAssertionAudience(URI audience) {
-            this.clientAssertionAudience = audience;
-            return this;
-        }
-
-        /**
-         * The RFC 8707 resource indicator sent on authorization and token requests; see {@link Provider#resource()}.
-         * Must be an absolute URI without a fragment (RFC 8707 §2).
-         */
-        public Builder resource(URI resource) {
-            if (resource != null && (!resource.isAbsolute() || resource.getRawFragment() != null)) {
-                throw new IllegalArgumentException("resource indicator must be an absolute URI without a fragment"
-                        + " (RFC 8707 section 2): " + resource);
-            }
-            this.resource = resource;
-            return this;
-        }
-
-        /** Checks the settings and builds the provider. */
-        public Provider build() {
-            if (kind == Kind.OAUTH2) {
-                if (clientId == null || clientId.isBlank()) {
-                    throw new ConfigurationException("provider '" + id + "': client id is required", id, null);
-                }
-                if (issuer == null && tokenEndpoint == null) {
-                    throw new ConfigurationException("provider '" + id
-                            + "': set an issuer (for discovery) or a token endpoint", id, null);
-                }
-                ClientAuthMethod method = defaultedClientAuthMethod();
-                if (method == ClientAuthMethod.PRIVATE_KEY_JWT && clientKey == null) {
-                    throw new ConfigurationException("provider '" + id + "': client authentication private_key_jwt"
-                            + " needs a client key (Provider.Builder.clientKey)", id, null);
-                }
-                if (method != ClientAuthMethod.NONE && method != ClientAuthMethod.PRIVATE_KEY_JWT
-                        && clientSecret == null) {
-                    throw new ConfigurationException("provider '" + id + "': client authentication "
-                            + method.metadataName() + " needs a client secret", id, null);
-                }
-                if (method == ClientAuthMethod.NONE && !pkce) {
-                    throw new ConfigurationException("provider '" + id
-                            + "': a public client (no client secret) must use PKCE", id, null);
-                }
-                if (apiKey != null) {
-                    throw new ConfigurationException("provider '" + id + "': an OAuth provider takes no api key", id, null);
-                }
-            } else if (kind == Kind.SERVICE_ACCOUNT) {
-                if (serviceAccountKey == null || tokenEndpoint == null) {
-                    throw new ConfigurationException("provider '" + id + "': a service-account provider needs a"
-                            + " service-account key (Provider.serviceAccount)", id, null);
-                }
-                if (clientSecret != null || apiKey != null || authorizationEndpoint != null) {
-                    throw new ConfigurationException("provider '" + id + "': a service-account provider signs its own"
-                            + " assertions; it takes no client secret, api key or authorization endpoint", id, null);
-                }
-                ClientAuthMethod method = defaultedClientAuthMethod();
-                if (method != ClientAuthMethod.NONE && !(method == ClientAuthMethod.PRIVATE_KEY_JWT
-                        && clientKey != null)) {
-                    throw new ConfigurationException("provider '" + id + "': a service-account provider authenticates"
-                            + " with its assertion; client authentication " + method.metadataName()
-                            + " is not supported", id, null);
-                }
-            } else if (resource != null) {
-                throw new ConfigurationException("provider '" + id + "': an API-key provider takes no resource", id,
-                        null);
-            } else if (issuer != null || tokenEndpoint != null || authorizationEndpoint != null || clientSecret != null
-                    || clientKey != null) {
-                throw new ConfigurationException("provider '" + id
-                        + "': an API-key provider takes no issuer, endpoints, client secret or client key", id, null);
-            }
-            return new Provider(this);
-        }
-
-        private static final Set<String> RESERVED = Set.of("response_type", "client_id", "redirect_uri", "state",
-                "code_challenge", "code_challenge_method", "scope", "resource");
-    }
 }

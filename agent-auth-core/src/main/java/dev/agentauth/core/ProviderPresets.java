@@ -8,7 +8,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Ready-made {@link Provider.Builder}s for common providers, with their endpoints and quirks looked up from each
+ * Ready-made {@link ProviderBuilder}s for common providers, with their endpoints and quirks looked up from each
  * vendor's documentation. Add the client id and secret, adjust what you need, and {@code build()}:
  *
  * <pre>{@code
@@ -44,11 +44,11 @@ public final class ProviderPresets {
     }
 
     /** GitHub OAuth App, provider id {@code github}. */
-    public static Provider.Builder github() {
+    public static ProviderBuilder github() {
         return github("github");
     }
 
-    static Provider.Builder github(String id) {
+    static ProviderBuilder github(String id) {
         return Provider.oauth2(id).displayName("GitHub")
                 .authorizationEndpoint("https://github.com/login/oauth/authorize")
                 .tokenEndpoint("https://github.com/login/oauth/access_token")
@@ -56,20 +56,20 @@ public final class ProviderPresets {
     }
 
     /** GitHub App acting for a user, provider id {@code github}. */
-    public static Provider.Builder githubApp() {
+    public static ProviderBuilder githubApp() {
         return githubApp("github");
     }
 
-    static Provider.Builder githubApp(String id) {
+    static ProviderBuilder githubApp(String id) {
         return github(id).displayName("GitHub");
     }
 
     /** Google, provider id {@code google}. */
-    public static Provider.Builder google() {
+    public static ProviderBuilder google() {
         return google("google");
     }
 
-    static Provider.Builder google(String id) {
+    static ProviderBuilder google(String id) {
         return Provider.oauth2(id).displayName("Google")
                 .authorizationEndpoint("https://accounts.google.com/o/oauth2/v2/auth")
                 .tokenEndpoint("https://oauth2.googleapis.com/token")
@@ -80,12 +80,12 @@ public final class ProviderPresets {
     }
 
     /** Microsoft Entra ID (v2.0 endpoints) for {@code tenant}, provider id {@code microsoft}. */
-    public static Provider.Builder microsoft(String tenant) {
+    public static ProviderBuilder microsoft(String tenant) {
         return microsoft("microsoft", tenant);
     }
 
     /** Microsoft Entra ID (v2.0 endpoints) for {@code tenant}, with provider id {@code id}. */
-    public static Provider.Builder microsoft(String id, String tenant) {
+    public static ProviderBuilder microsoft(String id, String tenant) {
         if (tenant == null || !tenant.matches("[A-Za-z0-9.-]+")) {
             throw new IllegalArgumentException("Microsoft tenant must be common, organizations, consumers, a tenant id"
                     + " or a domain, was '" + tenant + "'");
@@ -99,11 +99,11 @@ public final class ProviderPresets {
     }
 
     /** Slack OAuth v2 bot token, provider id {@code slack}. */
-    public static Provider.Builder slack() {
+    public static ProviderBuilder slack() {
         return slack("slack");
     }
 
-    static Provider.Builder slack(String id) {
+    static ProviderBuilder slack(String id) {
         return Provider.oauth2(id).displayName("Slack")
                 .authorizationEndpoint("https://slack.com/oauth/v2/authorize")
                 .tokenEndpoint("https://slack.com/api/oauth.v2.access")
@@ -113,20 +113,20 @@ public final class ProviderPresets {
     }
 
     /** Slack OAuth v2 user token ({@code user_scope}), provider id {@code slack}. */
-    public static Provider.Builder slackUser() {
+    public static ProviderBuilder slackUser() {
         return slackUser("slack");
     }
 
-    static Provider.Builder slackUser(String id) {
+    static ProviderBuilder slackUser(String id) {
         return slack(id).scopeParameter("user_scope");
     }
 
     /** Feishu (feishu.cn) user access tokens, provider id {@code feishu}. */
-    public static Provider.Builder feishu() {
+    public static ProviderBuilder feishu() {
         return feishu("feishu");
     }
 
-    static Provider.Builder feishu(String id) {
+    static ProviderBuilder feishu(String id) {
         return Provider.oauth2(id).displayName("Feishu")
                 .authorizationEndpoint("https://accounts.feishu.cn/open-apis/authen/v1/authorize")
                 .tokenEndpoint("https://accounts.feishu.cn/oauth/v3/token")
@@ -136,11 +136,11 @@ public final class ProviderPresets {
     }
 
     /** Lark (larksuite.com) user access tokens, provider id {@code lark}. */
-    public static Provider.Builder lark() {
+    public static ProviderBuilder lark() {
         return lark("lark");
     }
 
-    static Provider.Builder lark(String id) {
+    static ProviderBuilder lark(String id) {
         return Provider.oauth2(id).displayName("Lark")
                 .authorizationEndpoint("https://accounts.larksuite.com/open-apis/authen/v1/authorize")
                 .tokenEndpoint("https://accounts.larksuite.com/oauth/v3/token")
@@ -150,11 +150,11 @@ public final class ProviderPresets {
     }
 
     /** Coze (coze.com), public client with PKCE, provider id {@code coze}. */
-    public static Provider.Builder coze() {
+    public static ProviderBuilder coze() {
         return coze("coze");
     }
 
-    static Provider.Builder coze(String id) {
+    static ProviderBuilder coze(String id) {
         return Provider.oauth2(id).displayName("Coze")
                 .authorizationEndpoint("https://www.coze.com/api/permission/oauth2/authorize")
                 .tokenEndpoint("https://api.coze.com/api/permission/oauth2/token")
@@ -164,11 +164,11 @@ public final class ProviderPresets {
     }
 
     /** Coze (coze.cn), public client with PKCE, provider id {@code coze}. */
-    public static Provider.Builder cozeCn() {
+    public static ProviderBuilder cozeCn() {
         return cozeCn("coze");
     }
 
-    static Provider.Builder cozeCn(String id) {
+    static ProviderBuilder cozeCn(String id) {
         return Provider.oauth2(id).displayName("Coze")
                 .authorizationEndpoint("https://www.coze.cn/api/permission/oauth2/authorize")
                 .tokenEndpoint("https://api.coze.cn/api/permission/oauth2/token")
@@ -177,7 +177,7 @@ public final class ProviderPresets {
                 .defaultTokenLifetime(Duration.ofMinutes(15));
     }
 
-    private static final Map<String, Function<String, Provider.Builder>> BY_NAME = new TreeMap<>(Map.of(
+    private static final Map<String, Function<String, ProviderBuilder>> BY_NAME = new TreeMap<>(Map.of(
             "github", ProviderPresets::github,
             "github-app", ProviderPresets::githubApp,
             "google", ProviderPresets::google,
@@ -190,8 +190,8 @@ public final class ProviderPresets {
             "coze-cn", ProviderPresets::cozeCn));
 
     /** The preset called {@code name} (as in YAML: {@code github}, {@code slack-user}, …), with provider id {@code id}. */
-    public static Optional<Provider.Builder> byName(String name, String id) {
-        Function<String, Provider.Builder> f = BY_NAME.get(name);
+    public static Optional<ProviderBuilder> byName(String name, String id) {
+        Function<String, ProviderBuilder> f = BY_NAME.get(name);
         return f == null ? Optional.empty() : Optional.of(f.apply(id));
     }
 

@@ -47,7 +47,7 @@ class CallbackAttackTest {
     }
 
     TokenBroker broker(boolean requireIss) {
-        Provider.Builder p = Provider.oauth2("corp").displayName("Corp").issuer(idp.issuer()).clientId("agent-client")
+        ProviderBuilder p = Provider.oauth2("corp").displayName("Corp").issuer(idp.issuer()).clientId("agent-client")
                 .clientSecret("client-secret-value").defaultScopes("openid");
         if (requireIss) {
             p.issuerParameterRequired(true);

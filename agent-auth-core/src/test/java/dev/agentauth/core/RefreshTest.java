@@ -67,7 +67,7 @@ class RefreshTest {
     }
 
     TokenBroker broker(TestIdp server, boolean throughGateway) {
-        Provider.Builder p = Provider.oauth2("corp").issuer(server.issuer()).clientId("agent-client")
+        ProviderBuilder p = Provider.oauth2("corp").issuer(server.issuer()).clientId("agent-client")
                 .clientSecret("client-secret-value").defaultScopes("openid");
         if (throughGateway) {
             p.tokenEndpoint(gateway.url(URI.create(server.tokenEndpoint()).getPath()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentauth.core.ClientAuthMethod;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.ProviderPresets;
 import dev.agentauth.core.Scopes;
@@ -193,7 +194,7 @@ final class ConfigReader extends ConfigValues {
         if (mode == Mode.API_KEY) {
             Secret apiKey = secret(p, path, "api-key");
             if (problems.size() == problemsBefore && currentProvider != null) {
-                Provider.Builder b = Provider.apiKey(currentProvider.value());
+                ProviderBuilder b = Provider.apiKey(currentProvider.value());
                 if (displayName != null) {
                     b.displayName(displayName);
                 }
@@ -243,7 +244,7 @@ final class ConfigReader extends ConfigValues {
         }
 
         String id = currentProvider.value();
-        Provider.Builder b;
+        ProviderBuilder b;
         if (mode == Mode.PRESET) {
             if (MICROSOFT.equals(preset) && tenant != null) {
                 try {
@@ -328,7 +329,7 @@ final class ConfigReader extends ConfigValues {
         }
     }
 
-    void build(String path, Provider.Builder b) {
+    void build(String path, ProviderBuilder b) {
         try {
             providers.add(b.build());
         } catch (ConfigurationException e) {
@@ -337,7 +338,7 @@ final class ConfigReader extends ConfigValues {
             error(path, msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg);
         } catch (IllegalArgumentException e) {
             // Builder messages about arguments may quote the argument; say only which builder refused.
-            error(path, "the settings were refused by Provider.Builder (" + e.getClass().getSimpleName()
+            error(path, "the settings were refused by ProviderBuilder (" + e.getClass().getSimpleName()
                     + "); check each value against the format reference in AgentAuthConfig");
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentauth.core.ClientAuthMethod;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.Secret;
 import java.net.URI;
@@ -27,7 +28,7 @@ import java.util.regex.Pattern;
  */
 abstract class ConfigValues extends ConfigExpansion {
 
-    /** Mirrors Provider.Builder, so that a refused parameter is reported along with every other problem. */
+    /** Mirrors ProviderBuilder, so that a refused parameter is reported along with every other problem. */
     static final Set<String> RESERVED_PARAMS = Set.of("response_type", "client_id", "redirect_uri",
             "state", "scope", "code_challenge", "code_challenge_method");
     static final Pattern SHORT_DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)");
@@ -224,7 +225,7 @@ abstract class ConfigValues extends ConfigExpansion {
         if (v == null) {
             return null;
         }
-        // private_key_jwt needs a key object, which is configured in code (Provider.Builder.clientKey), not in YAML.
+        // private_key_jwt needs a key object, which is configured in code (ProviderBuilder.clientKey), not in YAML.
         for (ClientAuthMethod m : ClientAuthMethod.values()) {
             if (m.metadataName().equals(v) && m != ClientAuthMethod.PRIVATE_KEY_JWT) {
                 return m;
@@ -238,7 +239,7 @@ abstract class ConfigValues extends ConfigExpansion {
         }
         error(base + ".client-auth", (ClientAuthMethod.PRIVATE_KEY_JWT.metadataName().equals(v)
                 ? "client authentication method 'private_key_jwt' needs a key: set it in code with"
-                + " Provider.Builder.clientKey; allowed here: "
+                + " ProviderBuilder.clientKey; allowed here: "
                 : "unknown client authentication method '" + v + "'; allowed: ") + String.join(", ", names));
         return null;
     }

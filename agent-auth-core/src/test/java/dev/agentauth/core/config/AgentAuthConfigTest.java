@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.agentauth.core.ClientAuthMethod;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.ProviderPresets;
 import dev.agentauth.core.Scopes;
@@ -631,7 +632,7 @@ class AgentAuthConfigTest {
                 "    client-auth: private_key_jwt"), NO_ENV);
 
         assertThat(e).hasMessage("<string>: providers.corp.client-auth: client authentication method"
-                + " 'private_key_jwt' needs a key: set it in code with Provider.Builder.clientKey; allowed here:"
+                + " 'private_key_jwt' needs a key: set it in code with ProviderBuilder.clientKey; allowed here:"
                 + " client_secret_basic, client_secret_post, none");
     }
 

@@ -2,6 +2,7 @@ package dev.agentauth.mcp.auth;
 
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.Secret;
 import dev.agentauth.core.TokenBroker;
@@ -142,7 +143,7 @@ public final class McpAuthorization {
         String issuer = md.getIssuer().getValue();
         String id = "mcp." + shortHash(issuer + "|" + resource + "|" + reg.clientId() + "|"
                 + reg.authMethod().metadataName());
-        Provider.Builder b = Provider.oauth2(id)
+        ProviderBuilder b = Provider.oauth2(id)
                 .displayName(displayName != null ? displayName : resource.getHost())
                 .authorizationEndpoint(md.getAuthorizationEndpointURI().toString())
                 .tokenEndpoint(md.getTokenEndpointURI().toString())

@@ -11,6 +11,7 @@ import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.StoreUnavailableException;
 import dev.agentauth.core.TokenBroker;
@@ -106,7 +107,7 @@ class PostgresReplicasTest {
 
     /** A replica: a broker with a store of its own on the shared database. */
     TokenBroker replica(TestIdp server, boolean throughGateway) {
-        Provider.Builder p = Provider.oauth2("corp").issuer(server.issuer()).clientId("agent-client")
+        ProviderBuilder p = Provider.oauth2("corp").issuer(server.issuer()).clientId("agent-client")
                 .clientSecret("client-secret-value").defaultScopes("openid");
         if (throughGateway) {
             p.tokenEndpoint(gateway.url(URI.create(server.tokenEndpoint()).getPath()));
