@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * rotation, new consent), stopped after the idle timeout, and all stopped by {@link #close()}: first gracefully
  * through the SDK, then, with their child processes, forcibly.
  */
-public final class StdioMcpServer implements AuthenticatedMcpServer {
+final class StdioMcpServer implements AuthenticatedMcpServer {
 
     private static final Logger log = LoggerFactory.getLogger(StdioMcpServer.class);
 

@@ -1,0 +1,14 @@
+/**
+ * The broker's implementation; not API, may change in any release.
+ *
+ * <p>{@code DefaultTokenBroker} is a facade. A request's flow picks its {@code GrantPolicy} in {@code GrantPolicies}
+ * (the only place that maps a flow to behaviour): {@code UserConsentPolicy}, {@code ClientCredentialsPolicy},
+ * {@code ApiKeyPolicy}, {@code ServiceAccountPolicy} (JWT bearer, ID token, self-signed JWT) and
+ * {@code TokenExchangePolicy}. Each owns its key, how it obtains and renews a token, and what a rejected token means.
+ * {@code GrantKeeper} is the one place where an issued token becomes a stored, audited, cached grant;
+ * {@code GrantCache} is the lock-free fast path; {@code GrantFlights} runs one slow path per key at a time (in-process
+ * single flight, then the store's grant lock across replicas). {@code Consents} keeps consent bookkeeping (its Javadoc
+ * has the sketch of where a consent's state lives) and {@code ConsentCallback} validates callbacks. Every HTTP request
+ * goes through {@code HttpTransport}, one per broker.
+ */
+package dev.agentauth.core.internal;
