@@ -93,6 +93,30 @@ class McpAuthorizationTest {
         }
     }
 
+    /**
+     * One HTTP stack: with a broker given the application's own client, the resource metadata, the authorization
+     * server metadata, the code redemption and the SSE-free Streamable HTTP session's token requests all go through
+     * it (the MCP session itself is the SDK's own transport).
+     */
+    @Test
+    void discoverWhenBrokerHasItsOwnHttpClientThenEveryMetadataAndTokenRequestGoesThroughIt() {
+        dev.agentauth.core.testing.RecordingHttpClient http = new dev.agentauth.core.testing.RecordingHttpClient();
+        broker.close();
+        broker = TokenBroker.builder().httpClient(http).loopbackCallback().eagerDiscovery(false).build();
+        try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("own-http", server.mcpEndpoint())
+                .broker(broker).authorization(authorization()).build()) {
+            Principal alice = Principal.user("alice");
+            McpResult<List<McpSchema.Tool>> first = mcp.listTools(alice);
+            consent(broker, first, "alice");
+            assertThat(text(mcp.callTool(alice, "whoami", Map.of()))).isEqualTo("alice");
+        }
+        String issuerPath = URI.create(idp.issuer()).getPath();
+        assertThat(http.paths()).contains("/.well-known/oauth-protected-resource" + server.mcpEndpoint().getPath())
+                .anyMatch(p -> p.contains("/.well-known/") && p.contains(issuerPath))
+                .contains(issuerPath + "/token");
+        assertThat(http.requests()).allMatch(r -> r.contains("127.0.0.1") || r.contains("localhost"));
+    }
+
     @Test
     void discoverWhenMetadataIsForAnotherResourceThenRefusedAndNothingSent() {
         server.metadataResourceOverride = "https://evil.example.com/mcp";
