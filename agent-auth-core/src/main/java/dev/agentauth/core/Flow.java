@@ -9,43 +9,45 @@ public enum Flow {
      * On behalf of the user, after the user's consent: authorization code with PKCE (RFC 6749 §4.1, RFC 7636), then
      * refresh tokens (RFC 6749 §6). The principal must name a user.
      */
-    USER_CONSENT(true, false, false, false, true),
+    USER_CONSENT(true, false, false, false, true, false),
     /** The agent as itself: client credentials (RFC 6749 §4.4). Cached per provider, scopes and agent key. */
-    CLIENT_CREDENTIALS(false, false, false, false, false),
+    CLIENT_CREDENTIALS(false, false, false, false, false, true),
     /** A static API key, configured for the agent or stored per user with {@link TokenBroker#storeApiKey}. */
-    API_KEY(false, false, false, false, false),
+    API_KEY(false, false, false, false, false, false),
     /**
      * A service account as itself: an access token for the requested scopes by the JWT bearer grant (RFC 7523 §2.1),
      * with an assertion signed by its {@link ServiceAccountKey}. Needs a {@link Provider.Kind#SERVICE_ACCOUNT} provider.
      * Cached per provider, scopes and agent key.
      */
-    JWT_BEARER(false, false, false, false, false),
+    JWT_BEARER(false, false, false, false, false, true),
     /**
      * A service account as itself: a JWT signed with its own key for {@link TokenRequest#audience()}, used directly as
      * the bearer token (Google's "self-signed JWT"). No network call. Needs a service-account provider.
      */
-    SELF_SIGNED_JWT(false, true, true, false, false),
+    SELF_SIGNED_JWT(false, true, true, false, false, true),
     /**
      * A service account as itself: an OpenID Connect ID token whose {@code aud} is {@link TokenRequest#audience()}
      * (Google's {@code target_audience}), e.g. for Cloud Run or IAP. Needs a service-account provider.
      */
-    ID_TOKEN(false, true, true, false, false),
+    ID_TOKEN(false, true, true, false, false, true),
     /**
      * On behalf of the user, downstream: the user's token from {@link TokenRequest#subjectProvider()} exchanged at the
      * request's provider for a token for {@link TokenRequest#audience()} (RFC 8693). When the user has not connected the
      * subject provider yet, the answer is that provider's consent requirement. The principal must name a user.
      */
-    TOKEN_EXCHANGE(true, false, true, true, false);
+    TOKEN_EXCHANGE(true, false, true, true, false, false);
 
     private final boolean requiresUser;
     private final boolean requiresAudience;
     private final boolean acceptsAudience;
     private final boolean requiresSubjectProvider;
     private final boolean asksUser;
+    private final boolean actsAsAgent;
 
     Flow(boolean requiresUser, boolean requiresAudience, boolean acceptsAudience, boolean requiresSubjectProvider,
-         boolean asksUser) {
+         boolean asksUser, boolean actsAsAgent) {
         this.asksUser = asksUser;
+        this.actsAsAgent = actsAsAgent;
         this.requiresUser = requiresUser;
         this.requiresAudience = requiresAudience;
         this.acceptsAudience = acceptsAudience;
@@ -78,5 +80,13 @@ public enum Flow {
      */
     public boolean asksUser() {
         return asksUser;
+    }
+
+    /**
+     * Whether the token is the agent's own, whoever the user is (client credentials, service accounts): callers
+     * request it with the agent alone as principal, so every user of the agent shares it.
+     */
+    public boolean actsAsAgent() {
+        return actsAsAgent;
     }
 }

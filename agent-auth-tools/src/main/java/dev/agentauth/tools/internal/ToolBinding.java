@@ -1,6 +1,5 @@
 package dev.agentauth.tools.internal;
 
-import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.TokenRequest;
@@ -159,7 +158,7 @@ public final class ToolBinding {
 
     /** The token request of this tool for {@code principal}. */
     TokenRequest tokenRequest(Principal principal) {
-        Principal p = auth.flow() == Flow.CLIENT_CREDENTIALS ? Principal.agent(principal.agent()) : principal;
+        Principal p = auth.flow().actsAsAgent() ? Principal.agent(principal.agent()) : principal;
         return TokenRequest.builder().provider(auth.provider()).scopes(Scopes.of(auth.scopes())).principal(p)
                 .flow(auth.flow()).agentScoped(auth.agentScoped()).build();
     }
