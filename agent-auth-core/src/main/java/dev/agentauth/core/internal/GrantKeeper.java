@@ -107,10 +107,12 @@ final class GrantKeeper {
         }
     }
 
+    /** Lifetimes are capped (ten years) so that no expiry overflows an {@link Instant} or its epoch milliseconds. */
     private static Instant expiresAt(IssuedTokens issued, Provider provider, Instant now) {
+        long max = TokenResponseParser.MAX_LIFETIME_SECONDS;
         if (issued.expiresInSeconds() != null) {
-            return now.plusSeconds(issued.expiresInSeconds());
+            return now.plusSeconds(Math.min(max, Math.max(0, issued.expiresInSeconds())));
         }
-        return provider.defaultTokenLifetime().map(now::plus).orElse(null);
+        return provider.defaultTokenLifetime().map(d -> now.plusSeconds(Math.min(max, d.getSeconds()))).orElse(null);
     }
 }

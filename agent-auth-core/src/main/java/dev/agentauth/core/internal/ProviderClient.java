@@ -1,8 +1,6 @@
 package dev.agentauth.core.internal;
 
-import com.nimbusds.oauth2.sdk.AccessTokenResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
-import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.GeneralException;
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -19,14 +17,12 @@ import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.token.Tokens;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.ProviderUnavailableException;
 import dev.agentauth.core.Scopes;
-import dev.agentauth.core.TokenRefusedException;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -45,12 +41,14 @@ final class ProviderClient {
     private final Provider provider;
     private final HttpTransport http;
     private final java.time.Clock clock;
+    private final TokenResponseParser responses;
     private volatile Endpoints endpoints;
 
     ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock) {
         this.provider = provider;
         this.http = http;
         this.clock = clock;
+        this.responses = new TokenResponseParser(provider, clock);
     }
 
     Provider provider() {
@@ -198,57 +196,7 @@ final class ProviderClient {
     }
 
     IssuedTokens parseTokenResponse(HTTPResponse response, Principal principal) {
-        int status = response.getStatusCode();
-        JSONObject json = null;
-        try {
-            json = response.getBodyAsJSONObject();
-        } catch (ParseException notJson) {
-            // handled below
-        }
-        if (json != null && provider.tokenResponseFormat() == Provider.TokenResponseFormat.SLACK) {
-            json = SlackResponses.normalize(json);
-        }
-        // Some providers (GitHub) send OAuth errors with HTTP 200: look at the body, whatever the status.
-        if (json != null && json.get("error") instanceof String) {
-            ErrorObject error = ErrorObject.parse(json);
-            String code = error.getCode();
-            if (status >= 500 || "server_error".equals(code) || "temporarily_unavailable".equals(code)) {
-                throw new ProviderUnavailableException("provider '" + id() + "': token endpoint answered HTTP "
-                        + status + " " + code + "; the stored grant was kept, retry later", id(), principal, null);
-            }
-            throw new TokenRefusedException("provider '" + id() + "' refused the token request: " + code
-                    + describeError(error) + hint(code), id(), principal, code);
-        }
-        if (status >= 500 || status == 429 || status == 408) {
-            throw new ProviderUnavailableException("provider '" + id() + "': token endpoint answered HTTP " + status
-                    + "; the stored grant was kept, retry later", id(), principal, null);
-        }
-        if (status == 401 || status == 403) {
-            throw new TokenRefusedException("provider '" + id() + "' refused the client (HTTP " + status
-                    + "); check the client id, secret and authentication method", id(), principal, "invalid_client");
-        }
-        if (json == null || status != 200) {
-            throw new ProviderUnavailableException("provider '" + id() + "': malformed token response (HTTP " + status
-                    + ", " + (json == null ? "not a JSON object" : "no access_token") + "); the stored grant was kept",
-                    id(), principal, null);
-        }
-        try {
-            AccessTokenResponse ok = AccessTokenResponse.parse(json);
-            Tokens tokens = ok.getTokens();
-            com.nimbusds.oauth2.sdk.token.AccessToken at = tokens.getAccessToken();
-            Long expiresIn = at.getLifetime() > 0 ? at.getLifetime() : null;
-            if (expiresIn != null && expiresIn > 10L * 365 * 24 * 3600) {
-                // Coze sends expires_in as an absolute Unix time, not a lifetime.
-                expiresIn = Math.max(0, expiresIn - clock.millis() / 1000);
-            }
-            // GitHub answers "repo,gist": split on commas as well as spaces.
-            Scopes scope = json.get("scope") instanceof String s && !s.isBlank() ? Scopes.parse(s) : null;
-            return new IssuedTokens(at.getValue(), at.getType().getValue(),
-                    tokens.getRefreshToken() != null ? tokens.getRefreshToken().getValue() : null, expiresIn, scope);
-        } catch (ParseException | IllegalArgumentException e) {
-            throw new ProviderUnavailableException("provider '" + id() + "': malformed token response ("
-                    + safeParseMessage(e) + "); the stored grant was kept", id(), principal, null);
-        }
+        return responses.parse(response, principal);
     }
 
     /**
@@ -271,30 +219,13 @@ final class ProviderClient {
         }
         try {
             java.util.Date exp = com.nimbusds.jwt.JWTParser.parse(idToken).getJWTClaimsSet().getExpirationTime();
-            Long expiresIn = exp == null ? null : Math.max(0, (exp.getTime() - clock.millis()) / 1000);
+            Long expiresIn = exp == null ? null : Math.min(TokenResponseParser.MAX_LIFETIME_SECONDS,
+                    Math.max(0, (exp.getTime() - clock.millis()) / 1000));
             return new IssuedTokens(idToken, "Bearer", null, expiresIn, null);
         } catch (java.text.ParseException e) {
             throw new ProviderUnavailableException("provider '" + id() + "': the id_token in the token response is not"
                     + " a JWT", id(), principal, null);
         }
-    }
-
-    private static String describeError(ErrorObject error) {
-        String d = error.getDescription();
-        if (d == null || d.isBlank()) {
-            return "";
-        }
-        return " (" + (d.length() > 200 ? d.substring(0, 200) + "…" : d) + ")";
-    }
-
-    private static String hint(String code) {
-        return switch (code) {
-            case "invalid_client" -> "; check the client id, secret and authentication method";
-            case "invalid_scope" -> "; the client may not ask for these scopes";
-            case "unauthorized_client" -> "; the client is not allowed this grant type at the provider";
-            case "unsupported_grant_type" -> "; the provider does not support this grant type";
-            default -> "";
-        };
     }
 
     // Nimbus parse messages name fields, never values; keep only the first line to be sure nothing else slips in.
