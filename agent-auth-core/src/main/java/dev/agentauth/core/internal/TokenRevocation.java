@@ -1,6 +1,9 @@
 package dev.agentauth.core.internal;
 
+import com.nimbusds.oauth2.sdk.ErrorObject;
+import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.TokenRevocationRequest;
+import dev.agentauth.core.TokenRefusedException;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
@@ -17,7 +20,11 @@ import java.net.URI;
  */
 final class TokenRevocation {
 
-    /** Whether the provider confirmed; {@code false} when it has no revocation endpoint. */
+    /**
+     * Whether the provider confirmed; {@code false} when it has no revocation endpoint.
+     *
+     * @throws TokenRefusedException the provider refused, with its reason
+     */
     boolean revoke(ProviderClient client, StoredGrant grant, Principal principal) {
         URI endpoint = client.endpoints().revocation();
         if (endpoint == null) {
@@ -32,6 +39,21 @@ final class TokenRevocation {
                 : new TokenRevocationRequest(endpoint, new ClientID(client.provider().clientId()), token);
         HTTPResponse response = client.execute(request.toHTTPRequest(), principal, "revocation endpoint");
         // §2.2: 200 whether or not the token was valid.
-        return response.getStatusCode() == 200;
+        if (response.getStatusCode() == 200) {
+            return true;
+        }
+        // §2.2.1: an error response as in RFC 6749 §5.2; keep the provider's reason, it is what the operator needs.
+        String reason = "HTTP " + response.getStatusCode();
+        try {
+            ErrorObject error = ErrorObject.parse(response.getBodyAsJSONObject());
+            if (error.getCode() != null) {
+                reason += ", " + error.getCode() + TokenResponseParser.describe(error);
+            }
+        } catch (ParseException | RuntimeException notAnError) {
+            // no OAuth error body
+        }
+        throw new TokenRefusedException("provider '" + client.id() + "' refused to revoke the token of " + principal
+                + " (" + reason + "); the local grant is deleted anyway, revoke it at the provider if it matters",
+                client.id(), principal, null);
     }
 }
