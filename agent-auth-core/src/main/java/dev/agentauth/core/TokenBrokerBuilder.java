@@ -48,6 +48,8 @@ public final class TokenBrokerBuilder {
     private SecureRandom random;
     private Boolean eagerDiscovery;
     private HttpClient httpClient;
+    private Duration refreshAhead;
+    private java.util.concurrent.Executor refreshExecutor;
 
     TokenBrokerBuilder() {
     }
@@ -95,9 +97,36 @@ public final class TokenBrokerBuilder {
         return this;
     }
 
-    /** How long before its expiry a token counts as stale and is refreshed. Default: 60 s. */
+    /**
+     * The expiry margin: a token counts as expired this long before its {@code expires_at}, so that it is never handed
+     * out with less than this left (clocks differ; requests take time). Callers of an expired token wait for a new
+     * one. Default: 60 s.
+     */
     public TokenBrokerBuilder clockSkew(Duration skew) {
         this.clockSkew = once(this.clockSkew, nonNegative(skew, "clockSkew"), "clockSkew");
+        return this;
+    }
+
+    /**
+     * The refresh-ahead window: this long before a token counts as expired it goes stale — callers keep getting it at
+     * once, and the first of them starts one background renewal (on {@link #refreshExecutor}). At most half a token's
+     * usable lifetime. {@code Duration.ZERO} turns renewal ahead off: callers then wait at expiry. Default: 5 minutes.
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder refreshAhead(Duration window) {
+        this.refreshAhead = once(this.refreshAhead, nonNegative(window, "refreshAhead"), "refreshAhead");
+        return this;
+    }
+
+    /**
+     * Where background renewals run. The broker does not shut it down. Default: two daemon threads of the broker's own,
+     * stopped by {@link TokenBroker#close()}.
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder refreshExecutor(java.util.concurrent.Executor executor) {
+        this.refreshExecutor = once(this.refreshExecutor, executor, "refreshExecutor");
         return this;
     }
 
@@ -219,7 +248,8 @@ public final class TokenBrokerBuilder {
                 redirectUri, loopbackPort, loopbackPath,
                 random != null ? random : new SecureRandom(),
                 List.copyOf(auditListeners), List.copyOf(consentListeners),
-                eagerDiscovery == null || eagerDiscovery);
+                eagerDiscovery == null || eagerDiscovery,
+                refreshAhead != null ? refreshAhead : Duration.ofMinutes(5), refreshExecutor);
         return DefaultTokenBroker.start(settings);
     }
 }

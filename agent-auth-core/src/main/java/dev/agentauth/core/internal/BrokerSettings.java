@@ -14,5 +14,6 @@ import java.util.List;
 public record BrokerSettings(List<Provider> providers, TokenStore store, Clock clock, Duration clockSkew,
                              Duration consentTtl, HttpTransport http, URI redirectUri, Integer loopbackPort,
                              String loopbackPath, SecureRandom random, List<AuditListener> auditListeners,
-                             List<ConsentListener> consentListeners, boolean eagerDiscovery) {
+                             List<ConsentListener> consentListeners, boolean eagerDiscovery,
+                             Duration refreshAhead, java.util.concurrent.Executor refreshExecutor) {
 }

@@ -17,6 +17,7 @@ import dev.agentauth.core.Secret;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.TokenStore;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * The token broker: a facade over its parts. See {@link TokenBroker} for the contract.
  *
  * <p>Fast path: the request's {@link GrantPolicy} names its key, the {@link GrantCache} answers with an immutable
- * entry and a clock read; no lock, no I/O. Everything else is the policy's ({@link GrantPolicy#obtain},
+ * entry and a clock read; no lock, no I/O. A stale entry is served too, and {@link BackgroundRenewal} renews it. Everything else is the policy's ({@link GrantPolicy#obtain},
  * {@link GrantPolicy#rejected}), run in a single flight per grant key. Consents are {@link Consents} and
  * {@link ConsentCallback}; a user's grants are {@link GrantAdministration}. Nothing here depends on the flow.
  */
@@ -48,6 +49,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final TokenStore store;
     private final ProviderRegistry providers;
     private final GrantCache cache;
+    private final BackgroundRenewal renewal;
     private final GrantKeeper grants;
     private final GrantPolicies policies;
     private final ApiKeyPolicy apiKeys;
@@ -60,9 +62,10 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.settings = settings;
         this.store = settings.store();
         this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock());
-        this.cache = new GrantCache(settings.clockSkew().toMillis());
+        this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis());
+        this.renewal = new BackgroundRenewal(settings.refreshExecutor(), settings.clock());
         AuditTrail audit = new AuditTrail(settings.auditListeners(), settings.consentListeners(), settings.clock());
-        this.grants = new GrantKeeper(store, cache, audit, settings.clock(), settings.clockSkew().toMillis());
+        this.grants = new GrantKeeper(store, cache, audit, settings.clock());
         GrantFlights flights = new GrantFlights(store);
         this.loopback = settings.loopbackPort() != null
                 ? LoopbackCallbackServer.start(settings.loopbackPort(), settings.loopbackPath(), this) : null;
@@ -104,10 +107,18 @@ public final class DefaultTokenBroker implements TokenBroker {
         ProviderClient client = providers.client(request.provider());
         GrantPolicy policy = policies.of(request.flow());
         if (!request.forceConsent()) {
-            TokenResult.Granted cached = cache.fresh(policies.key(policy, request, client.provider()),
-                    settings.clock().millis(), request, client.provider());
+            GrantKey key = policies.key(policy, request, client.provider());
+            GrantCache.Entry cached = cache.entry(key, request, client.provider());
             if (cached != null) {
-                return cached;
+                long now = settings.clock().millis();
+                if (now < cached.staleAtMillis) {
+                    return cached.result;
+                }
+                if (now < cached.expiredAtMillis) {
+                    // Stale but valid: served at once; one background renewal replaces it.
+                    renewal.staleEntry(cached, now, policy, request, client, key);
+                    return cached.result;
+                }
             }
         }
         policy.check(request, client.provider());
@@ -244,6 +255,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             loopback.stop();
         }
         consents.close();
+        renewal.close();
         try {
             store.close();
         } catch (Exception e) {

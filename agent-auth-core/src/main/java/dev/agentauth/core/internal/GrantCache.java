@@ -7,46 +7,92 @@ import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.StoredGrant;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Predicate;
 
 /**
- * The broker's fast path: one {@link ConcurrentHashMap} of immutable entries, replaced whole. A read is a map lookup and
- * a compare of the clock with the entry's stale instant; no lock, no I/O, no allocation.
+ * The broker's fast path: one {@link ConcurrentHashMap} of entries whose token never changes, replaced whole. A read
+ * is a map lookup and a compare of the clock with the entry's margins; no lock, no I/O, no allocation.
+ *
+ * <p>A token goes <b>fresh → stale → expired</b> by two margins, as google-auth-library's credentials do: it is
+ * <em>expired</em> {@code skew} before its {@code expires_at} (callers then wait for a new one), and <em>stale</em> a
+ * refresh-ahead window before that (callers keep getting it at once, and the first of them starts one background
+ * renewal). The window is at most half the token's usable lifetime, so a short-lived token is not renewed as soon as it
+ * is issued.
  *
  * <p>The race between a reader and a writer replacing an entry is accepted: a reader that sees the old entry gets a
- * token that is still valid (entries go stale {@code skew} before their expiry), and the next read sees the new one.
- * Thread-safe.
+ * token that is still valid for at least the skew, and the next read sees the new one. Thread-safe.
  */
 final class GrantCache {
 
-    /** What the fast path reads. */
-    private record Entry(Scopes scopes, long staleAtMillis, TokenResult.Granted result) {
+    /** What the fast path reads: an immutable token and its margins, plus the state of one background renewal. */
+    static final class Entry {
+        private static final AtomicIntegerFieldUpdater<Entry> RENEWING =
+                AtomicIntegerFieldUpdater.newUpdater(Entry.class, "renewing");
+        private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+        final Scopes scopes;
+        final long staleAtMillis;
+        final long expiredAtMillis;
+        final TokenResult.Granted result;
+        private volatile int renewing;
+        private volatile long notBeforeMillis;
+        private volatile int failures;
+
+        Entry(Scopes scopes, long staleAtMillis, long expiredAtMillis, TokenResult.Granted result) {
+            this.scopes = scopes;
+            this.staleAtMillis = staleAtMillis;
+            this.expiredAtMillis = expiredAtMillis;
+            this.result = result;
+        }
+
+        /** Whether the caller at {@code now} is the one to start the renewal: one at a time, after any backoff. */
+        boolean claimRenewal(long now) {
+            return now >= notBeforeMillis && RENEWING.compareAndSet(this, 0, 1);
+        }
+
+        /** The renewal failed: the token stays in use, and the next attempt waits 1 s, 2 s, 4 s … at most 30 s. */
+        void renewalFailed(long now) {
+            int n = failures + 1;
+            failures = n;
+            notBeforeMillis = now + Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(n - 1, 15));
+            renewing = 0;
+        }
+
+        /** The renewal ended without a result to wait on (the entry was replaced or the broker is closing). */
+        void renewalEnded() {
+            renewing = 0;
+        }
+
+        int failures() {
+            return failures;
+        }
     }
 
     private final ConcurrentHashMap<GrantKey, Entry> entries = new ConcurrentHashMap<>();
     private final long skewMillis;
+    private final long refreshAheadMillis;
 
-    GrantCache(long skewMillis) {
+    GrantCache(long skewMillis, long refreshAheadMillis) {
         this.skewMillis = skewMillis;
+        this.refreshAheadMillis = refreshAheadMillis;
     }
 
-    /** The cached answer for {@code key} when it is not stale at {@code nowMillis} and covers the request's scopes. */
-    TokenResult.Granted fresh(GrantKey key, long nowMillis, TokenRequest request, Provider provider) {
+    /** The entry for {@code key} when it covers the request's scopes (fresh, stale or expired: the caller decides). */
+    Entry entry(GrantKey key, TokenRequest request, Provider provider) {
         Entry e = entries.get(key);
-        if (e != null && nowMillis < e.staleAtMillis() && satisfies(e.scopes(), request, provider)) {
-            return e.result();
-        }
-        return null;
+        return e != null && satisfies(e.scopes, request, provider) ? e : null;
     }
 
     /** Caches {@code grant} under {@code key} (which differs from the grant's own key for shared API keys). */
     TokenResult.Granted put(GrantKey key, StoredGrant grant) {
         AccessToken token = new AccessToken(grant.accessToken(), grant.tokenType(), grant.scopes(), grant.expiresAt(),
                 key.provider());
-        long staleAt = grant.expiresAt() == null ? Long.MAX_VALUE : grant.expiresAt().toEpochMilli() - skewMillis;
         TokenResult.Granted result = new TokenResult.Granted(token);
-        entries.put(key, new Entry(grant.scopes(), staleAt, result));
+        entries.put(key, new Entry(grant.scopes(), staleAt(grant.expiresAt(), grant.updatedAt()),
+                expiredAt(grant.expiresAt()), result));
         return result;
     }
 
@@ -56,6 +102,21 @@ final class GrantCache {
 
     void removeIf(Predicate<GrantKey> which) {
         entries.keySet().removeIf(which);
+    }
+
+    /** When a token expiring at {@code expiresAt} counts as expired: {@code skew} before it; never, without expiry. */
+    long expiredAt(Instant expiresAt) {
+        return expiresAt == null ? Long.MAX_VALUE : expiresAt.toEpochMilli() - skewMillis;
+    }
+
+    /** When it goes stale: the refresh-ahead window before it expires, at most half its usable lifetime. */
+    long staleAt(Instant expiresAt, Instant issuedAt) {
+        if (expiresAt == null) {
+            return Long.MAX_VALUE;
+        }
+        long expired = expiredAt(expiresAt);
+        long usable = Math.max(0, expired - issuedAt.toEpochMilli());
+        return expired - Math.min(refreshAheadMillis, usable / 2);
     }
 
     /** Whether {@code granted} covers what the request asks for, the provider's default scopes included. */

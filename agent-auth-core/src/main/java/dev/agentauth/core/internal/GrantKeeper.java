@@ -24,14 +24,12 @@ final class GrantKeeper {
     private final GrantCache cache;
     private final AuditTrail audit;
     private final Clock clock;
-    private final long skewMillis;
 
-    GrantKeeper(TokenStore store, GrantCache cache, AuditTrail audit, Clock clock, long skewMillis) {
+    GrantKeeper(TokenStore store, GrantCache cache, AuditTrail audit, Clock clock) {
         this.store = store;
         this.cache = cache;
         this.audit = audit;
         this.clock = clock;
-        this.skewMillis = skewMillis;
     }
 
     TokenStore store() {
@@ -54,9 +52,12 @@ final class GrantKeeper {
         return store.find(key);
     }
 
-    /** Whether the grant's access token is usable for at least the clock skew. */
+    /**
+     * Whether the grant's access token is fresh: not yet in its refresh-ahead window. A stale grant is renewed by
+     * whoever reaches the slow path — the background renewal, or a caller after the token expired.
+     */
     boolean isFresh(StoredGrant grant) {
-        return grant.expiresAt() == null || clock.millis() < grant.expiresAt().toEpochMilli() - skewMillis;
+        return clock.millis() < cache.staleAt(grant.expiresAt(), grant.updatedAt());
     }
 
     /** A stored grant, served and cached as it is. */
