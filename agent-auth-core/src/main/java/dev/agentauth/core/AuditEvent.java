@@ -13,9 +13,17 @@ import java.util.Objects;
  * @param consentId the consent involved, or {@code null}
  * @param at        when, by the broker's clock
  * @param detail    a short human note (an OAuth error code, a rejection reason), or {@code null}
+ * @param account   the identity-provider account involved, when known (consents completed, tokens issued for them,
+ *                  grants revoked), else {@code null}
  */
 public record AuditEvent(Type type, ProviderId provider, Principal principal, Scopes scopes, ConsentId consentId,
-                         Instant at, String detail) {
+                         Instant at, String detail, ConnectedAccount account) {
+
+    /** An event without a connected account. */
+    public AuditEvent(Type type, ProviderId provider, Principal principal, Scopes scopes, ConsentId consentId,
+                      Instant at, String detail) {
+        this(type, provider, principal, scopes, consentId, at, detail, null);
+    }
 
     public AuditEvent {
         Objects.requireNonNull(type, "type");

@@ -18,6 +18,18 @@ public record ConsentCallbackResult(Status status, ConsentId consentId, Provider
         return status == Status.COMPLETED;
     }
 
+    /**
+     * Whether this callback used up a consent without completing it: its state is single use, so the same link
+     * cannot be used again. The waiting tool call or {@code awaitToken} was told; to try again, request the token
+     * again (or resume the interrupt) for a new consent and a new link. {@code false} for a completed consent and for
+     * callbacks that matched no consent.
+     *
+     * @since 0.2.0
+     */
+    public boolean consentSpent() {
+        return consentId != null && status != Status.COMPLETED;
+    }
+
     /** Callback outcomes. Everything but {@link #COMPLETED} redeemed nothing. */
     public enum Status {
         /** The code was redeemed and the token stored. */
@@ -34,6 +46,13 @@ public record ConsentCallbackResult(Status status, ConsentId consentId, Provider
         REDIRECT_MISMATCH,
         /** The signed-in user of the application is not the user the consent was started for. */
         USER_MISMATCH,
+        /**
+         * Another identity-provider account signed in than the one expected for the user ({@link ExpectedAccount}),
+         * or the provider did not say which one did; the tokens were discarded.
+         *
+         * @since 0.2.0
+         */
+        ACCOUNT_MISMATCH,
         /** The callback was malformed, or the provider refused to redeem the code. */
         FAILED
     }

@@ -14,7 +14,14 @@ public class ConsentFailedException extends AgentAuthException {
         /** The consent is unknown: never started, already completed, or purged. */
         UNKNOWN,
         /** The callback failed a check (redirect URI, issuer, user) or the code could not be redeemed. */
-        REJECTED
+        REJECTED,
+        /**
+         * Another identity-provider account signed in than the one the application expects for this user
+         * ({@link ExpectedAccount}), or the provider did not say which account did. Nothing was stored.
+         *
+         * @since 0.2.0
+         */
+        ACCOUNT_MISMATCH
     }
 
     private final ConsentId consentId;

@@ -50,6 +50,7 @@ public final class TokenBrokerBuilder {
     private HttpClient httpClient;
     private Duration refreshAhead;
     private java.util.concurrent.Executor refreshExecutor;
+    private ExpectedAccount expectedAccount;
 
     TokenBrokerBuilder() {
     }
@@ -127,6 +128,18 @@ public final class TokenBrokerBuilder {
      */
     public TokenBrokerBuilder refreshExecutor(java.util.concurrent.Executor executor) {
         this.refreshExecutor = once(this.refreshExecutor, executor, "refreshExecutor");
+        return this;
+    }
+
+    /**
+     * Binds consents to the identity-provider account each user must connect: sent as {@code login_hint}, and a
+     * consent completed by another account (or by one the provider does not identify) is refused. Default: no binding;
+     * whichever account signs in is recorded on the grant ({@link GrantInfo#account()}).
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder expectedAccount(ExpectedAccount binding) {
+        this.expectedAccount = once(this.expectedAccount, binding, "expectedAccount");
         return this;
     }
 
@@ -249,7 +262,8 @@ public final class TokenBrokerBuilder {
                 random != null ? random : new SecureRandom(),
                 List.copyOf(auditListeners), List.copyOf(consentListeners),
                 eagerDiscovery == null || eagerDiscovery,
-                refreshAhead != null ? refreshAhead : Duration.ofMinutes(5), refreshExecutor);
+                refreshAhead != null ? refreshAhead : Duration.ofMinutes(5), refreshExecutor,
+                expectedAccount != null ? expectedAccount : (principal, provider) -> java.util.Optional.empty());
         return DefaultTokenBroker.start(settings);
     }
 }

@@ -2,6 +2,7 @@ package dev.agentauth.core.internal;
 
 import dev.agentauth.core.AuditEvent;
 import dev.agentauth.core.AuditListener;
+import dev.agentauth.core.ConnectedAccount;
 import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.ConsentRequirement;
@@ -35,10 +36,16 @@ final class AuditTrail {
     /** {@code detail} is an OAuth error code or a short reason, never a secret. */
     void record(AuditEvent.Type type, ProviderId provider, Principal principal, Scopes scopes, ConsentId id,
                 String detail) {
+        record(type, provider, principal, scopes, id, detail, null);
+    }
+
+    /** As above, naming the identity-provider account involved. */
+    void record(AuditEvent.Type type, ProviderId provider, Principal principal, Scopes scopes, ConsentId id,
+                String detail, ConnectedAccount account) {
         if (auditListeners.isEmpty()) {
             return;
         }
-        AuditEvent event = new AuditEvent(type, provider, principal, scopes, id, clock.instant(), detail);
+        AuditEvent event = new AuditEvent(type, provider, principal, scopes, id, clock.instant(), detail, account);
         for (AuditListener listener : auditListeners) {
             try {
                 listener.onEvent(event);

@@ -26,7 +26,7 @@ final class AuthorizationCodeGrantFlow {
 
     /** The authorization URL for one consent. */
     URI authorizationUri(ProviderClient client, Scopes scopes, State state, CodeVerifier verifier,
-                                URI redirectUri) {
+                                URI redirectUri, String loginHint) {
         Provider provider = client.provider();
         URI endpoint = client.endpoints().authorization();
         if (endpoint == null) {
@@ -43,6 +43,10 @@ final class AuthorizationCodeGrantFlow {
             b.codeChallenge(verifier, CodeChallengeMethod.S256);
         }
         provider.authorizationParameters().forEach(b::customParameter);
+        if (loginHint != null) {
+            // OpenID Connect Core §3.1.2.1: which account to sign in with; providers pre-fill or pick it.
+            b.customParameter("login_hint", loginHint);
+        }
         // RFC 8707 §2: name the resource the token is for, so the authorization server can restrict its audience.
         provider.resource().ifPresent(r -> b.resource(r));
         Map<String, List<String>> params = new LinkedHashMap<>(b.build().toParameters());

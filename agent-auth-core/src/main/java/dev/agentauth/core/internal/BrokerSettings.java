@@ -15,5 +15,6 @@ public record BrokerSettings(List<Provider> providers, TokenStore store, Clock c
                              Duration consentTtl, HttpTransport http, URI redirectUri, Integer loopbackPort,
                              String loopbackPath, SecureRandom random, List<AuditListener> auditListeners,
                              List<ConsentListener> consentListeners, boolean eagerDiscovery,
-                             Duration refreshAhead, java.util.concurrent.Executor refreshExecutor) {
+                             Duration refreshAhead, java.util.concurrent.Executor refreshExecutor,
+                             dev.agentauth.core.ExpectedAccount expectedAccount) {
 }

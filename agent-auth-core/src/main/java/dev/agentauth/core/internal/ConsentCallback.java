@@ -7,6 +7,7 @@ import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.id.State;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.ConnectedAccount;
 import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.ConsentCallbackResult.Status;
 import dev.agentauth.core.ConsentFailedException;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * provider is still configured; the consent has not expired; the callback arrived at the redirect URI the request
  * named (RFC 6749 §4.1.3); the signed-in user, when the application says who it is, is the consent's user (a
  * consent link forwarded to another user is refused); {@code iss} is the provider's issuer (RFC 9207 §2.4: mix-up
- * attacks send another one). Never throws for a bad callback: the result says what happened, in words for the browser.
+ * attacks send another one). After redemption, the account the ID token names is recorded on the grant, and checked
+ * against the application's {@link dev.agentauth.core.ExpectedAccount} binding: tokens for another account are
+ * revoked and never stored. Never throws for a bad callback: the result says what happened, in words for the browser.
  * Thread-safe; blocks while it redeems the code.
  */
 final class ConsentCallback {
@@ -38,6 +41,7 @@ final class ConsentCallback {
     private final GrantKeeper grants;
     private final Consents consents;
     private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
+    private final TokenRevocation revocation = new TokenRevocation();
 
     ConsentCallback(ProviderRegistry providers, GrantKeeper grants, Consents consents) {
         this.providers = providers;
@@ -83,7 +87,8 @@ final class ConsentCallback {
         if (signedInUser != null && !signedInUser.equals(consent.principal().user())) {
             return reject(consent, Status.USER_MISMATCH, ConsentFailedException.Reason.REJECTED,
                     "signed-in user differs from the consent's user",
-                    "This sign-in was started by another user. Sign in as that user, or start again.");
+                    "This sign-in was started by another user, and its link is now used up. Sign in to the"
+                            + " agent as yourself and ask again for a new link.");
         }
         Endpoints endpoints = client.endpoints();
         String iss = response.getIssuer() != null ? response.getIssuer().getValue() : null;
@@ -141,17 +146,48 @@ final class ConsentCallback {
                     display + " did not complete the sign-in" + (e.retryable() ? " (it is unreachable)" : "")
                             + ". Return to the agent and try again.");
         }
-        StoredGrant grant = grants.grantOf(consent.key(), issued, consent.scopes(), null, client.provider());
+        ConnectedAccount account;
+        try {
+            account = IdTokenClaims.account(issued.idToken(), client.endpoints().issuer(),
+                    client.provider().clientId());
+        } catch (IdTokenClaims.Refused e) {
+            discard(client, consent, issued);
+            return reject(consent, Status.FAILED, ConsentFailedException.Reason.REJECTED, e.getMessage(),
+                    display + " answered with an identity for someone else. Return to the agent and try again.");
+        }
+        String expected = consents.expectedAccount(consent.principal(), client.id());
+        if (expected != null && (account == null || !account.matches(expected))) {
+            // The tokens are for another account than the application bound this user to: never stored.
+            discard(client, consent, issued);
+            return reject(consent, Status.ACCOUNT_MISMATCH, ConsentFailedException.Reason.ACCOUNT_MISMATCH,
+                    account == null ? "the provider did not say which account signed in"
+                            : "another account signed in than the one expected",
+                    (account == null ? "We could not tell which " + display + " account you signed in with"
+                            : "You signed in to " + display + " as " + account.displayName()) + ", but " + expected
+                            + " is expected. Sign out of " + display + ", then ask the agent again for a new link.");
+        }
+        StoredGrant grant = grants.grantOf(consent.key(), issued, consent.scopes(), null, client.provider(),
+                account);
         // Under the grant's lock, so a refresh of the old grant running meanwhile cannot overwrite the new one.
         TokenResult.Granted granted = grants.store().withGrantLock(consent.key(), () -> grants.keep(grant, true,
                 consent.principal(), AuditEvent.Type.TOKEN_ISSUED, consent.id(), "authorization_code"));
         grants.audit().record(AuditEvent.Type.CONSENT_COMPLETED, client.id(), consent.principal(), grant.scopes(),
-                consent.id(), null);
+                consent.id(), null, account);
         log.info("consent {} completed: {} for {} scopes [{}]", consent.id(), client.id(), consent.principal(),
                 grant.scopes());
         consents.completed(consent, granted.token());
         return new ConsentCallbackResult(Status.COMPLETED, consent.id(), client.id(), consent.principal(),
                 "Connected " + display + ". You can close this window and return to the agent.");
+    }
+
+    /** Best effort: tokens redeemed for a consent that is then refused are revoked at the provider (RFC 7009). */
+    private void discard(ProviderClient client, PendingConsent consent, IssuedTokens issued) {
+        try {
+            revocation.revoke(client, grants.grantOf(consent.key(), issued, consent.scopes(), null,
+                    client.provider()), consent.principal());
+        } catch (RuntimeException e) {
+            log.info("consent {}: revoking the discarded tokens failed: {}", consent.id(), e.getClass().getSimpleName());
+        }
     }
 
     private ConsentCallbackResult rejectUnknown(Status status, String why, String userMessage) {

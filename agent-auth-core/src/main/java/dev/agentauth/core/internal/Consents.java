@@ -71,8 +71,11 @@ final class Consents implements AutoCloseable {
     private final ConcurrentHashMap<ConsentId, Waiter> waiters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<GrantKey, ConsentRequirement> pendingByKey = new ConcurrentHashMap<>();
     private final ConsentOutcomeWatcher outcomeWatcher;
+    private final dev.agentauth.core.ExpectedAccount expectedAccount;
 
-    Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri) {
+    Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri,
+             dev.agentauth.core.ExpectedAccount expectedAccount) {
+        this.expectedAccount = expectedAccount;
         this.store = grants.store();
         this.audit = grants.audit();
         this.clock = grants.clock();
@@ -85,6 +88,16 @@ final class Consents implements AutoCloseable {
 
     URI redirectUri() {
         return redirectUri;
+    }
+
+    /** The account {@code principal} must connect at {@code provider}, or {@code null}; a failing binding is none. */
+    String expectedAccount(dev.agentauth.core.Principal principal, dev.agentauth.core.ProviderId provider) {
+        try {
+            return expectedAccount.of(principal, provider).filter(s -> !s.isBlank()).orElse(null);
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("the expected-account binding failed for " + principal + " at "
+                    + provider + " (" + e.getClass().getSimpleName() + ")", provider, e);
+        }
     }
 
     Duration ttl() {
@@ -115,7 +128,8 @@ final class Consents implements AutoCloseable {
         String verifier = client.provider().pkce() ? randomToken(32) : null;
         ConsentId id = new ConsentId(randomToken(16));
         URI authorizationUri = authorizationCode.authorizationUri(client, scopes, state,
-                verifier != null ? new CodeVerifier(verifier) : null, redirectUri);
+                verifier != null ? new CodeVerifier(verifier) : null, redirectUri,
+                expectedAccount(request.principal(), client.id()));
         Instant expiresAt = now.plus(ttl);
         PendingConsent consent = new PendingConsent(id, digest(state.getValue()), key, request.principal(), scopes,
                 verifier, redirectUri, now, expiresAt);

@@ -70,7 +70,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.loopback = settings.loopbackPort() != null
                 ? LoopbackCallbackServer.start(settings.loopbackPort(), settings.loopbackPath(), this) : null;
         this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
-                loopback != null ? loopback.redirectUri() : settings.redirectUri());
+                loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount());
         this.callback = new ConsentCallback(providers, grants, consents);
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);

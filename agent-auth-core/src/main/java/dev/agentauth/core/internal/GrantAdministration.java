@@ -33,7 +33,7 @@ final class GrantAdministration {
     List<GrantInfo> grants(String user) {
         return grants.store().findByUser(user).stream()
                 .map(g -> new GrantInfo(g.key().provider(), new Principal(user, g.key().agent()), g.key().flow(),
-                        g.scopes(), g.expiresAt(), g.refreshToken() != null, g.updatedAt()))
+                        g.scopes(), g.expiresAt(), g.refreshToken() != null, g.updatedAt(), g.account()))
                 .toList();
     }
 
@@ -74,7 +74,7 @@ final class GrantAdministration {
         grants.cache().remove(grant.key());
         boolean deleted = grants.store().delete(grant.key());
         grants.audit().record(AuditEvent.Type.GRANT_REVOKED, grant.key().provider(), principal, grant.scopes(), null,
-                detail);
+                detail, grant.account());
         log.info("provider {}: disconnected {} ({})", grant.key().provider(), principal, detail);
         return deleted ? 1 : 0;
     }

@@ -1,6 +1,7 @@
 package dev.agentauth.core.internal;
 
 import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.ConnectedAccount;
 import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
@@ -77,10 +78,17 @@ final class GrantKeeper {
      */
     StoredGrant grantOf(GrantKey key, IssuedTokens issued, Scopes askedScopes, String carriedRefreshToken,
                         Provider provider) {
+        return grantOf(key, issued, askedScopes, carriedRefreshToken, provider, null);
+    }
+
+    /** As above, recording the identity-provider account the grant belongs to. */
+    StoredGrant grantOf(GrantKey key, IssuedTokens issued, Scopes askedScopes, String carriedRefreshToken,
+                        Provider provider, ConnectedAccount account) {
         Instant now = clock.instant();
         return new StoredGrant(key, issued.accessToken(), issued.tokenType(),
                 issued.refreshToken() != null ? issued.refreshToken() : carriedRefreshToken,
-                issued.scope() != null ? issued.scope() : askedScopes, expiresAt(issued, provider, now), now);
+                issued.scope() != null ? issued.scope() : askedScopes, expiresAt(issued, provider, now), now,
+                account);
     }
 
     /** Saves ({@code persist}), audits and caches {@code grant}, in that order. */
@@ -89,7 +97,7 @@ final class GrantKeeper {
         if (persist) {
             store.save(grant);
         }
-        audit.record(event, grant.key().provider(), principal, grant.scopes(), consent, detail);
+        audit.record(event, grant.key().provider(), principal, grant.scopes(), consent, detail, grant.account());
         return cache.put(grant.key(), grant);
     }
 

@@ -88,8 +88,9 @@ final class TokenResponseParser {
         Long lifetime = lifetime(json.get("expires_in"), principal);
         // GitHub answers "repo,gist": split on commas as well as spaces.
         Scopes scope = json.get("scope") instanceof String s && !s.isBlank() ? Scopes.parse(s) : null;
+        Object idToken = json.get("id_token");
         return new IssuedTokens(accessToken, "Bearer", refresh == null || ((String) refresh).isEmpty() ? null
-                : (String) refresh, lifetime, scope);
+                : (String) refresh, lifetime, scope, idToken instanceof String t && !t.isBlank() ? t : null);
     }
 
     /**

@@ -126,7 +126,8 @@ final class UserConsentPolicy implements GrantPolicy {
             throw e;
         }
         // §6: a new refresh token is optional; keep the old one when none is sent.
-        StoredGrant refreshed = grants.grantOf(key, issued, grant.scopes(), grant.refreshToken(), client.provider());
+        StoredGrant refreshed = grants.grantOf(key, issued, grant.scopes(), grant.refreshToken(), client.provider(),
+                grant.account());
         TokenResult.Granted result = grants.keep(refreshed, true, request.principal(),
                 AuditEvent.Type.TOKEN_REFRESHED, null, issued.refreshToken() != null ? "refresh token rotated" : null);
         log.debug("provider {}: refreshed token of {}", client.id(), request.principal());

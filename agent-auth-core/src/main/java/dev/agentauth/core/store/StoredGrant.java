@@ -15,9 +15,17 @@ import java.util.Objects;
  * @param scopes       the scopes granted
  * @param expiresAt    when the access token expires, or {@code null} for none
  * @param updatedAt    when the grant was last issued or refreshed
+ * @param account      the identity-provider account the user connected, or {@code null} when unknown; personal
+ *                     data, which durable stores encrypt like the tokens
  */
 public record StoredGrant(GrantKey key, String accessToken, String tokenType, String refreshToken, Scopes scopes,
-                          Instant expiresAt, Instant updatedAt) {
+                          Instant expiresAt, Instant updatedAt, dev.agentauth.core.ConnectedAccount account) {
+
+    /** A grant without a known connected account. */
+    public StoredGrant(GrantKey key, String accessToken, String tokenType, String refreshToken, Scopes scopes,
+                       Instant expiresAt, Instant updatedAt) {
+        this(key, accessToken, tokenType, refreshToken, scopes, expiresAt, updatedAt, null);
+    }
 
     public StoredGrant {
         Objects.requireNonNull(key, "key");
@@ -31,6 +39,7 @@ public record StoredGrant(GrantKey key, String accessToken, String tokenType, St
     public String toString() {
         return "StoredGrant[key=" + key + ", tokenType=" + tokenType + ", scopes=" + scopes + ", expiresAt="
                 + expiresAt + ", refreshToken=" + (refreshToken == null ? "none" : "redacted")
-                + ", accessToken=redacted, updatedAt=" + updatedAt + "]";
+                + ", accessToken=redacted, updatedAt=" + updatedAt + (account != null ? ", account=redacted" : "")
+                + "]";
     }
 }

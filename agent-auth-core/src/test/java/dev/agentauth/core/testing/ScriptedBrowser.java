@@ -32,6 +32,11 @@ public final class ScriptedBrowser {
      * code and state), without visiting it.
      */
     public URI signIn(URI authorizationUri, String user) {
+        return signIn(authorizationUri, user, "");
+    }
+
+    /** As {@link #signIn(URI, String)}, with extra ID token claims (a JSON object) as the login form allows. */
+    public URI signIn(URI authorizationUri, String user, String claimsJson) {
         HttpResponse<String> page = get(authorizationUri);
         if (page.statusCode() == 302) {
             return location(authorizationUri, page);
@@ -39,7 +44,8 @@ public final class ScriptedBrowser {
         if (page.statusCode() != 200 || !page.body().contains("username")) {
             throw new AssertionError("expected a login form, got HTTP " + page.statusCode());
         }
-        String form = "username=" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "&claims=";
+        String form = "username=" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "&claims="
+                + URLEncoder.encode(claimsJson, StandardCharsets.UTF_8);
         HttpResponse<String> posted = send(HttpRequest.newBuilder(authorizationUri)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build());

@@ -24,7 +24,41 @@ final class JdbcRows {
 
     private static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private JdbcRows() {
+    }
+
+    /** A connected account as the JSON text that is encrypted into its column. */
+    static String accountJson(dev.agentauth.core.ConnectedAccount account) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("sub", account.subject());
+        if (account.email() != null) {
+            m.put("email", account.email());
+        }
+        if (account.username() != null) {
+            m.put("preferred_username", account.username());
+        }
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an account as JSON", e);
+        }
+    }
+
+    static dev.agentauth.core.ConnectedAccount account(String json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+            return new dev.agentauth.core.ConnectedAccount(n.path("sub").asText(), text(n, "email"),
+                    text(n, "preferred_username"));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            return null; // an unreadable account is no account: the grant itself stays usable
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.get(field).asText() : null;
     }
 
     static GrantKey readKey(ResultSet rs) throws SQLException {

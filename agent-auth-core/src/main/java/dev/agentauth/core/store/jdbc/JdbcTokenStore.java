@@ -41,7 +41,7 @@ final class JdbcTokenStore implements TokenStore {
 
     private static final List<String> GRANT_COLUMNS = List.of("grant_id", "provider", "flow", "user_id", "agent",
             "scope_key", "audience", "subject_provider", "token_type", "access_token", "refresh_token", "scopes",
-            "expires_at", "updated_at");
+            "expires_at", "updated_at", "account");
     private static final List<String> CONSENT_COLUMNS = List.of("state_digest", "consent_id", "provider", "flow",
             "user_id", "agent", "scope_key", "audience", "subject_provider", "principal_user", "principal_agent",
             "scopes", "code_verifier", "redirect_uri", "created_at", "expires_at");
@@ -103,6 +103,9 @@ final class JdbcTokenStore implements TokenStore {
         byte[] access = seal(grant.accessToken(), JdbcRows.grantData(id, "access_token"));
         byte[] refresh = grant.refreshToken() == null ? null : seal(grant.refreshToken(), JdbcRows.grantData(id,
                 "refresh_token"));
+        // The connected account is personal data: encrypted like the tokens, bound to its row.
+        byte[] account = grant.account() == null ? null : seal(JdbcRows.accountJson(grant.account()),
+                JdbcRows.grantData(id, "account"));
         db.run("save", c -> {
             try (PreparedStatement ps = c.prepareStatement(upsertGrant)) {
                 int i = JdbcRows.setKey(ps, 1, id, grant.key());
@@ -111,7 +114,8 @@ final class JdbcTokenStore implements TokenStore {
                 JdbcRows.setBytes(ps, i++, refresh);
                 ps.setString(i++, grant.scopes().join(" "));
                 JdbcRows.setInstant(ps, i++, grant.expiresAt());
-                ps.setLong(i, grant.updatedAt().toEpochMilli());
+                ps.setLong(i++, grant.updatedAt().toEpochMilli());
+                JdbcRows.setBytes(ps, i, account);
                 ps.executeUpdate();
             }
             return null;
@@ -286,9 +290,12 @@ final class JdbcTokenStore implements TokenStore {
         byte[] refresh = rs.getBytes("refresh_token");
         long expires = rs.getLong("expires_at");
         Instant expiresAt = rs.wasNull() ? null : Instant.ofEpochMilli(expires);
+        byte[] account = rs.getBytes("account");
         return new StoredGrant(key, open(rs.getBytes("access_token"), JdbcRows.grantData(id, "access_token"), key),
-                rs.getString("token_type"), refresh == null ? null : open(refresh, JdbcRows.grantData(id, "refresh_token"), key),
-                Scopes.parse(rs.getString("scopes")), expiresAt, Instant.ofEpochMilli(rs.getLong("updated_at")));
+                rs.getString("token_type"), refresh == null ? null : open(refresh, JdbcRows.grantData(id,
+                "refresh_token"), key), Scopes.parse(rs.getString("scopes")), expiresAt,
+                Instant.ofEpochMilli(rs.getLong("updated_at")), account == null ? null
+                : JdbcRows.account(open(account, JdbcRows.grantData(id, "account"), key)));
     }
 
     private Optional<PendingConsent> selectConsent(Connection c, String column, String value) throws SQLException {

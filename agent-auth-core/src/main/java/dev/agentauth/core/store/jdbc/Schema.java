@@ -95,7 +95,9 @@ final class Schema {
                     KEYED_TABLES.stream().flatMap(t -> java.util.stream.Stream.of(
                             "ALTER TABLE " + t[0] + " ADD COLUMN audience VARCHAR(2000) DEFAULT '' NOT NULL",
                             "ALTER TABLE " + t[0] + " ADD COLUMN subject_provider VARCHAR(200)")).toList(),
-                    Schema::splitScopeKeys));
+                    Schema::splitScopeKeys),
+            new Migration(3, "the identity-provider account a grant belongs to (encrypted)", List.of(
+                    "ALTER TABLE agentauth_grant ADD COLUMN account BYTEA")));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
