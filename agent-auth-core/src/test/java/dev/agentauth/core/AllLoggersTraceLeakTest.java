@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.core.testing.FaultProxy;
 import dev.agentauth.core.testing.LogCapture;
 import dev.agentauth.core.testing.MutableClock;
 import dev.agentauth.core.testing.ScriptedBrowser;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every logger of the JVM at TRACE — the project's, the libraries', and the JDK's own (HTTP client and server,
- * bridged from {@code java.util.logging}) — while the broker runs machine-to-machine, API-key, consent with the
- * loopback callback, refresh with rotation, service-account, token-exchange and revocation flows: no client secret
+ * bridged from {@code java.util.logging}) — while the broker runs every flow: machine-to-machine, API key, consent
+ * with the loopback callback, refresh with rotation, JWT bearer, self-signed JWT, ID token, token exchange and
+ * revocation: no client secret
  * (nor its Basic form), token, refresh token, authorization code, PKCE verifier, state, API key or private key
  * appears in any line.
  */
@@ -45,9 +47,12 @@ class AllLoggersTraceLeakTest {
         List<String> lines;
         int events;
         try (LogCapture logs = LogCapture.everything();
-             TestIdp idp = TestIdp.start(true)) {
+             TestIdp idp = TestIdp.start(true);
+             FaultProxy proxy = FaultProxy.to(URI.create(idp.issuer()))) {
             String saJson = TestKeys.serviceAccountJson(saKey, "tracer@agent-auth-test.iam.gserviceaccount.com",
                     idp.tokenEndpoint());
+            String idJson = TestKeys.serviceAccountJson(saKey, "tracer@agent-auth-test.iam.gserviceaccount.com",
+                    proxy.url(URI.create(idp.tokenEndpoint()).getPath()));
             try (TokenBroker broker = TokenBroker.builder()
                     .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("trace-agent")
                             .clientSecret(CLIENT_SECRET).defaultScopes("openid").build())
@@ -55,6 +60,7 @@ class AllLoggersTraceLeakTest {
                             .clientSecret(CLIENT_SECRET).build())
                     .provider(Provider.apiKey("weather").apiKey(Secret.of(API_KEY)).build())
                     .provider(Provider.serviceAccount("gcp", ServiceAccountKey.fromJson(saJson)).build())
+                    .provider(Provider.serviceAccount("gcp-id", ServiceAccountKey.fromJson(idJson)).build())
                     .tokenStore(store).clock(clock).loopbackCallback().build()) {
                 // M2M and API key
                 secrets.add(broker.tokenOrThrow(TokenRequest.forAgent("corp", "reports")).value());
@@ -85,6 +91,16 @@ class AllLoggersTraceLeakTest {
                 secrets.add(broker.tokenOrThrow(TokenRequest.builder().provider("corp-obo")
                         .principal(Principal.user("alice")).flow(Flow.TOKEN_EXCHANGE).subjectProvider("corp")
                         .audience("billing").build()).value());
+
+                // self-signed JWT (no network) and ID token for a target audience (Google's answer, scripted)
+                secrets.add(broker.tokenOrThrow(TokenRequest.builder().provider("gcp").principal(Principal.agent("a"))
+                        .flow(Flow.SELF_SIGNED_JWT).audience("https://pubsub.example").build()).value());
+                String idToken = idp.server().issueToken(TestIdp.ISSUER_ID, "tracer", "https://run.example")
+                        .serialize();
+                proxy.next(FaultProxy.json(200, "{\"id_token\":\"" + idToken + "\"}"));
+                secrets.add(broker.tokenOrThrow(TokenRequest.builder().provider("gcp-id")
+                        .principal(Principal.agent("a")).flow(Flow.ID_TOKEN).audience("https://run.example").build())
+                        .value());
 
                 // revocation (RFC 7009)
                 assertThat(broker.disconnectAll("alice")).isEqualTo(2);
