@@ -242,4 +242,23 @@ class TokenEndpointFaultTest {
         boolean stillValid = e.lifetime() != null && !e.lifetime().isZero();
         assertThat(((TokenResult.Granted) again).token().value().equals("fault-token-value")).isEqualTo(stillValid);
     }
+
+    /** A refused revocation (RFC 7009 §2.2.1) keeps the provider's reason; the local grant goes anyway. */
+    @org.junit.jupiter.api.Test
+    void disconnectWhenRevocationRefusedThenProvidersReasonLoggedAndLocalGrantDeleted() {
+        broker = TokenBroker.builder()
+                .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("fault-client")
+                        .clientSecret("fault-secret").defaultScopes("openid")
+                        .revocationEndpoint(proxy.url("/default/revoke")).build())
+                .clock(clock).redirectUri(URI.create("http://127.0.0.1:9/callback")).build();
+        connect("corp", "carol");
+        proxy.next(FaultProxy.json(400, "{\"error\":\"unsupported_token_type\",\"error_description\":"
+                + "\"revocation of refresh tokens is disabled\"}"));
+        try (dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.start()) {
+            assertThat(broker.disconnect(ProviderId.of("corp"), "carol")).isEqualTo(1);
+            assertThat(logs.projectLines()).anyMatch(l -> l.contains("unsupported_token_type")
+                    && l.contains("revocation of refresh tokens is disabled"));
+        }
+        assertThat(broker.grants("carol")).isEmpty();
+    }
 }

@@ -144,6 +144,44 @@ class McpAuthorizationTest {
     }
 
     /** Discovery against a tiny authorization server serving {@code metadata} must fail mentioning {@code why}. */
+    /** Regression (Keycloak's "Trusted Hosts" policy): a refused dynamic registration keeps the server's reason. */
+    @Test
+    void discoverWhenDynamicRegistrationRefusedThenTheServersDescriptionReachesTheCaller() throws Exception {
+        com.sun.net.httpserver.HttpServer as = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        String issuer = "http://127.0.0.1:" + as.getAddress().getPort();
+        as.createContext("/.well-known/oauth-authorization-server", ex -> {
+            byte[] body = ("{\"issuer\":\"" + issuer + "\",\"authorization_endpoint\":\"" + issuer + "/auth\","
+                    + "\"token_endpoint\":\"" + issuer + "/token\",\"registration_endpoint\":\"" + issuer
+                    + "/register\",\"code_challenge_methods_supported\":[\"S256\"]}").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        as.createContext("/register", ex -> {
+            byte[] body = ("{\"error\":\"insufficient_scope\",\"error_description\":\"Policy 'Trusted Hosts'"
+                    + " rejected request to client-registration service. Details: Host not trusted.\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(403, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        as.start();
+        server.metadataAuthorizationServerOverride = issuer;
+        try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("dcr", server.mcpEndpoint())
+                .broker(broker).authorization(McpAuthorization.builder(broker).build()).build()) {
+            assertThatThrownBy(() -> mcp.listTools(Principal.user("alice")))
+                    .isInstanceOf(McpAuthorizationException.class)
+                    .hasMessageContaining("refused the dynamic client registration (HTTP 403, insufficient_scope)")
+                    .hasMessageContaining("Policy 'Trusted Hosts' rejected request")
+                    .hasMessageContaining("Host not trusted");
+        } finally {
+            as.stop(0);
+        }
+    }
+
     void assertRefused(java.util.function.Function<String, String> metadata, String why) throws Exception {
         com.sun.net.httpserver.HttpServer as = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 0);
