@@ -55,6 +55,12 @@ final class UserConsentPolicy implements GrantPolicy {
                 GrantPolicy.agentOf(request), "");
     }
 
+    /** Remembered per request, so the cached path allocates nothing (one key per user and agent). */
+    @Override
+    public boolean memoizeKeys() {
+        return true;
+    }
+
     @Override
     public TokenResult obtain(TokenRequest request, ProviderClient client, GrantKey key) {
         Scopes wanted = wanted(request, client.provider());
