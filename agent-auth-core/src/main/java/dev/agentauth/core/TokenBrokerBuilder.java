@@ -51,6 +51,7 @@ public final class TokenBrokerBuilder {
     private Duration refreshAhead;
     private java.util.concurrent.Executor refreshExecutor;
     private ExpectedAccount expectedAccount;
+    private Long cacheMaximumSize;
 
     TokenBrokerBuilder() {
     }
@@ -140,6 +141,21 @@ public final class TokenBrokerBuilder {
      */
     public TokenBrokerBuilder expectedAccount(ExpectedAccount binding) {
         this.expectedAccount = once(this.expectedAccount, binding, "expectedAccount");
+        return this;
+    }
+
+    /**
+     * How many grants the broker keeps in memory at most; past that the ones least likely to be asked for again are
+     * dropped (and read from the token store again when asked for), so the heap stays bounded whatever the number of
+     * users. Default: 100,000.
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder cacheMaximumSize(long size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("cacheMaximumSize must be at least 1, was " + size);
+        }
+        this.cacheMaximumSize = once(this.cacheMaximumSize, size, "cacheMaximumSize");
         return this;
     }
 
@@ -263,7 +279,8 @@ public final class TokenBrokerBuilder {
                 List.copyOf(auditListeners), List.copyOf(consentListeners),
                 eagerDiscovery == null || eagerDiscovery,
                 refreshAhead != null ? refreshAhead : Duration.ofMinutes(5), refreshExecutor,
-                expectedAccount != null ? expectedAccount : (principal, provider) -> java.util.Optional.empty());
+                expectedAccount != null ? expectedAccount : (principal, provider) -> java.util.Optional.empty(),
+                cacheMaximumSize != null ? cacheMaximumSize : 100_000L);
         return DefaultTokenBroker.start(settings);
     }
 }

@@ -16,5 +16,5 @@ public record BrokerSettings(List<Provider> providers, TokenStore store, Clock c
                              String loopbackPath, SecureRandom random, List<AuditListener> auditListeners,
                              List<ConsentListener> consentListeners, boolean eagerDiscovery,
                              Duration refreshAhead, java.util.concurrent.Executor refreshExecutor,
-                             dev.agentauth.core.ExpectedAccount expectedAccount) {
+                             dev.agentauth.core.ExpectedAccount expectedAccount, long cacheMaximumSize) {
 }

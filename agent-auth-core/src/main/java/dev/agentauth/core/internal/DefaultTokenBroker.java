@@ -62,7 +62,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.settings = settings;
         this.store = settings.store();
         this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock());
-        this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis());
+        this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis(),
+                settings.cacheMaximumSize());
         this.renewal = new BackgroundRenewal(settings.refreshExecutor(), settings.clock());
         AuditTrail audit = new AuditTrail(settings.auditListeners(), settings.consentListeners(), settings.clock());
         this.grants = new GrantKeeper(store, cache, audit, settings.clock());
@@ -261,6 +262,11 @@ public final class DefaultTokenBroker implements TokenBroker {
         } catch (Exception e) {
             log.warn("closing the token store failed: {}", e.toString());
         }
+    }
+
+    /** How many grants are in memory now; for tests and diagnostics. */
+    long cachedGrants() {
+        return cache.size();
     }
 
     @Override
