@@ -93,6 +93,10 @@ class TokenEndpointFaultTest {
                 new Case("read timeout", new FaultProxy.Stall(READ_TIMEOUT.multipliedBy(2)),
                         Expect.unavailable("unreachable")),
                 new Case("connection reset", new FaultProxy.Reset(), Expect.unavailable("unreachable")),
+                new Case("body dripped slower than the read timeout", new FaultProxy.Drip(ok("3600"),
+                        Duration.ofMillis(100)), Expect.unavailable("unreachable")),
+                new Case("body of 2 MiB", FaultProxy.json(200, "{\"access_token\":\"" + "x".repeat(2 << 20)
+                        + "\",\"token_type\":\"Bearer\"}"), Expect.unavailable("unreachable")),
                 new Case("truncated body", new FaultProxy.Truncated("{\"access_token\":\"abc"),
                         Expect.unavailable("unreachable")),
                 new Case("malformed JSON", FaultProxy.json(200, "{\"access_token\": \"x\", "),

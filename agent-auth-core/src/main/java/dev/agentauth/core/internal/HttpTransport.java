@@ -9,6 +9,14 @@ import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPRequest;
 import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -40,6 +48,8 @@ public final class HttpTransport implements HTTPRequestSender, ResourceRetriever
 
     /** JWKS documents larger than this are refused (a hostile issuer must not fill the heap). */
     private static final int MAX_JWKS_BYTES = 512 * 1024;
+    /** No answer the library reads (token, metadata, registration, revocation) is larger. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
 
     private final HttpClient client;
     private final Duration readTimeout;
@@ -132,13 +142,72 @@ public final class HttpTransport implements HTTPRequestSender, ResourceRetriever
         return new Resource(body, answer.headers().firstValue("Content-Type").orElse(null));
     }
 
+    /**
+     * Sends and reads the whole answer within {@link #readTimeout} — headers <em>and</em> body, so a server that drips
+     * its body cannot hold the caller — and at most {@link #MAX_BODY_BYTES}, so a hostile one cannot fill the heap.
+     */
     private HttpResponse<String> exchange(HttpRequest request) throws IOException {
+        CompletableFuture<HttpResponse<String>> answer = client.sendAsync(request, info -> limited(MAX_BODY_BYTES));
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return answer.get(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new HttpTimeoutException("no complete answer from " + request.uri().getHost() + " within "
+                    + readTimeout.toMillis() + " ms");
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for " + request.uri());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause.getClass().getSimpleName() + " from " + request.uri().getHost());
         }
+    }
+
+    /** A UTF-8 body of at most {@code max} bytes; a longer one fails the request instead of being buffered. */
+    static HttpResponse.BodySubscriber<String> limited(int max) {
+        HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
+        return new HttpResponse.BodySubscriber<>() {
+            private long received;
+            private Flow.Subscription subscription;
+
+            @Override
+            public CompletionStage<String> getBody() {
+                return bytes.getBody().thenApply(b -> new String(b, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                bytes.onSubscribe(s);
+            }
+
+            @Override
+            public void onNext(List<ByteBuffer> items) {
+                for (ByteBuffer b : items) {
+                    received += b.remaining();
+                }
+                if (received > max) {
+                    subscription.cancel();
+                    bytes.onError(new IOException("the answer exceeds " + max + " bytes"));
+                    return;
+                }
+                bytes.onNext(items);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                bytes.onError(t);
+            }
+
+            @Override
+            public void onComplete() {
+                bytes.onComplete();
+            }
+        };
     }
 
     @Override

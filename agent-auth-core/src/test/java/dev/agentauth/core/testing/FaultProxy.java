@@ -31,7 +31,11 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class FaultProxy implements AutoCloseable {
 
     /** What the next request gets instead of the identity provider's answer. */
-    public sealed interface Fault permits Answer, Reset, Truncated, Stall {
+    public sealed interface Fault permits Answer, Reset, Truncated, Stall, Drip {
+    }
+
+    /** A 200 whose body arrives one byte every {@code perByte}: a slowloris on the server side. */
+    public record Drip(String body, Duration perByte) implements Fault {
     }
 
     /** A complete HTTP answer. */
@@ -142,6 +146,15 @@ public final class FaultProxy implements AutoCloseable {
             } else if (fault instanceof Truncated t) {
                 byte[] body = t.body().getBytes(StandardCharsets.UTF_8);
                 write(out, 200, Map.of("Content-Type", "application/json"), body, body.length + 200);
+            } else if (fault instanceof Drip d) {
+                byte[] body = d.body().getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                for (byte b : body) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(d.perByte().toMillis());
+                }
             } else if (fault instanceof Stall st) {
                 Thread.sleep(st.duration().toMillis());
                 forward(request, out);
