@@ -146,21 +146,23 @@ final class ConsentCallback {
                     display + " did not complete the sign-in" + (e.retryable() ? " (it is unreachable)" : "")
                             + ". Return to the agent and try again.");
         }
-        ConnectedAccount account;
+        ConnectedAccount account = null;
+        String unidentified = null;
         try {
             account = IdTokenClaims.account(issued.idToken(), client.endpoints().issuer(),
                     client.provider().clientId());
         } catch (IdTokenClaims.Refused e) {
-            discard(client, consent, issued);
-            return reject(consent, Status.FAILED, ConsentFailedException.Reason.REJECTED, e.getMessage(),
-                    display + " answered with an identity for someone else. Return to the agent and try again.");
+            // Not proof of the account (e.g. a multi-tenant issuer template): the grant records none.
+            unidentified = e.getMessage();
+            log.info("consent {}: {}; the connected account is not recorded", consent.id(), unidentified);
         }
         String expected = consents.expectedAccount(consent.principal(), client.id());
         if (expected != null && (account == null || !account.matches(expected))) {
             // The tokens are for another account than the application bound this user to: never stored.
             discard(client, consent, issued);
             return reject(consent, Status.ACCOUNT_MISMATCH, ConsentFailedException.Reason.ACCOUNT_MISMATCH,
-                    account == null ? "the provider did not say which account signed in"
+                    account == null ? (unidentified != null ? unidentified
+                            : "the provider did not say which account signed in")
                             : "another account signed in than the one expected",
                     (account == null ? "We could not tell which " + display + " account you signed in with"
                             : "You signed in to " + display + " as " + account.displayName()) + ", but " + expected
