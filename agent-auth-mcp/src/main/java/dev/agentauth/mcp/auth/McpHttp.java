@@ -3,13 +3,11 @@ package dev.agentauth.mcp.auth;
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
-import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import dev.agentauth.core.internal.HttpTransport;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,71 +18,50 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP of MCP authorization: metadata GETs and registration POSTs, all through the broker's one
- * {@link HttpClient} ({@link dev.agentauth.core.TokenBroker#httpClient()}), each bounded by one timeout. Also the URI
+ * {@link HttpClient} ({@link dev.agentauth.core.TokenBroker#httpClient()}) and the core's transport over it (the
+ * project's own internal class, shared so that every request of the library has the same limits). Also the URI
  * rules the specification names (origin, canonical server URI). Thread-safe; blocks on HTTP.
  */
 final class McpHttp {
 
     private static final Logger log = LoggerFactory.getLogger(McpHttp.class);
 
-    private final HttpClient client;
-    private final Duration timeout;
+    private final HttpTransport http;
 
+    /**
+     * Through the broker's own transport (the one its token and discovery requests use): the same client, and the
+     * same limits — the whole answer within {@code timeout}, at most 1 MiB.
+     */
     McpHttp(HttpClient client, Duration timeout) {
-        this.client = client;
-        this.timeout = timeout;
+        this.http = HttpTransport.of(client, timeout);
     }
 
     /** GET {@code uri} as JSON; {@code null} for any non-200 answer or a body that is not a JSON object. */
     JSONObject getJson(URI uri) {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json")
-                .GET().build();
-        HttpResponse<String> response = exchange(request, "metadata URL " + uri);
-        if (response.statusCode() != 200) {
-            log.debug("metadata candidate {}: HTTP {}", uri, response.statusCode());
+        HTTPRequest request = new HTTPRequest(HTTPRequest.Method.GET, uri);
+        HTTPResponse response = send(request, "metadata URL " + uri);
+        if (response.getStatusCode() != 200) {
+            log.debug("metadata candidate {}: HTTP {}", uri, response.getStatusCode());
             return null;
         }
         try {
-            return JSONObjectUtils.parse(response.body());
+            return response.getBodyAsJSONObject();
         } catch (ParseException e) {
             log.debug("metadata candidate {}: not a JSON object", uri);
             return null;
         }
     }
 
-    /** Sends a Nimbus request (a registration) and returns Nimbus's view of the answer. */
+    /** Sends a Nimbus request (metadata, a registration) and returns Nimbus's view of the answer. */
     HTTPResponse send(HTTPRequest request, String what) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(request.getURI()).timeout(timeout);
-        request.getHeaderMap().forEach((name, values) -> {
-            if (!"content-length".equalsIgnoreCase(name) && !"host".equalsIgnoreCase(name)) {
-                values.forEach(v -> b.header(name, v));
-            }
-        });
-        String body = request.getBody();
-        b.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        HttpResponse<String> answer = exchange(b.build(), what);
-        HTTPResponse response = new HTTPResponse(answer.statusCode());
-        answer.headers().map().forEach((name, values) -> {
-            if (!name.startsWith(":")) {
-                response.setHeader(name, values.toArray(String[]::new));
-            }
-        });
-        if (answer.body() != null && !answer.body().isEmpty()) {
-            response.setBody(answer.body());
-        }
-        return response;
-    }
-
-    private HttpResponse<String> exchange(HttpRequest request, String what) {
+        request.setAccept("application/json");
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request);
+        } catch (InterruptedIOException e) {
+            throw new McpAuthorizationException("interrupted while waiting for " + what, true, e);
         } catch (IOException e) {
             throw new McpAuthorizationException(what + " unreachable (" + e.getClass().getSimpleName()
                     + "); retry later", true, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new McpAuthorizationException("interrupted while waiting for " + what, true, e);
         }
     }
 
