@@ -147,4 +147,43 @@ class RefreshAheadTest {
         assertThat(idp.drainTokenRequestList()).hasSize(1);
         assertThat(broker.tokenOrThrow(request).value()).isNotEqualTo(current.value());
     }
+
+    /**
+     * A user's grant without a refresh token can only be renewed by the user: in the stale window it is served as it
+     * is, with no renewal and no early consent; only once it expires is the user asked.
+     */
+    @org.junit.jupiter.api.Test
+    void tokenWhenUserGrantHasNoRefreshTokenThenServedThroughTheStaleWindowAndConsentOnlyAfterExpiry()
+            throws Exception {
+        java.util.List<AuditEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.agentauth.core.store.TokenStore store = dev.agentauth.core.store.TokenStore.inMemory();
+        broker = TokenBroker.builder()
+                .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("ahead-client")
+                        .clientSecret("ahead-secret").defaultScopes("openid").build())
+                .tokenStore(store).clock(clock).refreshExecutor(renewals).auditListener(events::add)
+                .redirectUri(URI.create("http://127.0.0.1:9/callback")).build();
+        TokenRequest request = TokenRequest.forUser("corp", "dana");
+        TokenResult r = broker.token(request);
+        URI callback = new ScriptedBrowser().signIn(((TokenResult.ConsentRequired) r).consent().authorizationUri(),
+                "dana");
+        assertThat(broker.completeConsent(callback).success()).isTrue();
+        dev.agentauth.core.store.GrantKey key = new dev.agentauth.core.store.GrantKey(
+                dev.agentauth.core.ProviderId.of("corp"), Flow.USER_CONSENT, "dana",
+                dev.agentauth.core.store.GrantKey.SHARED, "");
+        dev.agentauth.core.store.StoredGrant g = store.find(key).orElseThrow();
+        store.save(new dev.agentauth.core.store.StoredGrant(key, g.accessToken(), g.tokenType(), null, g.scopes(),
+                g.expiresAt(), g.updatedAt()));
+        AccessToken current = broker.tokenOrThrow(request);
+        intoStaleWindow(current);
+        events.clear();
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(broker.tokenOrThrow(request).value()).isEqualTo(current.value());
+        }
+        awaitRenewals();
+        assertThat(events).as("no renewal, no invalidation, no early consent").isEmpty();
+
+        clock.advance(Duration.ofMinutes(3)); // past the expiry margin
+        assertThat(broker.token(request)).isInstanceOf(TokenResult.ConsentRequired.class);
+    }
 }

@@ -116,8 +116,10 @@ public final class DefaultTokenBroker implements TokenBroker {
                     return cached.result;
                 }
                 if (now < cached.expiredAtMillis) {
-                    // Stale but valid: served at once; one background renewal replaces it.
-                    renewal.staleEntry(cached, now, policy, request, client, key);
+                    // Stale but valid: served at once; one background renewal replaces it, where one can.
+                    if (cached.renewable) {
+                        renewal.staleEntry(cached, now, policy, request, client, key);
+                    }
                     return cached.result;
                 }
             }

@@ -10,7 +10,6 @@ import dev.agentauth.core.store.StoredGrant;
 import java.time.Instant;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Predicate;
 
@@ -40,11 +39,15 @@ final class GrantCache {
         final long staleAtMillis;
         final long expiredAtMillis;
         final TokenResult.Granted result;
+        /** Whether it can be renewed without the user (a refresh token, or a grant the agent obtains itself). */
+        final boolean renewable;
         private volatile int renewing;
         private volatile long notBeforeMillis;
         private volatile int failures;
 
-        Entry(Scopes scopes, long staleAtMillis, long expiredAtMillis, TokenResult.Granted result) {
+        Entry(Scopes scopes, long staleAtMillis, long expiredAtMillis, TokenResult.Granted result,
+              boolean renewable) {
+            this.renewable = renewable;
             this.scopes = scopes;
             this.staleAtMillis = staleAtMillis;
             this.expiredAtMillis = expiredAtMillis;
@@ -75,7 +78,6 @@ final class GrantCache {
     }
 
     private final Cache<GrantKey, Entry> cache;
-    private final ConcurrentMap<GrantKey, Entry> entries;
     private final long skewMillis;
     private final long refreshAheadMillis;
 
@@ -90,7 +92,6 @@ final class GrantCache {
         // clock read (measured: time-based expiry would add ~30 ns per cached call for its clock reads).
         this.cache = Caffeine.newBuilder().maximumSize(maximumSize)
                 .executor(Runnable::run).build();
-        this.entries = cache.asMap();
     }
 
     /** The entry for {@code key} when it covers the request's scopes (fresh, stale or expired: the caller decides). */
@@ -110,17 +111,19 @@ final class GrantCache {
         AccessToken token = new AccessToken(grant.accessToken(), grant.tokenType(), grant.scopes(), grant.expiresAt(),
                 key.provider());
         TokenResult.Granted result = new TokenResult.Granted(token);
-        entries.put(key, new Entry(grant.scopes(), staleAt(grant.expiresAt(), grant.updatedAt()),
-                expiredAt(grant.expiresAt()), result));
+        // A user's grant without a refresh token cannot be renewed ahead: only the user can, once it has expired.
+        boolean renewable = !key.flow().asksUser() || grant.refreshToken() != null;
+        cache.put(key, new Entry(grant.scopes(), staleAt(grant.expiresAt(), grant.updatedAt()),
+                expiredAt(grant.expiresAt()), result, renewable));
         return result;
     }
 
     void remove(GrantKey key) {
-        entries.remove(key);
+        cache.invalidate(key);
     }
 
     void removeIf(Predicate<GrantKey> which) {
-        entries.keySet().removeIf(which);
+        cache.asMap().keySet().removeIf(which);
     }
 
     /** When a token expiring at {@code expiresAt} counts as expired: {@code skew} before it; never, without expiry. */

@@ -61,6 +61,11 @@ final class GrantKeeper {
         return clock.millis() < cache.staleAt(grant.expiresAt(), grant.updatedAt());
     }
 
+    /** Whether the grant's access token may still be handed out: not yet within the expiry margin. */
+    boolean isUsable(StoredGrant grant) {
+        return clock.millis() < cache.expiredAt(grant.expiresAt());
+    }
+
     /** A stored grant, served and cached as it is. */
     TokenResult.Granted serve(StoredGrant grant) {
         return cache.put(grant.key(), grant);

@@ -81,6 +81,9 @@ final class UserConsentPolicy implements GrantPolicy {
                 return grants.serve(grant);
             }
             if (grant.refreshToken() == null) {
+                if (grants.isUsable(grant)) {
+                    return grants.serve(grant); // stale, but only the user can renew it: serve it until it expires
+                }
                 grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "expired without a refresh token");
                 return consents.start(request, client, key, grant.scopes().union(wanted), false);
             }
