@@ -103,11 +103,14 @@ final class LoopbackCallbackServer {
             } catch (IOException e) {
                 if (!stopped) {
                     log.warn("OAuth callback: accepting a connection failed: {}", e.getClass().getSimpleName());
+                    pause(); // e.g. out of file descriptors: do not spin
                 }
                 continue;
             }
             if (!slots.tryAcquire()) {
-                connections.execute(() -> refuseBusy(s));
+                // Answered here, not on a new thread: a flood past the limit must not create threads. The answer
+                // is a few hundred bytes, so the write lands in the socket buffer and does not block.
+                refuseBusy(s);
                 continue;
             }
             try {
@@ -241,6 +244,14 @@ final class LoopbackCallbackServer {
 
     private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeQuietly(Socket s) {
