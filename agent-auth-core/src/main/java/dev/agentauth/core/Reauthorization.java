@@ -67,6 +67,14 @@ public final class Reauthorization {
     }
 
     /**
+     * How many times a caller may run one attempt's call at most: the first try, one per allowed refresh and
+     * authorization, and one after a consent it waited for. A caller's loop bound, so no loop outlives the policy.
+     */
+    public int maxCalls() {
+        return maxRefreshes + maxAuthorizations + 2;
+    }
+
+    /**
      * Starts an attempt at one operation.
      *
      * @param operation identifies the operation and its principal (e.g. {@code "alice|tools/call search"}), so that

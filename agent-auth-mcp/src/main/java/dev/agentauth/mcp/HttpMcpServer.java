@@ -52,8 +52,6 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         this.reauthorization = config.reauthorization != null ? config.reauthorization : Reauthorization.defaults();
     }
 
-    /** Refusals handled in one call at most: each refresh or authorization is one. */
-    private static final int MAX_ROUNDS = 8;
 
     @Override
     public String id() {
@@ -145,7 +143,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         Reauthorization.Attempt attempt = reauthorization.begin(broker, request(principal, a, session.scopes(a)),
                 principal + "|" + operation);
         TokenResult result = attempt.token();
-        for (int round = 0; round < MAX_ROUNDS; round++) {
+        for (int round = 0; round < reauthorization.maxCalls(); round++) {
             if (result instanceof TokenResult.ConsentRequired c) {
                 return new McpResult.ConsentRequired<>(c.consent());
             }

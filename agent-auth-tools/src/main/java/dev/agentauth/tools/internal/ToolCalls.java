@@ -44,8 +44,6 @@ final class ToolCalls {
 
     private static final Logger log = LoggerFactory.getLogger(ToolCalls.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Consents, refreshes and step-ups one tool call may go through before it reports failure. */
-    private static final int MAX_ROUNDS = 6;
 
     private final AgentRuntime.Settings settings;
     private final TurnJournals journals;
@@ -134,7 +132,7 @@ final class ToolCalls {
         Reauthorization.Attempt attempt = settings.reauthorization().begin(settings.broker(),
                 binding.tokenRequest(principal), principal + "|tool " + binding.name());
         TokenResult result = attempt.token();
-        for (int round = 0; round < MAX_ROUNDS; round++) {
+        for (int round = 0; round < settings.reauthorization().maxCalls(); round++) {
             if (result instanceof TokenResult.ConsentRequired required) {
                 AccessToken waited = onConsentRequired(request, context, principal, required.consent());
                 if (waited == null) {
