@@ -25,7 +25,6 @@ import dev.agentauth.core.ProviderUnavailableException;
 import dev.agentauth.core.Scopes;
 import java.io.IOException;
 import java.net.URI;
-import java.util.Map;
 import net.minidev.json.JSONObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,10 +237,5 @@ final class ProviderClient {
 
     static String describe(Exception e) {
         return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + safeParseMessage(e) : "");
-    }
-
-    /** For tests and diagnostics: the provider's extra authorization parameters. */
-    Map<String, String> authorizationParameters() {
-        return provider.authorizationParameters();
     }
 }
