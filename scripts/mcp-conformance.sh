@@ -3,8 +3,13 @@
 # client program, dev.agentauth.mcp.conformance.ConformanceClient (agent-auth-mcp test sources), which uses
 # McpAuthorization + AuthenticatedMcpServer + TokenBroker.
 #
-# Required: every auth/* client scenario of spec 2025-11-25 and the two 2025-03-26 back-compat scenarios.
-# Also run and reported, not required: the draft and extension auth scenarios.
+# Runs, each at its own wire:
+#   - the frozen requirement set of spec 2025-11-25 (`client --requirements 2025-11-25`),
+#   - the frozen requirement set of spec 2026-07-28 (`client --requirements 2026-07-28`),
+#     both of which also run the six auth extension scenarios (not scored by the suite),
+#   - the two 2025-03-26 back-compat auth scenarios, which no requirement set lists any more.
+# Required (the script fails otherwise): every auth/* scenario of both sets, the 2025-03-26 ones, and the six auth
+# extensions. The other client scenarios are reported, with the failing ones listed.
 # Results (checks.json, client stdout/stderr per scenario) land in target/mcp-conformance/.
 #
 # Uses the agent-auth-mcp build output (target/classes, target/test-classes, target/test-classpath.txt); builds it
@@ -24,31 +29,50 @@ CP="$MOD/test-classes:$MOD/classes:$(cat "$MOD/test-classpath.txt")"
 CLIENT="java -Dlogback.configurationFile=$MOD/test-classes/logback-stderr.xml -cp $CP dev.agentauth.mcp.conformance.ConformanceClient"
 OUT="$ROOT/target/mcp-conformance"
 rm -rf "$OUT" && mkdir -p "$OUT"
+export PATH="$(dirname "$NODE"):$PATH"
 
-REQUIRED=$("$NODE" "$SUITE" list 2>/dev/null | grep -E '^\s+- auth/.*\[.*(2025-11-25|2025-03-26).*\]' | sed -E 's/^\s+- ([^ ]+).*/\1/')
-OPTIONAL=$("$NODE" "$SUITE" list 2>/dev/null | grep -E '^\s+- auth/.*\[(draft|extension)\]' | sed -E 's/^\s+- ([^ ]+).*/\1/')
-
-passed=0; failed=0; failed_names=(); optional_passed=(); optional_failed=()
-run() {  # scenario -> 0 when the suite reports it passed
-  local s="$1" log="$OUT/$(echo "$1" | tr '/' '_').log"
+suite() {  # args... -> the suite's console output in $OUT/<label>.log
+  local label="$1"; shift
   local start=$SECONDS
-  if PATH="$(dirname "$NODE"):$PATH" "$NODE" "$SUITE" client --command "$CLIENT" --scenario "$s" \
-      --timeout 60000 -o "$OUT" >"$log" 2>&1; then
-    echo "PASS $s ($((SECONDS - start)) s)"; return 0
-  else
-    echo "FAIL $s ($((SECONDS - start)) s) — see $log"; return 1
-  fi
+  "$NODE" "$SUITE" client --command "$CLIENT" --timeout 60000 -o "$OUT/$label" "$@" >"$OUT/$label.log" 2>&1 || true
+  echo "== $label: ran in $((SECONDS - start)) s (log: $OUT/$label.log)"
 }
-echo "== required: auth scenarios of 2025-11-25 and 2025-03-26"
-for s in $REQUIRED; do
-  if run "$s"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names+=("$s"); fi
+suite 2025-11-25 --requirements 2025-11-25
+suite 2026-07-28 --requirements 2026-07-28
+for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
+  suite "2025-03-26" --scenario "$s"; mv "$OUT/2025-03-26.log" "$OUT/2025-03-26-$(basename "$s").log"
 done
-echo "== also run (draft and extension, not required)"
-for s in $OPTIONAL; do
-  if run "$s"; then optional_passed+=("$s"); else optional_failed+=("$s"); fi
-done
-echo "optional passed: ${optional_passed[*]:-none}"
-echo "optional failed: ${optional_failed[*]:-none}"
-[[ $failed -eq 0 ]] || echo "required failed: ${failed_names[*]}"
-echo "conformance: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+
+# A scenario passed when its checks.json holds no FAILURE; required: auth/* and the auth extensions.
+"$NODE" - "$OUT" <<'JS'
+const fs = require('fs'), path = require('path');
+const out = process.argv[2];
+const results = [];
+function walk(dir, label) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (!e.isDirectory()) continue;
+    const checks = path.join(p, 'checks.json');
+    if (fs.existsSync(checks)) {
+      const rel = path.relative(path.join(out, label), p).replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
+      const list = JSON.parse(fs.readFileSync(checks, 'utf8'));
+      const failed = list.filter(c => c.status === 'FAILURE' || c.status === 'ERROR').map(c => c.id);
+      results.push({ label, scenario: rel, passed: failed.length === 0 && list.length > 0, failed });
+    } else {
+      walk(p, label);
+    }
+  }
+}
+for (const e of fs.readdirSync(out, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(out, e.name), e.name);
+let requiredFailed = [], otherFailed = [], requiredPassed = 0, otherPassed = 0;
+for (const r of results.sort((a, b) => (a.label + a.scenario).localeCompare(b.label + b.scenario))) {
+  const required = r.scenario.startsWith('auth/');
+  const name = `${r.scenario} [${r.label}]`;
+  console.log(`${r.passed ? 'PASS' : 'FAIL'} ${name}${r.passed ? '' : ' — failed checks: ' + r.failed.join(', ')}`);
+  if (required) { if (r.passed) requiredPassed++; else requiredFailed.push(name); }
+  else { if (r.passed) otherPassed++; else otherFailed.push(name); }
+}
+console.log(`auth scenarios (required, extensions included): ${requiredPassed} passed, ${requiredFailed.length} failed`);
+console.log(`other client scenarios: ${otherPassed} passed, ${otherFailed.length} failed${otherFailed.length ? ': ' + otherFailed.join(', ') : ''}`);
+if (requiredFailed.length) { console.log('required failed: ' + requiredFailed.join(', ')); process.exit(1); }
+JS

@@ -24,6 +24,11 @@ record AuthFailure(int status, WwwAuthenticate challenge) {
                 List<String> headers = auth.getResponseInfo().headers().allValues("WWW-Authenticate");
                 return new AuthFailure(status, WwwAuthenticate.parse(headers));
             }
+            if (t instanceof io.modelcontextprotocol.modern.client.transport.McpHttpStatusException http
+                    && (http.statusCode() == 401 || http.statusCode() == 403)) {
+                return new AuthFailure(http.statusCode(),
+                        WwwAuthenticate.parse(http.headers().allValues("WWW-Authenticate")));
+            }
             for (Throwable s : t.getSuppressed()) {
                 AuthFailure inner = s == e ? null : of(s);
                 if (inner != null) {

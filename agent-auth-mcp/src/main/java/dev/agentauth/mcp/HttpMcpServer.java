@@ -10,7 +10,6 @@ import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.mcp.auth.McpAuthorization;
 import dev.agentauth.mcp.auth.WwwAuthenticate;
-import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
     private static final Logger log = LoggerFactory.getLogger(HttpMcpServer.class);
 
     /** Where a server's tokens come from: a configured or a discovered provider, with the scopes to ask for. */
-    record Auth(ProviderId provider, Scopes scopes) {
+    record Auth(ProviderId provider, Scopes scopes, String authorizationServer) {
     }
 
     private final HttpMcpServerBuilder config;
@@ -38,6 +37,8 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
     private final URI endpoint;
     private final ToolCatalog catalog;
     private final ConcurrentHashMap<Principal, HttpMcpSession> sessions = new ConcurrentHashMap<>();
+    /** The revision the server is spoken to in; {@code AUTO} until the first session's probe decided it. */
+    private final java.util.concurrent.atomic.AtomicReference<McpRevision> revision;
     /** How 401 and 403 are answered; counts authorizations per (principal, operation) across calls. */
     private final Reauthorization reauthorization;
     private volatile Auth auth;
@@ -48,7 +49,8 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         this.broker = config.broker;
         this.endpoint = config.endpoint;
         this.catalog = new ToolCatalog(config.clock, config.toolCatalogTtl);
-        this.auth = config.provider != null ? new Auth(config.provider, config.scopes) : null;
+        this.auth = config.provider != null ? new Auth(config.provider, config.scopes, null) : null;
+        this.revision = new java.util.concurrent.atomic.AtomicReference<>(config.revision);
         this.reauthorization = config.reauthorization != null ? config.reauthorization : Reauthorization.defaults();
     }
 
@@ -62,7 +64,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
 
     @Override
     public McpResult<List<McpSchema.Tool>> listTools(Principal principal) {
-        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, "tools/list", HttpMcpServer::allTools));
+        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, "tools/list", McpWire::listTools));
     }
 
     @Override
@@ -84,7 +86,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             // Only principals that hold a token now: listing must never start a consent.
             TokenResult r = broker.token(request(p, a, scopesOf(p, a)));
             if (r instanceof TokenResult.Granted) {
-                McpResult<List<McpSchema.Tool>> listed = invoke(p, "tools/list", HttpMcpServer::allTools);
+                McpResult<List<McpSchema.Tool>> listed = invoke(p, "tools/list", McpWire::listTools);
                 if (listed instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
                     catalog.put(c.value());
                     return Optional.of(c.value());
@@ -98,21 +100,13 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
     public McpResult<McpSchema.CallToolResult> callTool(Principal principal, String name,
                                                        Map<String, Object> arguments) {
         Objects.requireNonNull(name, "name");
-        McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(name,
-                arguments == null ? Map.of() : arguments);
-        return invoke(principal, "tools/call " + name, client -> client.callTool(request));
+        Map<String, Object> args = arguments == null ? Map.of() : arguments;
+        return invoke(principal, "tools/call " + name, wire -> wire.callTool(name, args));
     }
 
-    private static List<McpSchema.Tool> allTools(McpSyncClient client) {
-        List<McpSchema.Tool> tools = new ArrayList<>();
-        String cursor = null;
-        int pages = 0;
-        do {
-            McpSchema.ListToolsResult page = cursor == null ? client.listTools() : client.listTools(cursor);
-            tools.addAll(page.tools());
-            cursor = page.nextCursor();
-        } while (cursor != null && ++pages < 100);
-        return tools;
+    /** The revision the server is spoken to in ({@link McpRevision#AUTO} until the first call decided it). */
+    McpRevision revision() {
+        return revision.get();
     }
 
     // ------------------------------------------------------------------------- the authorization state machine
@@ -122,12 +116,12 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
      * once without a token and authorized from its 401 challenge (MCP authorization discovery); then 401 and 403
      * {@code insufficient_scope} follow the server's {@link Reauthorization} policy.
      */
-    <T> McpResult<T> invoke(Principal principal, String operation, Function<McpSyncClient, T> call) {
+    <T> McpResult<T> invoke(Principal principal, String operation, Function<McpWire, T> call) {
         Objects.requireNonNull(principal, "principal");
         if (closed) {
             throw new IllegalStateException("MCP server '" + config.id + "' is closed");
         }
-        HttpMcpSession session = sessions.computeIfAbsent(principal, p -> new HttpMcpSession(config, p));
+        HttpMcpSession session = sessions.computeIfAbsent(principal, p -> new HttpMcpSession(config, p, revision));
         if (auth == null) {
             try {
                 return new McpResult.Completed<>(session.call(call));
@@ -143,6 +137,7 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         Reauthorization.Attempt attempt = reauthorization.begin(broker, request(principal, a, session.scopes(a)),
                 principal + "|" + operation);
         TokenResult result = attempt.token();
+        boolean migrated = false;
         for (int round = 0; round < reauthorization.maxCalls(); round++) {
             if (result instanceof TokenResult.ConsentRequired c) {
                 return new McpResult.ConsentRequired<>(c.consent());
@@ -155,6 +150,18 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             } catch (RuntimeException e) {
                 AuthFailure failure = AuthFailure.of(e);
                 Reauthorization.Outcome next;
+                if (failure != null && failure.status() == 401 && !migrated && movedAuthorizationServer(a,
+                        failure.challenge())) {
+                    // MCP 2026-07-28 (SEP-2352): the resource now names another authorization server; its tokens
+                    // and client registration are that server's, so start over there.
+                    migrated = true;
+                    a = auth;
+                    attempt = reauthorization.begin(broker, request(principal, a, session.scopes(a)),
+                            principal + "|" + operation);
+                    result = attempt.token();
+                    round = -1;
+                    continue;
+                }
                 if (failure != null && failure.status() == 401) {
                     next = attempt.rejected(session.token, failure.challenge().scope());
                 } else if (failure != null && failure.status() == 403 && failure.challenge().insufficientScope()) {
@@ -185,7 +192,37 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         }
         McpAuthorization.Discovered d = config.authorization.discover(endpoint, challenge,
                 config.displayName != null ? config.displayName : config.id);
-        auth = new Auth(d.provider().id(), d.scopes());
+        auth = new Auth(d.provider().id(), d.scopes(), d.authorizationServer());
+    }
+
+    /**
+     * Whether a 401 means the server moved to another authorization server: its protected resource metadata is read
+     * again, and when it names another one, {@link #auth} becomes the new server's (a client registered there, not
+     * the old credentials). Only for discovered servers; a configured provider is the application's choice.
+     */
+    private synchronized boolean movedAuthorizationServer(Auth current, WwwAuthenticate challenge) {
+        if (config.provider != null || current.authorizationServer() == null) {
+            return false;
+        }
+        if (auth != current) {
+            return true; // another caller already moved
+        }
+        McpAuthorization.Discovered d;
+        try {
+            d = config.authorization.discover(endpoint, challenge,
+                    config.displayName != null ? config.displayName : config.id);
+        } catch (RuntimeException e) {
+            log.debug("MCP server {}: re-reading its authorization after a 401 failed: {}", config.id,
+                    e.getClass().getSimpleName());
+            return false;
+        }
+        if (d.authorizationServer().equals(current.authorizationServer())) {
+            return false;
+        }
+        log.info("MCP server {}: its authorization server changed from {} to {}", config.id,
+                current.authorizationServer(), d.authorizationServer());
+        auth = new Auth(d.provider().id(), d.scopes(), d.authorizationServer());
+        return true;
     }
 
     private TokenRequest request(Principal principal, Auth a, Scopes scopes) {
@@ -213,14 +250,6 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
         closed = true;
         for (Principal p : List.copyOf(sessions.keySet())) {
             closeSessions(p);
-        }
-    }
-
-    private void closeQuietly(McpSyncClient client) {
-        try {
-            client.closeGracefully();
-        } catch (RuntimeException e) {
-            log.debug("MCP server {}: closing a session failed: {}", config.id, e.getClass().getSimpleName());
         }
     }
 

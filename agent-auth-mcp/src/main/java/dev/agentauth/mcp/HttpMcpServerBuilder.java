@@ -34,6 +34,7 @@ public final class HttpMcpServerBuilder {
     boolean sharedToolCatalog = true;
     Principal catalogPrincipal;
     Clock clock = Clock.systemUTC();
+    McpRevision revision = McpRevision.AUTO;
 
     HttpMcpServerBuilder(String id, URI endpoint, boolean sse) {
         this.id = Objects.requireNonNull(id, "id");
@@ -57,7 +58,6 @@ public final class HttpMcpServerBuilder {
         return this;
     }
 
-    /** {@link Flow#USER_CONSENT} (default) or {@link Flow#CLIENT_CREDENTIALS} for an agent acting as itself. */
     /**
      * How 401 and 403 {@code insufficient_scope} answers are handled: refreshes per call, consents per operation.
      * Default: {@link Reauthorization#defaults()}, one refresh and three authorizations (the first consent
@@ -70,6 +70,7 @@ public final class HttpMcpServerBuilder {
         return this;
     }
 
+    /** {@link Flow#USER_CONSENT} (default) or {@link Flow#CLIENT_CREDENTIALS} for an agent acting as itself. */
     public HttpMcpServerBuilder flow(Flow flow) {
         this.flow = Objects.requireNonNull(flow, "flow");
         return this;
@@ -116,6 +117,18 @@ public final class HttpMcpServerBuilder {
      */
     public HttpMcpServerBuilder catalogPrincipal(Principal principal) {
         this.catalogPrincipal = principal;
+        return this;
+    }
+
+    /**
+     * Which revision of the MCP specification the server is spoken to in (default {@link McpRevision#AUTO}: probed
+     * with {@code server/discover}, falling back to {@code initialize}). Legacy HTTP+SSE servers always use the
+     * {@code initialize} handshake.
+     *
+     * @since 0.2.0
+     */
+    public HttpMcpServerBuilder revision(McpRevision revision) {
+        this.revision = Objects.requireNonNull(revision, "revision");
         return this;
     }
 

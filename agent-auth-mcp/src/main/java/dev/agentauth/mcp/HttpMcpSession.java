@@ -1,41 +1,43 @@
 package dev.agentauth.mcp;
 
 import dev.agentauth.core.AccessToken;
-import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Scopes;
-import io.modelcontextprotocol.client.McpClient;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
-import io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;
-import io.modelcontextprotocol.spec.McpClientTransport;
-import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.modern.McpException;
+import io.modelcontextprotocol.modern.client.transport.McpHttpStatusException;
 import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One principal's MCP client session with an HTTP server: the request customizer reads the session's current token on
- * every request and sends it only to the server's origin. Thread-safe; calls block on the network.
+ * One principal's client of an HTTP MCP server: the credentials put on every request (the session's current token,
+ * only to the server's origin) and the wire of the revision the server speaks, chosen once per server
+ * ({@link McpRevision}). Thread-safe; calls block on the network.
  */
-final class HttpMcpSession {
+final class HttpMcpSession implements RequestCredentials {
 
     private static final Logger log = LoggerFactory.getLogger(HttpMcpSession.class);
 
-private final HttpMcpServerBuilder config;
-private final URI endpoint;
-private final Principal principal;
+    private final HttpMcpServerBuilder config;
+    private final URI endpoint;
+    private final Principal principal;
+    /** The server's revision, shared by its sessions; {@code AUTO} until the first probe decided it. */
+    private final AtomicReference<McpRevision> revision;
     volatile AccessToken token;
     private volatile Scopes extraScopes = Scopes.NONE;
-    private McpSyncClient client;
-    private boolean initialized;
+    private McpWire wire;
 
-    HttpMcpSession(HttpMcpServerBuilder config, Principal principal) {
+    HttpMcpSession(HttpMcpServerBuilder config, Principal principal, AtomicReference<McpRevision> revision) {
         this.config = config;
         this.endpoint = config.endpoint;
         this.principal = principal;
+        this.revision = revision;
     }
 
     Scopes scopes(HttpMcpServer.Auth a) {
@@ -46,117 +48,85 @@ private final Principal principal;
         extraScopes = extraScopes.union(scopes);
     }
 
-    <T> T call(Function<McpSyncClient, T> call) {
-        return call.apply(initialized());
+    <T> T call(Function<McpWire, T> call) {
+        return call.apply(wire());
     }
 
-    private synchronized McpSyncClient initialized() {
-        if (client == null) {
-            client = McpClient.sync(transport()).requestTimeout(config.requestTimeout)
-                    .initializationTimeout(config.requestTimeout)
-                    .clientInfo(new McpSchema.Implementation("agent-auth", "0.1.0")).build();
-            initialized = false;
+    /** The revision this session speaks, once known. */
+    McpRevision revision() {
+        return revision.get();
+    }
+
+    private synchronized McpWire wire() {
+        if (wire != null) {
+            return wire;
         }
-        if (!initialized) {
-            try {
-                if (config.sse) {
-                    probeSseEndpoint();
-                }
-                client.initialize();
-                initialized = true;
-            } catch (RuntimeException e) {
-                // A refused initialize leaves the SDK client unusable: start afresh on the next attempt.
-                closeQuietly(client);
-                client = null;
-                throw e;
+        McpRevision r = config.sse ? McpRevision.V2025_11_25 : revision.get();
+        if (r == McpRevision.AUTO) {
+            ModernWire modern = new ModernWire(config, this);
+            r = probe(modern);
+            revision.compareAndSet(McpRevision.AUTO, r);
+            if (r == McpRevision.V2026_07_28) {
+                wire = modern;
+                return wire;
             }
         }
-        return client;
+        wire = r == McpRevision.V2026_07_28 ? new ModernWire(config, this) : new LegacyWire(config, principal, this);
+        return wire;
     }
 
     /**
-     * The legacy SSE transport of the SDK does not report a refused SSE stream (it waits for the {@code endpoint}
-     * event until its timeout), so the stream is opened once here first: a 401 or 403 surfaces at once, with its
-     * {@code WWW-Authenticate} challenge, and drives the same refresh, retry and consent as Streamable HTTP.
+     * The 2026-07-28 specification's "backward compatibility" probe: {@code server/discover}. A 401 or 403 (and
+     * network failures) are thrown for the caller to handle, and the probe is made again on the next call.
      */
-    private void probeSseEndpoint() {
-        AccessToken t = token;
-        java.net.http.HttpRequest.Builder probe = java.net.http.HttpRequest.newBuilder(endpoint)
-                .timeout(config.requestTimeout).header("Accept", "text/event-stream").GET();
-        if (t != null) {
-            probe.header("Authorization", "Bearer " + t.value());
-        }
-        java.net.http.HttpResponse<java.io.InputStream> response;
+    private McpRevision probe(ModernWire modern) {
         try {
-            response = config.broker.httpClient().send(probe.build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-        } catch (java.io.IOException e) {
-            return; // the SDK's own connection attempt reports the network failure
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgentAuthException("interrupted while connecting to MCP server '" + config.id + "'",
-                    null, principal);
-        }
-        try {
-            response.body().close(); // the stream itself is the SDK's to open
-        } catch (java.io.IOException ignored) {
-            // closing an aborted stream
-        }
-        int status = response.statusCode();
-        if (status == 401 || status == 403) {
-            java.net.http.HttpHeaders headers = response.headers();
-            throw new io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException(
-                    "MCP server '" + config.id + "' refused the SSE stream (HTTP " + status + ")", null,
-                    new java.net.http.HttpResponse.ResponseInfo() {
-                        @Override
-                        public int statusCode() {
-                            return status;
-                        }
-
-                        @Override
-                        public java.net.http.HttpHeaders headers() {
-                            return headers;
-                        }
-
-                        @Override
-                        public java.net.http.HttpClient.Version version() {
-                            return response.version();
-                        }
-                    });
+            List<String> versions = modern.discover();
+            McpRevision r = versions.contains("2026-07-28") ? McpRevision.V2026_07_28 : McpRevision.V2025_11_25;
+            log.debug("MCP server {}: server/discover lists {}; speaking {}", config.id, versions, r);
+            return r;
+        } catch (McpHttpStatusException e) {
+            int s = e.statusCode();
+            if (s == 400 || s == 404 || s == 405 || s == 406 || s == 415) {
+                log.debug("MCP server {}: server/discover answered HTTP {}; falling back to initialize", config.id,
+                        s);
+                return McpRevision.V2025_11_25;
+            }
+            throw e;
+        } catch (McpException e) {
+            log.debug("MCP server {}: server/discover answered JSON-RPC error {}; falling back to initialize",
+                    config.id, e.error() != null ? e.error().code() : null);
+            return McpRevision.V2025_11_25;
         }
     }
 
-    private McpClientTransport transport() {
-        McpSyncHttpClientRequestCustomizer bearer = (builder, method, uri, body, context) -> {
-            AccessToken t = token;
-            if (t == null) {
-                return;
-            }
-            if (HttpMcpServer.sameOrigin(uri, endpoint)) {
-                builder.setHeader("Authorization", "Bearer " + t.value());
-            } else {
-                // MCP 2025-11-25 "Token Handling": never send a token to another server than it was issued for.
-                log.warn("MCP server {}: request to {} is not on the server's origin; sent without token",
-                        config.id, uri.getHost());
-            }
-        };
-        String base = endpoint.getScheme() + "://" + endpoint.getRawAuthority();
-        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/"
-                : endpoint.getRawPath();
-        if (endpoint.getRawQuery() != null) {
-            path += "?" + endpoint.getRawQuery();
+    // ------------------------------------------------------------------------------------------ credentials
+
+    @Override
+    public void apply(String method, URI uri, BiConsumer<String, String> set, Consumer<String> remove) {
+        AccessToken t = token;
+        if (t == null) {
+            return;
         }
-        if (config.sse) {
-            return HttpClientSseClientTransport.builder(base).sseEndpoint(path).httpRequestCustomizer(bearer)
-                    .connectTimeout(config.connectTimeout).build();
+        if (HttpMcpServer.sameOrigin(uri, endpoint)) {
+            set.accept("Authorization", "Bearer " + t.value());
+        } else {
+            // MCP "Token Handling": never send a token to another server than it was issued for.
+            remove.accept("Authorization");
+            log.warn("MCP server {}: request to {} is not on the server's origin; sent without token", config.id,
+                    uri.getHost());
         }
-        return HttpClientStreamableHttpTransport.builder(base).endpoint(path).httpRequestCustomizer(bearer)
-                .connectTimeout(config.connectTimeout).build();
+    }
+
+    @Override
+    public boolean acceptNonceChallenge(int status, HttpHeaders headers) {
+        return false;
     }
 
     synchronized void close() {
-        if (client != null) {
-            closeQuietly(client);
-            client = null;
+        if (wire != null) {
+            wire.close();
+            wire = null;
         }
         token = null;
     }
@@ -164,13 +134,5 @@ private final Principal principal;
     @Override
     public String toString() {
         return "HttpMcpSession[" + config.id + ", " + principal + "]";
-    }
-
-    private void closeQuietly(McpSyncClient client) {
-        try {
-            client.closeGracefully();
-        } catch (RuntimeException e) {
-            log.debug("MCP server {}: closing a session failed: {}", config.id, e.getClass().getSimpleName());
-        }
     }
 }

@@ -105,6 +105,8 @@ final class ClientRegistrar {
         metadata.setGrantTypes(Set.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN));
         metadata.setResponseTypes(Set.of(ResponseType.CODE));
         metadata.setTokenEndpointAuthMethod(new ClientAuthenticationMethod(method.metadataName()));
+        // MCP 2026-07-28 (SEP-837): the kind of client, so the server applies its redirect URI rules to it.
+        metadata.setCustomField("application_type", applicationType(redirect));
         URI endpoint = md.getRegistrationEndpointURI();
         HTTPResponse response = http.send(new ClientRegistrationRequest(endpoint, metadata, null).toHTTPRequest(),
                 "registration endpoint " + endpoint);
@@ -138,6 +140,21 @@ final class ClientRegistrar {
                 effective.metadataName());
         return new ClientRegistration(issuer, info.getID().getValue(), secret, effective,
                 ClientRegistration.Source.DYNAMIC);
+    }
+
+    /**
+     * {@code native} for a client whose redirect URI is a loopback address or a private-use scheme (a CLI, a desktop
+     * or a local agent: OAuth 2.0 for Native Apps, RFC 8252), {@code web} for one with an HTTPS redirect on a host.
+     */
+    static String applicationType(URI redirect) {
+        String scheme = redirect.getScheme() == null ? "" : redirect.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return "native";
+        }
+        String host = redirect.getHost() == null ? "" : redirect.getHost().toLowerCase(java.util.Locale.ROOT);
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")
+                || host.equals("::1");
+        return loopback ? "native" : "web";
     }
 
     /** A method the server supports: a confidential one when we have (or will get) a secret, else {@code none}. */

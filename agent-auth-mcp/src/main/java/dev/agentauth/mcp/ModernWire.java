@@ -1,0 +1,87 @@
+package dev.agentauth.mcp;
+
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.modern.client.McpClient;
+import io.modelcontextprotocol.modern.client.McpSyncClient;
+import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
+import io.modelcontextprotocol.modern.client.transport.McpHttpAuthorizationErrorHandler;
+import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The 2026-07-28 wire, on the SDK's {@code io.modelcontextprotocol.modern} client: stateless requests carrying
+ * {@code _meta}, {@code server/discover}, header mirroring and multi-round-trip input requests are the SDK's. This
+ * class only puts the session's credentials on each request and turns the results into the SDK's earlier schema
+ * types, which the rest of the module speaks. Thread-safe; blocks on the network.
+ */
+final class ModernWire implements McpWire {
+
+    private static final McpJsonMapper JSON = McpJsonDefaults.getMapper();
+
+    private final McpSyncClient client;
+
+    ModernWire(HttpMcpServerBuilder config, RequestCredentials credentials) {
+        HttpClientMcpTransport.Builder transport = HttpClientMcpTransport.builder(config.endpoint)
+                .connectTimeout(config.connectTimeout)
+                .requestCustomizer(McpHttpRequestCustomizer.fromSync((request, headers, context) ->
+                        credentials.apply(request.httpMethod(), request.uri(), headers::set, headers::remove)))
+                .authorizationErrorHandler(McpHttpAuthorizationErrorHandler.fromSync(new McpHttpAuthorizationErrorHandler.Sync() {
+                    @Override
+                    public boolean handle(io.modelcontextprotocol.modern.client.transport.McpHttpRequest request,
+                                          io.modelcontextprotocol.modern.client.transport.McpHttpResponseInfo response,
+                                          io.modelcontextprotocol.common.McpTransportContext context) {
+                        // A DPoP nonce challenge is answered in place (a new proof carrying the nonce); every other
+                        // 401 and 403 goes back to the caller's authorization state machine.
+                        return credentials.acceptNonceChallenge(response.statusCode(), response.headers());
+                    }
+
+                    @Override
+                    public int maxRetries() {
+                        return 1;
+                    }
+                }));
+        this.client = McpClient.sync(transport.build())
+                .clientInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder("agent-auth", "0.2.0")
+                        .build())
+                .callTimeout(config.requestTimeout).roundTimeout(config.requestTimeout)
+                .build();
+    }
+
+    /**
+     * {@code server/discover}: the versions the server supports, or the exception of a server that is not a
+     * 2026-07-28 one (or refused us).
+     */
+    List<String> discover() {
+        List<String> versions = client.discover().supportedVersions();
+        return versions == null ? List.of() : versions;
+    }
+
+    @Override
+    public List<McpSchema.Tool> listTools() {
+        List<McpSchema.Tool> tools = new ArrayList<>();
+        for (io.modelcontextprotocol.modern.McpSchema.Tool t : client.listTools().list().tools()) {
+            tools.add(JSON.convertValue(t, McpSchema.Tool.class));
+        }
+        return tools;
+    }
+
+    @Override
+    public McpSchema.CallToolResult callTool(String name, Map<String, Object> arguments) {
+        io.modelcontextprotocol.modern.McpSchema.CallToolResult r = client.tool(name).arguments(arguments).call();
+        return JSON.convertValue(r, McpSchema.CallToolResult.class);
+    }
+
+    @Override
+    public McpRevision revision() {
+        return McpRevision.V2026_07_28;
+    }
+
+    @Override
+    public void close() {
+        // stateless: no session to end
+    }
+}
