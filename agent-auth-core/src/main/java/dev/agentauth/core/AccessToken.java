@@ -17,6 +17,7 @@ public final class AccessToken {
     private final Scopes scopes;
     private final Instant expiresAt;
     private final ProviderId provider;
+    private final DpopProver dpop;
 
     /**
      * @param value     the token itself
@@ -26,6 +27,17 @@ public final class AccessToken {
      * @param provider  the provider that issued it
      */
     public AccessToken(String value, String tokenType, Scopes scopes, Instant expiresAt, ProviderId provider) {
+        this(value, tokenType, scopes, expiresAt, provider, null);
+    }
+
+    /**
+     * A token bound to a DPoP key (RFC 9449) when {@code dpop} is not {@code null}.
+     *
+     * @since 0.2.0
+     */
+    public AccessToken(String value, String tokenType, Scopes scopes, Instant expiresAt, ProviderId provider,
+                       DpopProver dpop) {
+        this.dpop = dpop;
         this.value = Objects.requireNonNull(value, "value");
         this.tokenType = Objects.requireNonNull(tokenType, "tokenType");
         this.scopes = Objects.requireNonNull(scopes, "scopes");
@@ -58,9 +70,35 @@ public final class AccessToken {
         return provider;
     }
 
-    /** The value of an HTTP {@code Authorization} header carrying this token as a bearer token (RFC 6750 §2.1). */
+    /**
+     * The value of an HTTP {@code Authorization} header carrying this token: {@code Bearer <token>} (RFC 6750 §2.1),
+     * or {@code DPoP <token>} for a DPoP-bound token (RFC 9449 §7.1), which also needs a {@code DPoP} proof header
+     * per request from {@link #dpop()}.
+     */
     public String authorizationHeader() {
-        return "Bearer " + value;
+        return (dpop != null ? "DPoP " : "Bearer ") + value;
+    }
+
+    /**
+     * The prover of a DPoP-bound token (RFC 9449); empty for bearer tokens.
+     *
+     * @since 0.2.0
+     */
+    public Optional<DpopProver> dpop() {
+        return Optional.ofNullable(dpop);
+    }
+
+    /**
+     * A fresh {@code DPoP} proof header value for a {@code method} request to {@code uri} with this token.
+     *
+     * @throws IllegalStateException the token is a bearer token
+     * @since 0.2.0
+     */
+    public String dpopProof(String method, java.net.URI uri) {
+        if (dpop == null) {
+            throw new IllegalStateException("a bearer token has no DPoP proof");
+        }
+        return dpop.proof(method, uri, this);
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class Provider {
     private final String scopeParameter;
     private final Map<String, String> authorizationParameters;
     private final boolean pkce;
+    private final boolean dpop;
     private final Boolean issuerParameterRequired;
     private final TokenResponseFormat tokenResponseFormat;
     private final TokenRequestFormat tokenRequestFormat;
@@ -93,6 +94,7 @@ public final class Provider {
         this.scopeParameter = b.scopeParameter;
         this.authorizationParameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.authorizationParameters));
         this.pkce = b.pkce;
+        this.dpop = b.dpop;
         this.issuerParameterRequired = b.issuerParameterRequired;
         this.tokenResponseFormat = b.tokenResponseFormat;
         this.tokenRequestFormat = b.tokenRequestFormat;
@@ -144,6 +146,7 @@ public final class Provider {
         b.scopeParameter = scopeParameter;
         b.authorizationParameters.putAll(authorizationParameters);
         b.pkce = pkce;
+        b.dpop = dpop;
         b.issuerParameterRequired = issuerParameterRequired;
         b.tokenResponseFormat = tokenResponseFormat;
         b.tokenRequestFormat = tokenRequestFormat;
@@ -224,6 +227,17 @@ public final class Provider {
     }
 
     /**
+     * Whether tokens are requested DPoP-bound (RFC 9449): every token request carries a proof of the agent's key,
+     * {@code token_type=DPoP} answers are accepted, and the tokens' {@link AccessToken#dpop()} makes the proofs for
+     * resource requests.
+     *
+     * @since 0.2.0
+     */
+    public boolean dpop() {
+        return dpop;
+    }
+
+    /**
      * Whether the callback must carry {@code iss} (RFC 9207); empty means "as the provider's metadata advertises".
      */
     public Optional<Boolean> issuerParameterRequired() {
@@ -300,7 +314,7 @@ public final class Provider {
                 && Objects.equals(clientSecret, p.clientSecret) && clientAuthMethod == p.clientAuthMethod
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
-                && pkce == p.pkce && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
+                && pkce == p.pkce && dpop == p.dpop && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
                 && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat
                 && Objects.equals(defaultTokenLifetime, p.defaultTokenLifetime) && Objects.equals(apiKey, p.apiKey)
                 && Objects.equals(resource, p.resource) && Objects.equals(clientKey, p.clientKey)

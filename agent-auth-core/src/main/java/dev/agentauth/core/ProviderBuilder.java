@@ -24,6 +24,7 @@ public final class ProviderBuilder {
     String scopeParameter = "scope";
     final Map<String, String> authorizationParameters = new LinkedHashMap<>();
     boolean pkce = true;
+    boolean dpop;
     Boolean issuerParameterRequired;
     Provider.TokenResponseFormat tokenResponseFormat = Provider.TokenResponseFormat.STANDARD;
     Provider.TokenRequestFormat tokenRequestFormat = Provider.TokenRequestFormat.FORM;
@@ -113,6 +114,18 @@ public final class ProviderBuilder {
                     + "' is set by the broker and cannot be overridden");
         }
         this.authorizationParameters.put(name, value);
+        return this;
+    }
+
+    /**
+     * Request DPoP-bound tokens (RFC 9449; default false): a proof of the agent's key (EC P-256, ES256, kept in the
+     * broker's token store) on every token request, with the authorization server's {@code use_dpop_nonce} answered
+     * once; see {@link Provider#dpop()}.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder dpop(boolean dpop) {
+        this.dpop = dpop;
         return this;
     }
 

@@ -9,7 +9,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A 401 or 403 answer of an MCP server, dug out of the exception the SDK threw. */
-record AuthFailure(int status, WwwAuthenticate challenge) {
+record AuthFailure(int status, WwwAuthenticate challenge, String dpopNonce) {
+
+    AuthFailure(int status, WwwAuthenticate challenge) {
+        this(status, challenge, null);
+    }
+
+    /** Whether this is a DPoP {@code use_dpop_nonce} challenge carrying a nonce (RFC 9449 §9). */
+    boolean dpopNonceChallenge() {
+        return dpopNonce != null;
+    }
+
+    private static AuthFailure of(int status, java.net.http.HttpHeaders headers) {
+        List<String> challenges = headers.allValues("WWW-Authenticate");
+        String nonce = status == 401 && WwwAuthenticate.isDpopNonceChallenge(challenges)
+                ? headers.firstValue("DPoP-Nonce").orElse(null) : null;
+        return new AuthFailure(status, WwwAuthenticate.parse(challenges), nonce);
+    }
 
     // The legacy SSE transport reports a refused POST only in its message ("... non-OK HTTP code: 401 ...").
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("HTTP (?:code|status)[^0-9]{0,4}(401|403)\\b");
@@ -20,14 +36,11 @@ record AuthFailure(int status, WwwAuthenticate challenge) {
         AuthFailure fromMessage = null;
         for (Throwable t = e; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
             if (t instanceof McpHttpClientTransportAuthorizationException auth && auth.getResponseInfo() != null) {
-                int status = auth.getResponseInfo().statusCode();
-                List<String> headers = auth.getResponseInfo().headers().allValues("WWW-Authenticate");
-                return new AuthFailure(status, WwwAuthenticate.parse(headers));
+                return of(auth.getResponseInfo().statusCode(), auth.getResponseInfo().headers());
             }
             if (t instanceof io.modelcontextprotocol.modern.client.transport.McpHttpStatusException http
                     && (http.statusCode() == 401 || http.statusCode() == 403)) {
-                return new AuthFailure(http.statusCode(),
-                        WwwAuthenticate.parse(http.headers().allValues("WWW-Authenticate")));
+                return of(http.statusCode(), http.headers());
             }
             for (Throwable s : t.getSuppressed()) {
                 AuthFailure inner = s == e ? null : of(s);

@@ -109,10 +109,15 @@ final class HttpMcpSession implements RequestCredentials {
             return;
         }
         if (HttpMcpServer.sameOrigin(uri, endpoint)) {
-            set.accept("Authorization", "Bearer " + t.value());
+            set.accept("Authorization", t.authorizationHeader());
+            if (t.dpop().isPresent()) {
+                // RFC 9449 §7: a fresh proof for this request's method and URL, bound to the token (ath).
+                set.accept("DPoP", t.dpopProof(method, uri));
+            }
         } else {
             // MCP "Token Handling": never send a token to another server than it was issued for.
             remove.accept("Authorization");
+            remove.accept("DPoP");
             log.warn("MCP server {}: request to {} is not on the server's origin; sent without token", config.id,
                     uri.getHost());
         }
@@ -120,7 +125,19 @@ final class HttpMcpSession implements RequestCredentials {
 
     @Override
     public boolean acceptNonceChallenge(int status, HttpHeaders headers) {
-        return false;
+        String nonce = headers.firstValue("DPoP-Nonce").orElse(null);
+        return status == 401 && dev.agentauth.mcp.auth.WwwAuthenticate.isDpopNonceChallenge(
+                headers.allValues("WWW-Authenticate")) && acceptNonce(nonce);
+    }
+
+    /** Remembers a resource server's DPoP nonce; whether the session's token is DPoP-bound. */
+    boolean acceptNonce(String nonce) {
+        AccessToken t = token;
+        if (t == null || t.dpop().isEmpty() || nonce == null) {
+            return false;
+        }
+        t.dpop().get().nonce(endpoint, nonce);
+        return true;
     }
 
     synchronized void close() {

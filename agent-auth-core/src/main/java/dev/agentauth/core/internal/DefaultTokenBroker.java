@@ -61,9 +61,10 @@ public final class DefaultTokenBroker implements TokenBroker {
     private DefaultTokenBroker(BrokerSettings settings) {
         this.settings = settings;
         this.store = settings.store();
-        this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock());
+        DpopKeys dpop = new DpopKeys(store, settings.clock());
+        this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock(), dpop);
         this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis(),
-                settings.cacheMaximumSize());
+                settings.cacheMaximumSize(), dpop);
         this.renewal = new BackgroundRenewal(settings.refreshExecutor(), settings.clock());
         AuditTrail audit = new AuditTrail(settings.auditListeners(), settings.consentListeners(), settings.clock());
         this.grants = new GrantKeeper(store, cache, audit, settings.clock());

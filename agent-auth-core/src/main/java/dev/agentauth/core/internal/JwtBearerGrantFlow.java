@@ -94,7 +94,7 @@ final class JwtBearerGrantFlow {
             builder.scope(new Scope(scopes.values().toArray(String[]::new)));
         }
         HTTPRequest request = builder.build().toHTTPRequest();
-        HTTPResponse response = client.execute(request, principal, "token endpoint");
+        HTTPResponse response = client.executeTokenRequest(request, principal);
         try {
             return parse.apply(response);
         } catch (TokenRefusedException e) {

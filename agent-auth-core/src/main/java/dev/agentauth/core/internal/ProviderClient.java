@@ -41,9 +41,11 @@ final class ProviderClient {
     private final HttpTransport http;
     private final java.time.Clock clock;
     private final TokenResponseParser responses;
+    private final DpopKeys dpop;
     private volatile Endpoints endpoints;
 
-    ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock) {
+    ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock, DpopKeys dpop) {
+        this.dpop = dpop;
         this.provider = provider;
         this.http = http;
         this.clock = clock;
@@ -165,6 +167,38 @@ final class ProviderClient {
         return send(request, principal);
     }
 
+    /**
+     * Sends a token request; for a DPoP provider with a fresh proof of the agent's key, and once more with the
+     * authorization server's nonce when it answers {@code use_dpop_nonce} (RFC 9449 §8).
+     */
+    HTTPResponse executeTokenRequest(HTTPRequest request, Principal principal) {
+        if (!provider.dpop()) {
+            return execute(request, principal, "token endpoint");
+        }
+        URI endpoint = request.getURI();
+        String agent = principal != null ? DpopKeys.owner(principal.user(), principal.agent())
+                : Principal.DEFAULT_AGENT;
+        request.setHeader("DPoP", dpop.tokenRequestProof(agent, endpoint));
+        HTTPResponse response = execute(request, principal, "token endpoint");
+        String nonce = response.getHeaderValue("DPoP-Nonce");
+        dpop.nonce(endpoint, nonce);
+        if (nonce != null && response.getStatusCode() == 400 && isUseDpopNonce(response)) {
+            log.debug("provider {}: token endpoint asked for a DPoP nonce; retrying once", id());
+            request.setHeader("DPoP", dpop.tokenRequestProof(agent, endpoint));
+            response = execute(request, principal, "token endpoint");
+            dpop.nonce(endpoint, response.getHeaderValue("DPoP-Nonce"));
+        }
+        return response;
+    }
+
+    private static boolean isUseDpopNonce(HTTPResponse response) {
+        try {
+            return "use_dpop_nonce".equals(response.getBodyAsJSONObject().get("error"));
+        } catch (ParseException e) {
+            return false;
+        }
+    }
+
     /** Re-encodes a form token request as a JSON object, for providers that only take JSON (Feishu, Coze). */
     private static void toJsonBody(HTTPRequest request) {
         JSONObject json = new JSONObject();
@@ -190,7 +224,7 @@ final class ProviderClient {
     }
 
     private IssuedTokens send(HTTPRequest request, Principal principal) {
-        HTTPResponse response = execute(request, principal, "token endpoint");
+        HTTPResponse response = executeTokenRequest(request, principal);
         return parseTokenResponse(response, principal);
     }
 

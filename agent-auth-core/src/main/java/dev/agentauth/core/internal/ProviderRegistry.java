@@ -23,12 +23,14 @@ final class ProviderRegistry {
     private final ConcurrentHashMap<ProviderId, ProviderClient> clients = new ConcurrentHashMap<>();
     private final HttpTransport http;
     private final Clock clock;
+    private final DpopKeys dpop;
 
-    ProviderRegistry(List<Provider> providers, HttpTransport http, Clock clock) {
+    ProviderRegistry(List<Provider> providers, HttpTransport http, Clock clock, DpopKeys dpop) {
         this.http = http;
         this.clock = clock;
+        this.dpop = dpop;
         for (Provider p : providers) {
-            clients.put(p.id(), new ProviderClient(p, http, clock));
+            clients.put(p.id(), new ProviderClient(p, http, clock, dpop));
         }
     }
 
@@ -57,7 +59,7 @@ final class ProviderRegistry {
 
     /** See {@link dev.agentauth.core.TokenBroker#registerProvider}. */
     Provider register(Provider provider) {
-        ProviderClient registered = clients.putIfAbsent(provider.id(), new ProviderClient(provider, http, clock));
+        ProviderClient registered = clients.putIfAbsent(provider.id(), new ProviderClient(provider, http, clock, dpop));
         if (registered == null) {
             log.info("provider {} registered at run time", provider.id());
             return provider;

@@ -78,7 +78,10 @@ final class TokenResponseParser {
         }
         String accessToken = requiredString(json, "access_token", principal);
         String tokenType = requiredString(json, "token_type", principal);
-        if (!"bearer".equals(tokenType.toLowerCase(Locale.ROOT))) {
+        String type = tokenType.toLowerCase(Locale.ROOT);
+        // RFC 9449 §5: a DPoP-bound token only when one was asked for; a server may still answer Bearer.
+        boolean dpop = provider.dpop() && "dpop".equals(type);
+        if (!"bearer".equals(type) && !dpop) {
             throw new UnsupportedTokenTypeException(provider.id(), principal, tokenType);
         }
         Object refresh = json.get("refresh_token");
@@ -89,7 +92,7 @@ final class TokenResponseParser {
         // GitHub answers "repo,gist": split on commas as well as spaces.
         Scopes scope = json.get("scope") instanceof String s && !s.isBlank() ? Scopes.parse(s) : null;
         Object idToken = json.get("id_token");
-        return new IssuedTokens(accessToken, "Bearer", refresh == null || ((String) refresh).isEmpty() ? null
+        return new IssuedTokens(accessToken, dpop ? "DPoP" : "Bearer", refresh == null || ((String) refresh).isEmpty() ? null
                 : (String) refresh, lifetime, scope, idToken instanceof String t && !t.isBlank() ? t : null);
     }
 

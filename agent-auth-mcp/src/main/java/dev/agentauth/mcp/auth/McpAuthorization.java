@@ -63,10 +63,12 @@ public final class McpAuthorization {
     private final ResourceMetadataDiscovery resources;
     private final AuthorizationServerDiscovery authorizationServers;
     private final ClientRegistrar registrar;
+    private final boolean dpop;
 
     private McpAuthorization(Builder b) {
         this.broker = b.broker;
         this.legacyDiscovery = b.legacyDiscovery;
+        this.dpop = b.dpop;
         McpHttp http = new McpHttp(b.broker.httpClient(), b.timeout != null ? b.timeout : b.broker.httpTimeout());
         this.resources = new ResourceMetadataDiscovery(http);
         this.authorizationServers = new AuthorizationServerDiscovery(http);
@@ -138,8 +140,8 @@ public final class McpAuthorization {
      * The provider for one (authorization server, resource, client): it carries the server's canonical URI as RFC 8707
      * {@code resource}, sent on authorization and token requests, so tokens are issued for that server only.
      */
-    private static Provider provider(AuthorizationServerMetadata md, ClientRegistration reg, URI resource,
-                                     String displayName, boolean withIssuer) {
+    private Provider provider(AuthorizationServerMetadata md, ClientRegistration reg, URI resource,
+                              String displayName, boolean withIssuer) {
         String issuer = md.getIssuer().getValue();
         String id = "mcp." + shortHash(issuer + "|" + resource + "|" + reg.clientId() + "|"
                 + reg.authMethod().metadataName());
@@ -152,7 +154,10 @@ public final class McpAuthorization {
                 .pkce(true)
                 .resource(resource)
                 // Endpoints and the RFC 9207 flag are final here: the broker fetches no metadata of its own.
-                .issuerParameterRequired(md.supportsAuthorizationResponseIssuerParam());
+                .issuerParameterRequired(md.supportsAuthorizationResponseIssuerParam())
+                // RFC 9449 §5.1: the server signs DPoP-bound tokens for proofs of an algorithm it lists.
+                .dpop(dpop && md.getDPoPJWSAlgs() != null
+                        && md.getDPoPJWSAlgs().contains(com.nimbusds.jose.JWSAlgorithm.ES256));
         if (withIssuer) {
             b.issuer(issuer);
         }
@@ -199,6 +204,7 @@ public final class McpAuthorization {
         private String clientName = "agent-auth";
         private ClientRegistrationStore registrations = ClientRegistrationStore.inMemory();
         private boolean legacyDiscovery = true;
+        private boolean dpop = true;
         private Duration timeout;
 
         private Builder(TokenBroker broker) {
@@ -244,6 +250,18 @@ public final class McpAuthorization {
         /** Where dynamic registrations are kept, per authorization server (default: in memory). */
         public Builder registrationStore(ClientRegistrationStore store) {
             this.registrations = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Whether tokens are requested DPoP-bound (RFC 9449) from authorization servers that list {@code ES256} in
+         * {@code dpop_signing_alg_values_supported} (default true): sender-constrained tokens, useless to whoever
+         * steals them without the agent's key.
+         *
+         * @since 0.2.0
+         */
+        public Builder dpop(boolean enabled) {
+            this.dpop = enabled;
             return this;
         }
 

@@ -60,8 +60,33 @@ public record WwwAuthenticate(String error, String errorDescription, Scopes scop
         return NONE;
     }
 
-    /** Parses one header value; the Bearer challenge's parameters, or {@code null} when it has none. */
+    /**
+     * Whether the header values hold a {@code DPoP} challenge with {@code error="use_dpop_nonce"} (RFC 9449 §9): the
+     * resource server wants the request again with a proof carrying the nonce of its {@code DPoP-Nonce} header.
+     *
+     * @since 0.2.0
+     */
+    public static boolean isDpopNonceChallenge(Iterable<String> headerValues) {
+        for (String value : headerValues) {
+            Map<String, String> dpop = params(value, "DPoP");
+            if (dpop != null && "use_dpop_nonce".equals(dpop.get("error"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Parses one header value; the Bearer challenge's parameters, else those of a DPoP challenge (RFC 9449 §7.1,
+     * which carries the same parameters), or {@code null} when it has neither.
+     */
     static Map<String, String> bearerParams(String header) {
+        Map<String, String> bearer = params(header, "Bearer");
+        return bearer != null ? bearer : params(header, "DPoP");
+    }
+
+    /** The parameters of the first challenge of {@code scheme} in one header value, or {@code null}. */
+    static Map<String, String> params(String header, String scheme) {
         if (header == null) {
             return null;
         }
@@ -116,7 +141,7 @@ public record WwwAuthenticate(String error, String errorDescription, Scopes scop
             } else {
                 // a new challenge's scheme
                 current = new LinkedHashMap<>();
-                if (token.equalsIgnoreCase("Bearer") && bearer == null) {
+                if (token.equalsIgnoreCase(scheme) && bearer == null) {
                     bearer = current;
                 }
             }
