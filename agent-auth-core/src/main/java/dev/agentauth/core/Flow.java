@@ -35,7 +35,26 @@ public enum Flow {
      * request's provider for a token for {@link TokenRequest#audience()} (RFC 8693). When the user has not connected the
      * subject provider yet, the answer is that provider's consent requirement. The principal must name a user.
      */
-    TOKEN_EXCHANGE(true, false, true, true, false, false);
+    TOKEN_EXCHANGE(true, false, true, true, false, false),
+    /**
+     * The agent as itself, with the identity its platform gives it (workload identity federation): the JWT bearer
+     * grant (RFC 7523 §2.1) with the assertion of the provider's {@link ProviderBuilder#workloadIdentity
+     * AssertionSource} — a Kubernetes service-account token, a SPIFFE JWT-SVID, a CI OIDC token — read anew for every
+     * token request. No client secret to keep. Cached per provider, scopes and agent key.
+     *
+     * @since 0.2.0
+     */
+    WORKLOAD_IDENTITY(false, false, false, false, false, true),
+    /**
+     * On behalf of the user, without a consent screen: enterprise-managed authorization (the identity assertion
+     * authorization grant, "ID-JAG"). The user's ID token from the enterprise identity provider
+     * ({@link ProviderBuilder#identityAssertion}) is exchanged there (RFC 8693) for an identity assertion JWT
+     * addressed to this provider's authorization server, which redeems it by the JWT bearer grant (RFC 7523). The
+     * enterprise's policy decides; nobody is asked. The principal must name a user.
+     *
+     * @since 0.2.0
+     */
+    IDENTITY_ASSERTION(true, false, false, false, false, false);
 
     private final boolean requiresUser;
     private final boolean requiresAudience;

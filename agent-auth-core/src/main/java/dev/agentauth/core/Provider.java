@@ -59,6 +59,10 @@ public final class Provider {
     private final URI authorizationEndpoint;
     private final URI tokenEndpoint;
     private final URI revocationEndpoint;
+    private final AssertionSource workloadIdentity;
+    private final ProviderId identityProvider;
+    private final AssertionSource identityAssertion;
+    private final String identityAssertionAudience;
     private final String clientId;
     private final Secret clientSecret;
     private final ClientAuthMethod clientAuthMethod;
@@ -86,6 +90,10 @@ public final class Provider {
         this.authorizationEndpoint = b.authorizationEndpoint;
         this.tokenEndpoint = b.tokenEndpoint;
         this.revocationEndpoint = b.revocationEndpoint;
+        this.workloadIdentity = b.workloadIdentity;
+        this.identityProvider = b.identityProvider;
+        this.identityAssertion = b.identityAssertion;
+        this.identityAssertionAudience = b.identityAssertionAudience;
         this.clientId = b.clientId;
         this.clientSecret = b.clientSecret;
         this.clientAuthMethod = b.defaultedClientAuthMethod();
@@ -138,6 +146,10 @@ public final class Provider {
         b.authorizationEndpoint = authorizationEndpoint;
         b.tokenEndpoint = tokenEndpoint;
         b.revocationEndpoint = revocationEndpoint;
+        b.workloadIdentity = workloadIdentity;
+        b.identityProvider = identityProvider;
+        b.identityAssertion = identityAssertion;
+        b.identityAssertionAudience = identityAssertionAudience;
         b.clientId = clientId;
         b.clientSecret = clientSecret;
         b.clientAuthMethod = clientAuthMethod;
@@ -187,6 +199,43 @@ public final class Provider {
     /** The RFC 7009 revocation endpoint, if the provider has one. */
     public Optional<URI> revocationEndpoint() {
         return Optional.ofNullable(revocationEndpoint);
+    }
+
+    /**
+     * The assertion source of {@link Flow#WORKLOAD_IDENTITY}.
+     *
+     * @since 0.2.0
+     */
+    public Optional<AssertionSource> workloadIdentity() {
+        return Optional.ofNullable(workloadIdentity);
+    }
+
+    /**
+     * The enterprise identity provider of {@link Flow#IDENTITY_ASSERTION}, which exchanges the user's ID token for an
+     * identity assertion for this provider.
+     *
+     * @since 0.2.0
+     */
+    public Optional<ProviderId> identityProvider() {
+        return Optional.ofNullable(identityProvider);
+    }
+
+    /**
+     * Where {@link Flow#IDENTITY_ASSERTION} takes the user's ID token from.
+     *
+     * @since 0.2.0
+     */
+    public Optional<AssertionSource> identityAssertion() {
+        return Optional.ofNullable(identityAssertion);
+    }
+
+    /**
+     * The {@code audience} of the identity assertion: this provider's issuer unless set.
+     *
+     * @since 0.2.0
+     */
+    public Optional<String> identityAssertionAudience() {
+        return Optional.ofNullable(identityAssertionAudience);
     }
 
     public String clientId() {
@@ -314,7 +363,9 @@ public final class Provider {
                 && Objects.equals(clientSecret, p.clientSecret) && clientAuthMethod == p.clientAuthMethod
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
-                && pkce == p.pkce && dpop == p.dpop && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
+                && pkce == p.pkce && dpop == p.dpop && workloadIdentity == p.workloadIdentity
+                && Objects.equals(identityProvider, p.identityProvider) && identityAssertion == p.identityAssertion
+                && Objects.equals(identityAssertionAudience, p.identityAssertionAudience) && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
                 && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat
                 && Objects.equals(defaultTokenLifetime, p.defaultTokenLifetime) && Objects.equals(apiKey, p.apiKey)
                 && Objects.equals(resource, p.resource) && Objects.equals(clientKey, p.clientKey)

@@ -25,6 +25,10 @@ public final class ProviderBuilder {
     final Map<String, String> authorizationParameters = new LinkedHashMap<>();
     boolean pkce = true;
     boolean dpop;
+    AssertionSource workloadIdentity;
+    ProviderId identityProvider;
+    AssertionSource identityAssertion;
+    String identityAssertionAudience;
     Boolean issuerParameterRequired;
     Provider.TokenResponseFormat tokenResponseFormat = Provider.TokenResponseFormat.STANDARD;
     Provider.TokenRequestFormat tokenRequestFormat = Provider.TokenRequestFormat.FORM;
@@ -195,6 +199,42 @@ public final class ProviderBuilder {
                     + " (RFC 8707 section 2): " + resource);
         }
         this.resource = resource;
+        return this;
+    }
+
+    /**
+     * Workload identity ({@link Flow#WORKLOAD_IDENTITY}): the platform's token for this workload, from {@code source}
+     * on every token request, as the assertion of a JWT bearer grant (RFC 7523) at this provider's token endpoint.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder workloadIdentity(AssertionSource source) {
+        this.workloadIdentity = Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /**
+     * Enterprise-managed authorization ({@link Flow#IDENTITY_ASSERTION}): the user's ID token from {@code idToken}
+     * is exchanged at provider {@code identityProvider} (the enterprise identity provider, configured as an OAuth
+     * provider with its token endpoint and client) for an identity assertion JWT for this provider, which this
+     * provider's token endpoint redeems by the JWT bearer grant.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder identityAssertion(String identityProvider, AssertionSource idToken) {
+        this.identityProvider = ProviderId.of(Objects.requireNonNull(identityProvider, "identityProvider"));
+        this.identityAssertion = Objects.requireNonNull(idToken, "idToken");
+        return this;
+    }
+
+    /**
+     * The {@code audience} asked of the enterprise identity provider for the identity assertion (default: this
+     * provider's issuer, the authorization server's identifier).
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder identityAssertionAudience(String audience) {
+        this.identityAssertionAudience = audience;
         return this;
     }
 

@@ -83,7 +83,9 @@ public final class DefaultTokenBroker implements TokenBroker {
                 new ServiceAccountPolicy.JwtBearer(grants, flights),
                 new ServiceAccountPolicy.IdToken(grants, flights),
                 new ServiceAccountPolicy.SelfSignedJwt(grants, flights),
-                new TokenExchangePolicy(grants, flights, this)));
+                new TokenExchangePolicy(grants, flights, this),
+                new WorkloadIdentityPolicy(grants, flights),
+                new IdentityAssertionPolicy(grants, flights, providers)));
     }
 
     /** Builds and starts a broker. */

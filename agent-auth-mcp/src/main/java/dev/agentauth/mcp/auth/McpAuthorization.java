@@ -64,11 +64,17 @@ public final class McpAuthorization {
     private final AuthorizationServerDiscovery authorizationServers;
     private final ClientRegistrar registrar;
     private final boolean dpop;
+    private final dev.agentauth.core.AssertionSource workloadIdentity;
+    private final String identityProvider;
+    private final dev.agentauth.core.AssertionSource idToken;
 
     private McpAuthorization(Builder b) {
         this.broker = b.broker;
         this.legacyDiscovery = b.legacyDiscovery;
         this.dpop = b.dpop;
+        this.workloadIdentity = b.workloadIdentity;
+        this.identityProvider = b.identityProvider;
+        this.idToken = b.idToken;
         McpHttp http = new McpHttp(b.broker.httpClient(), b.timeout != null ? b.timeout : b.broker.httpTimeout());
         this.resources = new ResourceMetadataDiscovery(http);
         this.authorizationServers = new AuthorizationServerDiscovery(http);
@@ -161,6 +167,12 @@ public final class McpAuthorization {
         if (withIssuer) {
             b.issuer(issuer);
         }
+        if (workloadIdentity != null) {
+            b.workloadIdentity(workloadIdentity); // with Flow.WORKLOAD_IDENTITY
+        }
+        if (identityProvider != null) {
+            b.identityAssertion(identityProvider, idToken); // with Flow.IDENTITY_ASSERTION
+        }
         if (md.getRevocationEndpointURI() != null) {
             b.revocationEndpoint(md.getRevocationEndpointURI().toString());
         }
@@ -205,6 +217,9 @@ public final class McpAuthorization {
         private ClientRegistrationStore registrations = ClientRegistrationStore.inMemory();
         private boolean legacyDiscovery = true;
         private boolean dpop = true;
+        private dev.agentauth.core.AssertionSource workloadIdentity;
+        private String identityProvider;
+        private dev.agentauth.core.AssertionSource idToken;
         private Duration timeout;
 
         private Builder(TokenBroker broker) {
@@ -262,6 +277,32 @@ public final class McpAuthorization {
          */
         public Builder dpop(boolean enabled) {
             this.dpop = enabled;
+            return this;
+        }
+
+        /**
+         * Workload identity for discovered servers: the servers' tokens are obtained with
+         * {@link dev.agentauth.core.Flow#WORKLOAD_IDENTITY} (build the server with that flow), the JWT bearer grant
+         * with the platform's token from {@code source} as assertion, using the pre-registered client.
+         *
+         * @since 0.2.0
+         */
+        public Builder workloadIdentity(dev.agentauth.core.AssertionSource source) {
+            this.workloadIdentity = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /**
+         * Enterprise-managed authorization for discovered servers ({@link dev.agentauth.core.Flow#IDENTITY_ASSERTION};
+         * build the server with that flow): the user's ID token from {@code idToken} is exchanged at provider
+         * {@code identityProvider} (the enterprise identity provider, registered with the broker) for an identity
+         * assertion addressed to the server's authorization server, which issues the server's token for it.
+         *
+         * @since 0.2.0
+         */
+        public Builder identityAssertion(String identityProvider, dev.agentauth.core.AssertionSource idToken) {
+            this.identityProvider = Objects.requireNonNull(identityProvider, "identityProvider");
+            this.idToken = Objects.requireNonNull(idToken, "idToken");
             return this;
         }
 

@@ -1,7 +1,9 @@
 package dev.agentauth.mcp.conformance;
 
 import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import dev.agentauth.core.AssertionSource;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Provider;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Secret;
@@ -60,6 +62,21 @@ public final class ConformanceClient {
             if (scenario.startsWith("auth/client-credentials")) {
                 flow = Flow.CLIENT_CREDENTIALS;
                 principal = Principal.agent("conformance-agent");
+            }
+            if (scenario.equals("auth/wif-jwt-bearer") && context.get("valid_jwt") instanceof String jwt) {
+                // The platform's token of this workload (in production: AssertionSource.file of a projected token).
+                auth.workloadIdentity(AssertionSource.of(p -> jwt));
+                flow = Flow.WORKLOAD_IDENTITY;
+                principal = Principal.agent("conformance-workload");
+            }
+            if (scenario.equals("auth/enterprise-managed-authorization")
+                    && context.get("idp_id_token") instanceof String idToken) {
+                // The enterprise IdP the user signed in with, and the ID token of that sign-in.
+                broker.registerProvider(Provider.oauth2("enterprise-idp")
+                        .tokenEndpoint((String) context.get("idp_token_endpoint"))
+                        .clientId((String) context.get("idp_client_id")).build());
+                auth.identityAssertion("enterprise-idp", AssertionSource.of(p -> idToken));
+                flow = Flow.IDENTITY_ASSERTION;
             }
             try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("conformance", server)
                     .broker(broker).authorization(auth.build()).flow(flow).requestTimeout(Duration.ofSeconds(20))
