@@ -3,7 +3,7 @@ package dev.agentauth.core;
 import java.net.URI;
 
 /**
- * Makes DPoP proofs (RFC 9449) for a DPoP-bound {@link AccessToken}: the key is the agent's own, kept by the broker
+ * Makes DPoP proofs (RFC 9449) for a DPoP-bound {@link AccessToken}: the key is the broker's own (one EC P-256 key shared by its agents), kept by the broker
  * (persisted and encrypted in its token store, like the tokens), and never leaves it. Send the token as
  * {@code Authorization: DPoP <token>} ({@link AccessToken#authorizationHeader()} does) together with a fresh
  * {@code DPoP} header from {@link #proof} for every request.

@@ -276,7 +276,7 @@ public final class Provider {
     }
 
     /**
-     * Whether tokens are requested DPoP-bound (RFC 9449): every token request carries a proof of the agent's key,
+     * Whether tokens are requested DPoP-bound (RFC 9449): every token request carries a proof of the broker's DPoP key,
      * {@code token_type=DPoP} answers are accepted, and the tokens' {@link AccessToken#dpop()} makes the proofs for
      * resource requests.
      *

@@ -122,7 +122,7 @@ public final class ProviderBuilder {
     }
 
     /**
-     * Request DPoP-bound tokens (RFC 9449; default false): a proof of the agent's key (EC P-256, ES256, kept in the
+     * Request DPoP-bound tokens (RFC 9449; default false): a proof of the broker's DPoP key (EC P-256, ES256, kept in the
      * broker's token store) on every token request, with the authorization server's {@code use_dpop_nonce} answered
      * once; see {@link Provider#dpop()}.
      *

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DPoP keys (RFC 9449) of a broker's agents, one EC P-256 key per agent, and the nonces servers sent. A key is
+ * The DPoP key (RFC 9449) of a broker's agents, an EC P-256 key, and the nonces servers sent. The key is
  * made on first use and kept in the broker's {@link TokenStore} under a key of its own (provider
  * {@value #KEY_PROVIDER}), so durable stores keep it encrypted at rest like a token and every replica signs with the
  * same key: DPoP-bound refresh tokens stay usable across restarts. The private key never leaves this class.
@@ -51,11 +51,11 @@ final class DpopKeys {
     }
 
     /**
-     * Whose key binds a token: the agent's own for its machine-to-machine tokens, one key shared by the broker's
-     * agents for users' tokens (which every agent of the user may use, {@link GrantKey#SHARED}).
+     * Whose key binds a token: one key for the broker's agents ({@link GrantKey#SHARED}), because grants are shared
+     * by the agents of a deployment (unless agent-scoped), so every agent that may use a token must hold its key.
      */
     static String owner(String user, String agent) {
-        return user == null ? agent : GrantKey.SHARED;
+        return GrantKey.SHARED;
     }
 
     /** The prover of {@code agent}'s key (made and stored on first use). */

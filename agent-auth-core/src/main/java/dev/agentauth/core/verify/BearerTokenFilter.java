@@ -100,11 +100,15 @@ public final class BearerTokenFilter extends Filter {
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
         VerifiedToken token;
         try {
-            token = BearerChallenge.verify(verifier, exchange.getRequestHeaders().get("Authorization"));
+            token = BearerChallenge.verify(verifier, exchange.getRequestHeaders().get("Authorization"),
+                    exchange.getRequestHeaders().get("DPoP"), exchange.getRequestMethod(),
+                    BearerChallenge.requestUri(metadata, exchange.getHttpContext().getServer()
+                                    instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http",
+                            exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getRawPath()));
         } catch (TokenVerificationException e) {
             BearerChallenge.Refusal refusal = BearerChallenge.refusal(e, metadata);
-            log.debug("{} {} refused: {}", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    refusal.reason());
+            log.debug("{} {} refused: {} ({})", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                    refusal.reason(), e.getMessage());
             try (exchange) {
                 exchange.getRequestBody().readAllBytes();
                 byte[] body = refusal.body().getBytes(StandardCharsets.UTF_8);

@@ -67,7 +67,11 @@ public final class BearerTokenServletFilter implements Filter {
         try {
             List<String> headers = request.getHeaders("Authorization") == null ? List.of()
                     : Collections.list(request.getHeaders("Authorization"));
-            token = BearerChallenge.verify(verifier, headers);
+            List<String> proofs = request.getHeaders("DPoP") == null ? List.of()
+                    : Collections.list(request.getHeaders("DPoP"));
+            String host = request.getHeader("Host");
+            token = BearerChallenge.verify(verifier, headers, proofs, request.getMethod(),
+                    BearerChallenge.requestUri(metadata, request.getScheme(), host, request.getRequestURI()));
         } catch (TokenVerificationException e) {
             BearerChallenge.Refusal refusal = BearerChallenge.refusal(e, metadata);
             log.debug("{} {} refused: {}", request.getMethod(), request.getRequestURI(), refusal.reason());

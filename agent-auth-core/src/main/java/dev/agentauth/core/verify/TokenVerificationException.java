@@ -39,7 +39,23 @@ public class TokenVerificationException extends AgentAuthException {
         /** Valid, but without the scopes this service requires (HTTP 403). */
         INSUFFICIENT_SCOPE,
         /** The issuer's metadata or JWKS cannot be fetched: refused, fail closed. Retryable. */
-        JWKS_UNAVAILABLE
+        JWKS_UNAVAILABLE,
+        /**
+         * A token presented with the {@code DPoP} scheme (RFC 9449 §7) whose proof is missing, malformed, signed
+         * with a disallowed algorithm, for another method or URL ({@code htm}, {@code htu}), outside the {@code iat}
+         * window, replayed ({@code jti}), not for this token ({@code ath}) or not of the token's key
+         * ({@code cnf.jkt}); or a token without {@code cnf.jkt} presented with the DPoP scheme.
+         *
+         * @since 0.2.0
+         */
+        INVALID_DPOP_PROOF,
+        /**
+         * A DPoP-bound token (it carries {@code cnf.jkt}) presented as a bearer token: without the proof of its key it
+         * is refused (RFC 9449 §7.2).
+         *
+         * @since 0.2.0
+         */
+        DPOP_REQUIRED
     }
 
     private final Reason reason;

@@ -32,6 +32,22 @@ public interface TokenVerifier {
      */
     VerifiedToken verify(String token);
 
+    /**
+     * Verifies a DPoP-bound token (RFC 9449 §7) presented as {@code Authorization: DPoP <token>} with its
+     * {@code DPoP} proof for a {@code method} request to {@code uri}: everything {@link #verify} checks, then the
+     * proof — its signature by the key in its {@code jwk} header, {@code typ}, {@code alg}, {@code htm}, {@code htu}
+     * (without query and fragment), {@code iat} within the allowed window, a {@code jti} never seen before (replay
+     * cache), {@code ath} the hash of this token, and that key's thumbprint the token's {@code cnf.jkt}. CPU only
+     * (after the token's keys are cached).
+     *
+     * @throws TokenVerificationException the token or the proof is refused
+     * @since 0.2.0
+     */
+    default VerifiedToken verifyDpop(String token, String proof, String method, java.net.URI uri) {
+        throw new TokenVerificationException(TokenVerificationException.Reason.INVALID_DPOP_PROOF,
+                "this verifier does not accept DPoP-bound tokens");
+    }
+
     /** The audience tokens must carry: this service's logical name. */
     String audience();
 }

@@ -79,8 +79,8 @@ class BearerTokenFilterTest {
         HttpResponse<String> r = post(null);
 
         assertThat(r.statusCode()).isEqualTo(401);
-        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer scope=\"weather.read\", "
-                + "resource_metadata=\"" + base + "/.well-known/oauth-protected-resource/mcp\"");
+        assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer scope=\"weather.read\", "
+                + "resource_metadata=\"" + base + "/.well-known/oauth-protected-resource/mcp\", DPoP algs=\"");
         assertThat(post("Basic dXNlcjpwYXNz").statusCode()).as("another scheme counts as none").isEqualTo(401);
     }
 

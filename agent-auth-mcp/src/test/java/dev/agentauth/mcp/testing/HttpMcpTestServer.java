@@ -99,9 +99,22 @@ public final class HttpMcpTestServer implements AutoCloseable {
         context.addServlet(sseHolder, "/sse");
         context.addServlet(sseHolder, "/message");
 
+        // The same tools on the 2026-07-28 wire, on the SDK's modern server classes (stateless, _meta per request).
+        io.modelcontextprotocol.modern.server.McpServer modern = io.modelcontextprotocol.modern.server.McpServer
+                .builder().serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+                        .builder("test-http-2026", "1.0").build())
+                .feature(io.modelcontextprotocol.modern.server.feature.ToolsFeature.ofSync(modernTools())).build();
+        modernServer = modern;
+        io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport modernTransport =
+                io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport.builder(modern)
+                        .endpoint("/mcp/v2026").contextExtractor(HttpMcpTestServer::callerContext).build();
+        ServletHolder modernHolder = new ServletHolder(modernTransport);
+        modernHolder.setAsyncSupported(true);
+        context.addServlet(modernHolder, "/mcp/v2026");
+
         FilterHolder auth = new FilterHolder(new BearerFilter());
         auth.setAsyncSupported(true);
-        for (String path : List.of("/mcp", "/sse", "/message")) {
+        for (String path : List.of("/mcp", "/mcp/v2026", "/sse", "/message")) {
             context.addFilter(auth, path, EnumSet.of(DispatcherType.REQUEST));
         }
         context.addServlet(new ServletHolder(new MetadataServlet()), "/.well-known/*");
@@ -122,12 +135,60 @@ public final class HttpMcpTestServer implements AutoCloseable {
         return baseUri().resolve("/mcp");
     }
 
+    /** The same tools on the 2026-07-28 wire (the SDK's modern server). */
+    public URI modernEndpoint() {
+        return baseUri().resolve("/mcp/v2026");
+    }
+
     public URI sseEndpoint() {
         return baseUri().resolve("/sse");
     }
 
     public URI metadataUri() {
         return baseUri().resolve("/.well-known/oauth-protected-resource/mcp");
+    }
+
+    private io.modelcontextprotocol.modern.server.McpServer modernServer;
+
+    private static io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository modernTools() {
+        var whoami = io.modelcontextprotocol.modern.server.feature.McpSyncTool.of(
+                io.modelcontextprotocol.modern.McpSchema.Tool.builder("whoami", Map.of("type", "object"))
+                        .description("the token's subject").build(),
+                (ctx, request) -> modernText(modernSubject(ctx)));
+        var admin = io.modelcontextprotocol.modern.server.feature.McpSyncTool.of(
+                io.modelcontextprotocol.modern.McpSchema.Tool.builder("admin-echo", Map.of("type", "object",
+                        "properties", Map.of("text", Map.of("type", "string")))).description("needs scope mcp:admin")
+                        .build(),
+                (ctx, request) -> modernText(modernSubject(ctx) + ": " + request.arguments().get("text")));
+        List<io.modelcontextprotocol.modern.server.feature.McpSyncTool> all = List.of(whoami, admin);
+        return new io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository() {
+            @Override
+            public io.modelcontextprotocol.modern.server.feature.ToolsPage list(
+                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String cursor) {
+                return io.modelcontextprotocol.modern.server.feature.ToolsPage.of(
+                        all.stream().map(io.modelcontextprotocol.modern.server.feature.McpSyncTool::definition)
+                                .toList());
+            }
+
+            @Override
+            public io.modelcontextprotocol.modern.server.feature.McpSyncTool find(
+                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String name) {
+                return all.stream().filter(t -> t.definition().name().equals(name)).findFirst().orElse(null);
+            }
+        };
+    }
+
+    private static String modernSubject(io.modelcontextprotocol.modern.server.McpRequestContext ctx) {
+        Object caller = ctx.transportContext().get("caller");
+        return caller instanceof BearerValidator.Caller c ? c.subject() : "anonymous";
+    }
+
+    private static io.modelcontextprotocol.modern.server.McpSyncResponse<
+            io.modelcontextprotocol.modern.McpSchema.CallToolOutcome> modernText(String s) {
+        return io.modelcontextprotocol.modern.server.McpSyncResponse.result(
+                new io.modelcontextprotocol.modern.McpSchema.CallToolResult.Builder()
+                        .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent.builder(s).build())
+                        .isError(false).build());
     }
 
     private static McpTransportContext callerContext(HttpServletRequest request) {

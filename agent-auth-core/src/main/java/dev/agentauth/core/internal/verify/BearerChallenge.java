@@ -46,8 +46,77 @@ public final class BearerChallenge {
         return verifier.verify(header.substring(space + 1).trim());
     }
 
+    /**
+     * Verifies the request's token, bearer or DPoP-bound (RFC 9449 §7): {@code Authorization: DPoP <token>} with
+     * exactly one {@code DPoP} proof header for {@code method} and {@code uri}; a DPoP-bound token (with
+     * {@code cnf.jkt}) sent as a bearer token is refused ({@link Reason#DPOP_REQUIRED}).
+     *
+     * @param dpopHeaders every {@code DPoP} header value of the request
+     * @param uri         the request's URL as the client addressed it (scheme, host, port, path)
+     * @throws TokenVerificationException when there is no usable token, or it is refused
+     */
+    public static VerifiedToken verify(TokenVerifier verifier, List<String> authorizationHeaders,
+                                       List<String> dpopHeaders, String method, java.net.URI uri) {
+        if (authorizationHeaders != null && authorizationHeaders.size() == 1) {
+            String header = authorizationHeaders.get(0).trim();
+            int space = header.indexOf(' ');
+            if (space > 0 && header.substring(0, space).equalsIgnoreCase("DPoP")) {
+                if (dpopHeaders == null || dpopHeaders.size() != 1) {
+                    throw new TokenVerificationException(Reason.INVALID_DPOP_PROOF, dpopHeaders == null
+                            || dpopHeaders.isEmpty() ? "no DPoP proof header" : "more than one DPoP proof header");
+                }
+                return verifier.verifyDpop(header.substring(space + 1).trim(), dpopHeaders.get(0).trim(), method,
+                        uri);
+            }
+        }
+        VerifiedToken token = verify(verifier, authorizationHeaders);
+        if (token.claims().get("cnf") instanceof java.util.Map<?, ?> cnf && cnf.get("jkt") != null) {
+            throw new TokenVerificationException(Reason.DPOP_REQUIRED,
+                    "a DPoP-bound token was presented as a bearer token");
+        }
+        return token;
+    }
+
+    /**
+     * The URL a request was addressed to: the protected resource's scheme and authority (the address clients use,
+     * also behind a proxy) when there is metadata, else the request's own, with the request's path.
+     */
+    public static java.net.URI requestUri(ProtectedResourceMetadata metadata, String scheme, String host,
+                                          String rawPath) {
+        String base = metadata != null
+                ? metadata.resource().getScheme() + "://" + metadata.resource().getRawAuthority()
+                : scheme + "://" + (host == null ? "localhost" : host);
+        try {
+            return java.net.URI.create(base + (rawPath == null || rawPath.isEmpty() ? "/" : rawPath));
+        } catch (IllegalArgumentException e) {
+            return java.net.URI.create(base + "/");
+        }
+    }
+
     /** The answer to a refused request. */
     public static Refusal refusal(TokenVerificationException e, ProtectedResourceMetadata metadata) {
+        Reason reason = e.reason();
+        if (reason == Reason.INVALID_DPOP_PROOF || reason == Reason.DPOP_REQUIRED) {
+            // RFC 9449 §7.1: the DPoP scheme's challenge, with the proof algorithms this server accepts.
+            com.nimbusds.oauth2.sdk.token.DPoPTokenError dpop = (reason == Reason.DPOP_REQUIRED
+                    ? com.nimbusds.oauth2.sdk.token.DPoPTokenError.INVALID_TOKEN
+                    .setDescription("The DPoP-bound token needs the DPoP scheme and a proof")
+                    : com.nimbusds.oauth2.sdk.token.DPoPTokenError.INVALID_DPOP_PROOF
+                    .setDescription("The DPoP proof is invalid"))
+                    .setJWSAlgorithms(DpopProofCheck.ALGORITHMS);
+            String challenge = dpop.toWWWAuthenticateHeader();
+            if (metadata != null) {
+                challenge = challenge + ", resource_metadata=\"" + metadata.metadataUri() + "\"";
+            }
+            JSONObject body = new JSONObject();
+            body.put("error", dpop.getCode());
+            body.put("error_description", dpop.getDescription());
+            return new Refusal(401, challenge, body.toJSONString(), reason);
+        }
+        return bearerRefusal(e, metadata);
+    }
+
+    private static Refusal bearerRefusal(TokenVerificationException e, ProtectedResourceMetadata metadata) {
         Reason reason = e.reason();
         BearerTokenError error;
         int status;
@@ -87,6 +156,11 @@ public final class BearerChallenge {
         }
         if (error.getDescription() != null) {
             body.put("error_description", error.getDescription());
+        }
+        if (reason == Reason.MISSING_TOKEN) {
+            // RFC 9449 §7.1: DPoP is accepted too; say so, with the algorithms.
+            challenge = challenge + ", " + com.nimbusds.oauth2.sdk.token.DPoPTokenError.MISSING_TOKEN
+                    .setJWSAlgorithms(DpopProofCheck.ALGORITHMS).toWWWAuthenticateHeader();
         }
         return new Refusal(status, challenge, body.toJSONString(), reason);
     }

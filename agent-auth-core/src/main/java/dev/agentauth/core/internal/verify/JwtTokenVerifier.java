@@ -81,11 +81,21 @@ public final class JwtTokenVerifier implements TokenVerifier {
             map.put(issuer.issuer(), new IssuerVerifier(issuer));
         }
         this.byIssuer = Map.copyOf(map);
+        this.dpop = new DpopProofCheck(settings.clockSkew());
     }
+
+    private final DpopProofCheck dpop;
 
     @Override
     public String audience() {
         return settings.audience();
+    }
+
+    @Override
+    public VerifiedToken verifyDpop(String token, String proof, java.lang.String method, java.net.URI uri) {
+        VerifiedToken verified = verify(token);
+        dpop.check(verified, token, proof, method, uri);
+        return verified;
     }
 
     @Override

@@ -1,0 +1,195 @@
+package dev.agentauth.core.dpop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.dpop.verifiers.DPoPIssuer;
+import com.nimbusds.oauth2.sdk.dpop.verifiers.DPoPTokenRequestVerifier;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.testing.TestIssuer;
+import dev.agentauth.core.verify.BearerTokenFilter;
+import dev.agentauth.core.verify.ProtectedResourceMetadata;
+import dev.agentauth.core.verify.TokenVerifier;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.minidev.json.JSONObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DPoP (RFC 9449) both ways, over real HTTP: the broker's client obtains a DPoP-bound token from an authorization
+ * server that requires a nonce and binds tokens to the proof's key (its token endpoint verifies the proofs with
+ * Nimbus's {@code DPoPTokenRequestVerifier}), and presents it to a JDK server protected by {@link BearerTokenFilter},
+ * which accepts the bound token with a fresh proof and refuses it without one, as a bearer token, with a replayed
+ * proof, or with a proof for another URL or method.
+ */
+class DpopEndToEndTest {
+
+    static TestIssuer issuer;
+    static HttpServer as;
+    static HttpServer rs;
+    static String asBase;
+    static String rsBase;
+    static final List<String> tokenRequestProofs = new CopyOnWriteArrayList<>();
+    static final AtomicInteger tokenRequests = new AtomicInteger();
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        issuer = TestIssuer.start();
+        as = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
+        asBase = "http://127.0.0.1:" + as.getAddress().getPort();
+        DPoPTokenRequestVerifier proofs = new DPoPTokenRequestVerifier(Set.of(com.nimbusds.jose.JWSAlgorithm.ES256),
+                URI.create(asBase + "/token"), 60, 60,
+                new com.nimbusds.oauth2.sdk.dpop.verifiers.InMemoryDPoPSingleUseChecker(60, 60));
+        String nonce = "as-nonce-1";
+        as.createContext("/token", ex -> {
+            tokenRequests.incrementAndGet();
+            ex.getRequestBody().readAllBytes();
+            String proof = ex.getRequestHeaders().getFirst("DPoP");
+            tokenRequestProofs.add(String.valueOf(proof));
+            try {
+                SignedJWT jwt = SignedJWT.parse(proof);
+                if (!nonce.equals(jwt.getJWTClaimsSet().getStringClaim("nonce"))) {
+                    ex.getResponseHeaders().set("DPoP-Nonce", nonce);
+                    respond(ex, 400, "{\"error\":\"use_dpop_nonce\"}");
+                    return;
+                }
+                var confirmation = proofs.verify(new DPoPIssuer("client"), jwt, new Nonce(nonce));
+                String token = TestIssuer.sign(issuer.rsa, issuer.claims("weather-mcp", Instant.now())
+                        .claim("cnf", Map.of("jkt", confirmation.getValue().toString())).build());
+                respond(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"DPoP\",\"expires_in\":300}");
+            } catch (Exception e) {
+                respond(ex, 400, "{\"error\":\"invalid_dpop_proof\"}");
+            }
+        });
+        as.start();
+
+        rs = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
+        rsBase = "http://127.0.0.1:" + rs.getAddress().getPort();
+        TokenVerifier verifier = TokenVerifier.builder().issuer(issuer.issuer()).audience("weather-mcp").build();
+        BearerTokenFilter.create(verifier, ProtectedResourceMetadata.of(rsBase + "/mcp", issuer.issuer()))
+                .protect(rs, "/mcp", ex -> respond(ex, 200, "ok"));
+        rs.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        as.stop(0);
+        rs.stop(0);
+        issuer.close();
+    }
+
+    @Test
+    void aBoundTokenIsAcceptedWithAFreshProofAndRefusedWithoutOne() throws Exception {
+        try (TokenBroker broker = TokenBroker.builder().eagerDiscovery(false)
+                .provider(Provider.oauth2("as").tokenEndpoint(asBase + "/token").clientId("client")
+                        .clientSecret("s3cret").dpop(true).build()).build()) {
+            TokenResult r = broker.token(TokenRequest.builder().provider("as").principal(Principal.agent("bot"))
+                    .flow(dev.agentauth.core.Flow.CLIENT_CREDENTIALS).build());
+            AccessToken token = ((TokenResult.Granted) r).token();
+
+            // The token endpoint asked for a nonce once; both requests carried a proof, the second with the nonce.
+            assertThat(tokenRequests.get()).isEqualTo(2);
+            assertThat(tokenRequestProofs).doesNotContain("null");
+            assertThat(token.tokenType()).isEqualTo("DPoP");
+            assertThat(token.dpop()).isPresent();
+            assertThat(token.authorizationHeader()).startsWith("DPoP ");
+            assertThat(token.toString()).doesNotContain(token.value());
+            JWK key = SignedJWT.parse(tokenRequestProofs.get(1)).getHeader().getJWK();
+            assertThat(key.isPrivate()).isFalse();
+
+            URI mcp = URI.create(rsBase + "/mcp");
+            String proof = token.dpopProof("POST", mcp);
+            HttpResponse<String> first = send("POST", mcp, token.authorizationHeader(), proof);
+            assertThat(first.statusCode()).as(first.headers().map() + " " + first.body()).isEqualTo(200);
+
+            // The same proof again: a replay.
+            HttpResponse<String> replay = send("POST", mcp, token.authorizationHeader(), proof);
+            assertThat(replay.statusCode()).isEqualTo(401);
+            assertThat(replay.headers().firstValue("WWW-Authenticate").orElseThrow())
+                    .startsWith("DPoP").contains("invalid_dpop_proof").contains("ES256");
+
+            // No proof at all.
+            assertThat(send("POST", mcp, token.authorizationHeader(), null).statusCode()).isEqualTo(401);
+            // The bound token as a bearer token.
+            HttpResponse<String> bearer = send("POST", mcp, "Bearer " + token.value(), null);
+            assertThat(bearer.statusCode()).isEqualTo(401);
+            assertThat(bearer.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("DPoP")
+                    .contains("invalid_token");
+            // A proof for another URL, and for another method.
+            assertThat(send("POST", mcp, token.authorizationHeader(),
+                    token.dpopProof("POST", URI.create(rsBase + "/other"))).statusCode()).isEqualTo(401);
+            assertThat(send("POST", mcp, token.authorizationHeader(), token.dpopProof("GET", mcp)).statusCode())
+                    .isEqualTo(401);
+            // A proof of another key (a stolen token, replayed with the thief's own key).
+            try (TokenBroker other = TokenBroker.builder().eagerDiscovery(false)
+                    .provider(Provider.oauth2("as").tokenEndpoint(asBase + "/token").clientId("client")
+                            .clientSecret("s3cret").dpop(true).build()).build()) {
+                AccessToken theirs = ((TokenResult.Granted) other.token(TokenRequest.builder().provider("as")
+                        .principal(Principal.agent("bot")).flow(dev.agentauth.core.Flow.CLIENT_CREDENTIALS).build()))
+                        .token();
+                String foreignProof = theirs.dpop().orElseThrow().proof("POST", mcp, token);
+                assertThat(send("POST", mcp, token.authorizationHeader(), foreignProof).statusCode()).isEqualTo(401);
+            }
+            // And a fresh proof still works.
+            assertThat(send("POST", mcp, token.authorizationHeader(), token.dpopProof("POST", mcp)).statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRequestWithoutTokenIsOfferedBothSchemes() throws Exception {
+        HttpResponse<String> r = send("POST", URI.create(rsBase + "/mcp"), null, null);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer")
+                .contains("DPoP").contains("algs=");
+    }
+
+    private static HttpResponse<String> send(String method, URI uri, String authorization, String proof)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.ofString("{}"));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        if (proof != null) {
+            b.header("DPoP", proof);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", body.startsWith("{") ? "application/json" : "text/plain");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
+    }
+
+    @SuppressWarnings("unused")
+    private static JSONObject unused() {
+        return null;
+    }
+}
