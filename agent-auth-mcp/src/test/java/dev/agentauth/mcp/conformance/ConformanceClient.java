@@ -84,14 +84,66 @@ public final class ConformanceClient {
                 Principal p = principal;
                 List<McpSchema.Tool> tools = withConsent(broker, () -> mcp.listTools(p));
                 System.err.println("tools: " + tools.stream().map(McpSchema.Tool::name).toList());
-                if (!tools.isEmpty()) {
+                for (Map.Entry<String, Map<String, Object>> call : calls(context, tools).entrySet()) {
                     McpSchema.CallToolResult result = withConsent(broker,
-                            () -> mcp.callTool(p, tools.get(0).name(), Map.of()));
-                    System.err.println("tool result: error=" + result.isError() + " " + result.content());
+                            () -> mcp.callTool(p, call.getKey(), call.getValue()));
+                    System.err.println("tool " + call.getKey() + ": error=" + result.isError() + " "
+                            + result.content());
                 }
             }
         }
         System.exit(0);
+    }
+
+    /**
+     * The tool calls a model would make: those the scenario names ({@code toolCalls} in its context), else one call of
+     * each listed tool with arguments that fit its input schema (a model fills them in the same way); the schema echo
+     * tool gets the other tool's input schema as it reached this client.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Object>> calls(JSONObject context, List<McpSchema.Tool> tools) {
+        Map<String, Map<String, Object>> calls = new java.util.LinkedHashMap<>();
+        if (context.get("toolCalls") instanceof List<?> named) {
+            for (Object o : named) {
+                Map<String, Object> call = (Map<String, Object>) o;
+                Map<String, Object> args = new java.util.LinkedHashMap<>();
+                if (call.get("arguments") instanceof Map<?, ?> m) {
+                    m.forEach((k, v) -> args.put((String) k, v));
+                }
+                calls.put((String) call.get("name"), args);
+            }
+            return calls;
+        }
+        for (McpSchema.Tool tool : tools) {
+            if (tool.name().endsWith("_echo")) {
+                tools.stream().filter(t -> !t.name().endsWith("_echo")).findFirst()
+                        .ifPresent(focal -> calls.put(tool.name(), Map.of("schema", focal.inputSchema())));
+                continue;
+            }
+            calls.put(tool.name(), sampleArguments(tool.inputSchema()));
+        }
+        return calls;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> sampleArguments(Map<String, Object> schema) {
+        Map<String, Object> args = new java.util.LinkedHashMap<>();
+        if (schema == null || !(schema.get("properties") instanceof Map<?, ?> props)) {
+            return args;
+        }
+        int n = 0;
+        for (Map.Entry<?, ?> e : props.entrySet()) {
+            Map<String, Object> p = e.getValue() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Object type = p.get("type");
+            n++;
+            Object value = p.containsKey("default") ? p.get("default")
+                    : "integer".equals(type) || "number".equals(type) ? (Object) (n + 1)
+                    : "boolean".equals(type) ? Boolean.TRUE
+                    : "object".equals(type) ? sampleArguments(p)
+                    : "array".equals(type) ? List.of() : "test";
+            args.put((String) e.getKey(), value);
+        }
+        return args;
     }
 
     /** Runs {@code op}; on a consent, "the user" authorizes in the scripted browser and {@code op} runs again. */
