@@ -35,6 +35,7 @@ public final class HttpMcpServerBuilder {
     Principal catalogPrincipal;
     Clock clock = Clock.systemUTC();
     McpRevision revision = McpRevision.AUTO;
+    McpElicitation elicitation;
 
     HttpMcpServerBuilder(String id, URI endpoint, boolean sse) {
         this.id = Objects.requireNonNull(id, "id");
@@ -129,6 +130,18 @@ public final class HttpMcpServerBuilder {
      */
     public HttpMcpServerBuilder revision(McpRevision revision) {
         this.revision = Objects.requireNonNull(revision, "revision");
+        return this;
+    }
+
+    /**
+     * Answers the server's requests for input from the user (form elicitation, and the input requests of 2026-07-28
+     * multi-round-trip calls), e.g. {@link McpElicitation#declineAll()} or a bridge to the chat UI. Without one, no
+     * elicitation capability is declared.
+     *
+     * @since 0.2.0
+     */
+    public HttpMcpServerBuilder elicitation(McpElicitation elicitation) {
+        this.elicitation = Objects.requireNonNull(elicitation, "elicitation");
         return this;
     }
 

@@ -63,7 +63,7 @@ final class HttpMcpSession implements RequestCredentials {
         }
         McpRevision r = config.sse ? McpRevision.V2025_11_25 : revision.get();
         if (r == McpRevision.AUTO) {
-            ModernWire modern = new ModernWire(config, this);
+            ModernWire modern = new ModernWire(config, principal, this);
             r = probe(modern);
             revision.compareAndSet(McpRevision.AUTO, r);
             if (r == McpRevision.V2026_07_28) {
@@ -71,7 +71,7 @@ final class HttpMcpSession implements RequestCredentials {
                 return wire;
             }
         }
-        wire = r == McpRevision.V2026_07_28 ? new ModernWire(config, this) : new LegacyWire(config, principal, this);
+        wire = r == McpRevision.V2026_07_28 ? new ModernWire(config, principal, this) : new LegacyWire(config, principal, this);
         return wire;
     }
 

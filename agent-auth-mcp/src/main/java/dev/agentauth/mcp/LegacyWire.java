@@ -69,9 +69,23 @@ final class LegacyWire implements McpWire {
 
     private synchronized McpSyncClient initialized() {
         if (client == null) {
-            client = McpClient.sync(transport()).requestTimeout(config.requestTimeout)
+            McpClient.SyncSpec spec = McpClient.sync(transport()).requestTimeout(config.requestTimeout)
                     .initializationTimeout(config.requestTimeout)
-                    .clientInfo(new McpSchema.Implementation("agent-auth", "0.2.0")).build();
+                    .clientInfo(new McpSchema.Implementation("agent-auth", "0.2.0"));
+            if (config.elicitation != null) {
+                McpElicitation handler = config.elicitation;
+                spec.capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
+                        .elicitation(request -> {
+                            McpElicitation.Answer a = handler.elicit(principal, request.message(),
+                                    request.requestedSchema());
+                            return new McpSchema.ElicitResult(switch (a.action()) {
+                                case ACCEPT -> McpSchema.ElicitResult.Action.ACCEPT;
+                                case DECLINE -> McpSchema.ElicitResult.Action.DECLINE;
+                                case CANCEL -> McpSchema.ElicitResult.Action.CANCEL;
+                            }, a.content());
+                        });
+            }
+            client = spec.build();
             initialized = false;
         }
         if (!initialized) {

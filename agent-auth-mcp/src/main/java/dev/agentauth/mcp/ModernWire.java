@@ -24,7 +24,7 @@ final class ModernWire implements McpWire {
 
     private final McpSyncClient client;
 
-    ModernWire(HttpMcpServerBuilder config, RequestCredentials credentials) {
+    ModernWire(HttpMcpServerBuilder config, dev.agentauth.core.Principal principal, RequestCredentials credentials) {
         HttpClientMcpTransport.Builder transport = HttpClientMcpTransport.builder(config.endpoint)
                 .connectTimeout(config.connectTimeout)
                 .requestCustomizer(McpHttpRequestCustomizer.fromSync((request, headers, context) ->
@@ -44,11 +44,22 @@ final class ModernWire implements McpWire {
                         return 1;
                     }
                 }));
-        this.client = McpClient.sync(transport.build())
+        McpClient.SyncBuilder builder = McpClient.sync(transport.build())
                 .clientInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder("agent-auth", "0.2.0")
                         .build())
-                .callTimeout(config.requestTimeout).roundTimeout(config.requestTimeout)
-                .build();
+                .callTimeout(config.requestTimeout).roundTimeout(config.requestTimeout);
+        if (config.elicitation != null) {
+            McpElicitation handler = config.elicitation;
+            builder.formElicitation(request -> {
+                McpElicitation.Answer a = handler.elicit(principal, request.message(), request.requestedSchema());
+                return switch (a.action()) {
+                    case ACCEPT -> io.modelcontextprotocol.modern.McpSchema.ElicitResult.accept(a.content());
+                    case DECLINE -> io.modelcontextprotocol.modern.McpSchema.ElicitResult.decline();
+                    case CANCEL -> io.modelcontextprotocol.modern.McpSchema.ElicitResult.cancel();
+                };
+            });
+        }
+        this.client = builder.build();
     }
 
     /**

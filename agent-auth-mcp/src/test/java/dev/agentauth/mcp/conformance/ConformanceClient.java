@@ -80,6 +80,8 @@ public final class ConformanceClient {
             }
             try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("conformance", server)
                     .broker(broker).authorization(auth.build()).flow(flow).requestTimeout(Duration.ofSeconds(20))
+                    // A user who confirms what the server proposes (its defaults), as an unattended agent would.
+                    .elicitation(dev.agentauth.mcp.McpElicitation.acceptDefaults())
                     .build()) {
                 Principal p = principal;
                 List<McpSchema.Tool> tools = withConsent(broker, () -> mcp.listTools(p));
