@@ -24,6 +24,41 @@ final class ModernWire implements McpWire {
 
     private final McpSyncClient client;
 
+    ModernWire(McpSyncClient client) {
+        this.client = client;
+    }
+
+    /**
+     * A 2026-07-28 client on the standard streams of a started stdio server process (the process and its environment
+     * are the caller's). {@code callTimeout} bounds each call.
+     */
+    static io.modelcontextprotocol.modern.client.transport.StdioMcpClientTransport stdioTransport(Process process,
+            java.util.function.Consumer<String> stderr) {
+        io.modelcontextprotocol.modern.client.transport.StdioMcpClientTransport transport =
+                io.modelcontextprotocol.modern.client.transport.StdioMcpClientTransport
+                        .builder(process.getInputStream(), process.getOutputStream()).start();
+        new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    process.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    stderr.accept(line);
+                }
+            } catch (java.io.IOException ended) {
+                // the process is gone
+            }
+        }, "agent-auth-mcp-stderr").start();
+        return transport;
+    }
+
+    /** A client on a stdio transport; several (with different timeouts) may share one. */
+    static ModernWire on(io.modelcontextprotocol.modern.client.transport.McpClientTransport transport,
+                         java.time.Duration callTimeout) {
+        return new ModernWire(McpClient.sync(transport)
+                .clientInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder("agent-auth", "0.2.0")
+                        .build())
+                .callTimeout(callTimeout).roundTimeout(callTimeout).build());
+    }
+
     ModernWire(HttpMcpServerBuilder config, dev.agentauth.core.Principal principal, RequestCredentials credentials) {
         HttpClientMcpTransport.Builder transport = HttpClientMcpTransport.builder(config.endpoint)
                 .connectTimeout(config.connectTimeout)

@@ -43,6 +43,7 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
     private final TokenBroker broker;
     private final ToolCatalog catalog;
     private final ConcurrentHashMap<Principal, Proc> processes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<McpRevision> revision;
     private final ScheduledExecutorService ownReaper;
     private final ScheduledFuture<?> reaping;
     private volatile boolean closed;
@@ -51,6 +52,7 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         this.config = config;
         this.broker = config.broker;
         this.catalog = new ToolCatalog(config.clock, config.toolCatalogTtl);
+        this.revision = new java.util.concurrent.atomic.AtomicReference<>(config.revision);
         ScheduledExecutorService executor = config.reaper;
         if (executor == null) {
             ownReaper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -73,7 +75,7 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
 
     @Override
     public McpResult<List<McpSchema.Tool>> listTools(Principal principal) {
-        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, client -> client.listTools().tools()));
+        return catalog.list(config.sharedToolCatalog, () -> invoke(principal, McpWire::listTools));
     }
 
     @Override
@@ -98,10 +100,10 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
                                                        Map<String, Object> arguments) {
         McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(Objects.requireNonNull(name, "name"),
                 arguments == null ? Map.of() : arguments);
-        return invoke(principal, client -> client.callTool(request));
+        return invoke(principal, wire -> wire.callTool(request.name(), request.arguments()));
     }
 
-    private <T> McpResult<T> invoke(Principal principal, Function<McpSyncClient, T> call) {
+    private <T> McpResult<T> invoke(Principal principal, Function<McpWire, T> call) {
         Objects.requireNonNull(principal, "principal");
         if (closed) {
             throw new IllegalStateException("MCP server '" + config.id + "' is closed");
@@ -113,7 +115,7 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         AccessToken token = ((TokenResult.Granted) r).token();
         Proc proc = processFor(principal, token);
         proc.lastUsed = config.clock.instant();
-        return new McpResult.Completed<>(call.apply(proc.client));
+        return new McpResult.Completed<>(call.apply(proc.wire));
     }
 
     private TokenRequest request(Principal principal) {
@@ -159,6 +161,12 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         for (String name : config.tokenVariables) {
             env.put(name, token.value());
         }
+        if (revision.get() != McpRevision.V2025_11_25) {
+            Proc modern = startModern(principal, token, env);
+            if (modern != null) {
+                return modern;
+            }
+        }
         ServerParameters params = ServerParameters.builder(config.command).args(config.args).env(env).build();
         // ServerParameters adds HOME, LOGNAME, PATH, SHELL, TERM and USER from our environment; the allow-list is the
         // whole contract, so the map is set to exactly what was decided above.
@@ -172,13 +180,95 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         try {
             client.initialize();
         } catch (RuntimeException e) {
-            Proc failed = new Proc(principal, token, client, transport.process());
+            Proc failed = new Proc(principal, token, legacyWire(client), transport.process());
             failed.stop();
             throw e;
         }
-        Proc proc = new Proc(principal, token, client, transport.process());
+        Proc proc = new Proc(principal, token, legacyWire(client), transport.process());
         log.info("MCP server {}: started process {} for {}", config.id, proc.pid(), principal);
         return proc;
+    }
+
+    /**
+     * A process on the 2026-07-28 wire, or {@code null} when the server does not speak it (then the probe's process
+     * is stopped, and the revision remembered). The environment is exactly {@code env}, as for the handshake wire.
+     */
+    private Proc startModern(Principal principal, AccessToken token, Map<String, String> env) {
+        List<String> command = new ArrayList<>();
+        command.add(config.command);
+        command.addAll(config.args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        if (config.workingDirectory != null) {
+            pb.directory(config.workingDirectory.toFile());
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (java.io.IOException e) {
+            throw new dev.agentauth.core.AgentAuthException("MCP server '" + config.id + "': cannot start "
+                    + config.command + " (" + e.getClass().getSimpleName() + ")", config.provider, principal);
+        }
+        java.util.function.Consumer<String> stderr = line -> log.debug("MCP server {} stderr: {}", config.id, line);
+        var transport = ModernWire.stdioTransport(process, stderr);
+        if (revision.get() == McpRevision.AUTO) {
+            ModernWire probe = ModernWire.on(transport, config.probeTimeout);
+            McpRevision r;
+            try {
+                r = probe.discover().contains("2026-07-28") ? McpRevision.V2026_07_28 : McpRevision.V2025_11_25;
+            } catch (RuntimeException e) {
+                // Any error, a timeout or a closed stream: not a 2026-07-28 server (MCP "backward compatibility").
+                log.debug("MCP server {}: server/discover failed ({}); using the initialize handshake", config.id,
+                        e.getClass().getSimpleName());
+                r = McpRevision.V2025_11_25;
+            }
+            revision.compareAndSet(McpRevision.AUTO, r);
+            if (r != McpRevision.V2026_07_28) {
+                new Proc(principal, token, probe, process).stop();
+                return null;
+            }
+        }
+        Proc proc = new Proc(principal, token, ModernWire.on(transport, config.requestTimeout), process);
+        log.info("MCP server {}: started process {} for {} (2026-07-28)", config.id, proc.pid(), principal);
+        return proc;
+    }
+
+    private static McpWire legacyWire(McpSyncClient client) {
+        return new McpWire() {
+            @Override
+            public List<McpSchema.Tool> listTools() {
+                List<McpSchema.Tool> tools = new ArrayList<>();
+                String cursor = null;
+                int pages = 0;
+                do {
+                    McpSchema.ListToolsResult page = cursor == null ? client.listTools() : client.listTools(cursor);
+                    tools.addAll(page.tools());
+                    cursor = page.nextCursor();
+                } while (cursor != null && ++pages < 100);
+                return tools;
+            }
+
+            @Override
+            public McpSchema.CallToolResult callTool(String name, Map<String, Object> arguments) {
+                return client.callTool(new McpSchema.CallToolRequest(name, arguments));
+            }
+
+            @Override
+            public McpRevision revision() {
+                return McpRevision.V2025_11_25;
+            }
+
+            @Override
+            public void close() {
+                client.closeGracefully();
+            }
+        };
+    }
+
+    /** The revision processes are spoken to in ({@code AUTO} until the first probe). */
+    McpRevision revision() {
+        return revision.get();
     }
 
     /** Stops the processes idle for longer than the idle timeout. Called periodically; safe to call any time. */
@@ -242,14 +332,14 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
     private final class Proc {
         final Principal principal;
         final AccessToken token;
-        final McpSyncClient client;
+        final McpWire wire;
         final Process process;
         volatile Instant lastUsed;
 
-        Proc(Principal principal, AccessToken token, McpSyncClient client, Process process) {
+        Proc(Principal principal, AccessToken token, McpWire wire, Process process) {
             this.principal = principal;
             this.token = token;
-            this.client = client;
+            this.wire = wire;
             this.process = process;
             this.lastUsed = config.clock.instant();
         }
@@ -266,8 +356,11 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
             List<ProcessHandle> descendants = process == null ? List.of()
                     : process.descendants().toList();
             try {
-                client.closeGracefully();
-            } catch (RuntimeException e) {
+                wire.close();
+                if (wire.revision() == McpRevision.V2026_07_28 && process != null) {
+                    process.getOutputStream().close(); // end of input: a stdio server's signal to exit
+                }
+            } catch (RuntimeException | java.io.IOException e) {
                 log.debug("MCP server {}: graceful close failed: {}", config.id, e.getClass().getSimpleName());
             }
             if (process != null) {

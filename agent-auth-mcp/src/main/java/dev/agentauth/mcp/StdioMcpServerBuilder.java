@@ -40,6 +40,8 @@ public final class StdioMcpServerBuilder {
     final Map<String, String> environment = new LinkedHashMap<>();
     Path workingDirectory;
     Duration idleTimeout = Duration.ofMinutes(10);
+    McpRevision revision = McpRevision.AUTO;
+    Duration probeTimeout = Duration.ofSeconds(5);
     Duration requestTimeout = Duration.ofSeconds(60);
     Duration toolCatalogTtl = Duration.ofMinutes(5);
     boolean sharedToolCatalog = true;
@@ -138,6 +140,25 @@ public final class StdioMcpServerBuilder {
             throw new IllegalArgumentException("not an environment variable name: " + name);
         }
         return name;
+    }
+
+    /**
+     * Which revision the server is spoken to in (default {@link McpRevision#AUTO}): the first process is probed with
+     * {@code server/discover} on the 2026-07-28 client, for at most {@link #probeTimeout} (a server of an earlier
+     * revision may not answer an unknown method at all); a server that does not list 2026-07-28 is restarted and
+     * spoken to with the {@code initialize} handshake. The outcome is kept for every later process.
+     *
+     * @since 0.2.0
+     */
+    public StdioMcpServerBuilder revision(McpRevision revision) {
+        this.revision = Objects.requireNonNull(revision, "revision");
+        return this;
+    }
+
+    /** How long the {@code server/discover} probe waits for an answer (default 5 s). */
+    public StdioMcpServerBuilder probeTimeout(Duration timeout) {
+        this.probeTimeout = Objects.requireNonNull(timeout, "timeout");
+        return this;
     }
 
     public AuthenticatedMcpServer build() {

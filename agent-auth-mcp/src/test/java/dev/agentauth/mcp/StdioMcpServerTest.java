@@ -47,6 +47,11 @@ class StdioMcpServerTest {
         idp.close();
     }
 
+    /** The stdio server program the tests start. */
+    Class<?> serverMain() {
+        return StdioMcpTestServer.class;
+    }
+
     @BeforeEach
     void start() {
         broker = TokenBroker.builder()
@@ -54,7 +59,7 @@ class StdioMcpServerTest {
                         .clientSecret("stdio-agent-secret").defaultScopes("openid").build())
                 .loopbackCallback().build();
         clock = new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-        List<String> cmd = javaCommand(StdioMcpTestServer.class, idp.issuer());
+        List<String> cmd = javaCommand(serverMain(), idp.issuer());
         mcp = (StdioMcpServer) AuthenticatedMcpServer.stdio("local", cmd.get(0),
                         cmd.subList(1, cmd.size()).toArray(String[]::new))
                 .broker(broker).provider("corp", "files").tokenVariables("MCP_TOKEN")
