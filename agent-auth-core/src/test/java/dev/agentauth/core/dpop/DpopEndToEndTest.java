@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.minidev.json.JSONObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +92,12 @@ class DpopEndToEndTest {
         BearerTokenFilter.create(verifier, ProtectedResourceMetadata.of(rsBase + "/mcp", issuer.issuer()))
                 .protect(rs, "/mcp", ex -> respond(ex, 200, "ok"));
         rs.start();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void reset() {
+        tokenRequests.set(0);
+        tokenRequestProofs.clear();
     }
 
     @AfterAll
@@ -161,6 +166,31 @@ class DpopEndToEndTest {
     }
 
     @Test
+    void noLogLineCarriesTheTokenTheProofOrThePrivateKey() throws Exception {
+        try (dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.everything();
+             TokenBroker broker = TokenBroker.builder().eagerDiscovery(false)
+                     .provider(Provider.oauth2("as").tokenEndpoint(asBase + "/token").clientId("client")
+                             .clientSecret("s3cret").dpop(true).build()).build()) {
+            AccessToken token = ((TokenResult.Granted) broker.token(TokenRequest.builder().provider("as")
+                    .principal(Principal.agent("bot")).flow(dev.agentauth.core.Flow.CLIENT_CREDENTIALS).build()))
+                    .token();
+            URI mcp = URI.create(rsBase + "/mcp");
+            String proof = token.dpopProof("POST", mcp);
+            send("POST", mcp, token.authorizationHeader(), proof);
+            send("POST", mcp, token.authorizationHeader(), proof); // refused: a replay, logged at DEBUG
+            send("POST", mcp, "Bearer " + token.value(), null);
+            String privateKey = SignedJWT.parse(tokenRequestProofs.get(tokenRequestProofs.size() - 1)).getHeader()
+                    .getJWK().toJSONObject().get("x").toString(); // public part: the private "d" never leaves
+            assertThat(logs.eventCount()).isPositive();
+            for (String line : logs.allLines()) {
+                assertThat(line).doesNotContain(token.value()).doesNotContain(proof).doesNotContain("\"d\":")
+                        .doesNotContain("s3cret");
+            }
+            assertThat(token.dpop().orElseThrow().toString()).doesNotContain(privateKey);
+        }
+    }
+
+    @Test
     void aRequestWithoutTokenIsOfferedBothSchemes() throws Exception {
         HttpResponse<String> r = send("POST", URI.create(rsBase + "/mcp"), null, null);
         assertThat(r.statusCode()).isEqualTo(401);
@@ -188,8 +218,4 @@ class DpopEndToEndTest {
         ex.close();
     }
 
-    @SuppressWarnings("unused")
-    private static JSONObject unused() {
-        return null;
-    }
 }
