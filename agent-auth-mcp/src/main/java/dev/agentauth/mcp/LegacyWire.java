@@ -31,6 +31,16 @@ final class LegacyWire implements McpWire {
 
     private static final Logger log = LoggerFactory.getLogger(LegacyWire.class);
 
+    /**
+     * The MCP authorization extensions this client implements, declared in its capabilities (on the 2026-07-28 wire
+     * the SDK derives the capabilities itself and offers no way to add extensions).
+     */
+    static final java.util.Map<String, java.util.Map<String, Object>> AUTH_EXTENSIONS = java.util.Map.of(
+            "io.modelcontextprotocol/oauth-client-credentials", java.util.Map.of(),
+            "io.modelcontextprotocol/enterprise-managed-authorization", java.util.Map.of(),
+            "io.modelcontextprotocol/auth/dpop", java.util.Map.of(),
+            "io.modelcontextprotocol/auth/wif", java.util.Map.of());
+
     private final HttpMcpServerBuilder config;
     private final Principal principal;
     private final RequestCredentials credentials;
@@ -72,10 +82,15 @@ final class LegacyWire implements McpWire {
             McpClient.SyncSpec spec = McpClient.sync(transport()).requestTimeout(config.requestTimeout)
                     .initializationTimeout(config.requestTimeout)
                     .clientInfo(new McpSchema.Implementation("agent-auth", "0.2.0"));
+            McpSchema.ClientCapabilities.Builder capabilities = McpSchema.ClientCapabilities.builder()
+                    .extensions(AUTH_EXTENSIONS);
+            if (config.elicitation != null) {
+                capabilities.elicitation();
+            }
+            spec.capabilities(capabilities.build());
             if (config.elicitation != null) {
                 McpElicitation handler = config.elicitation;
-                spec.capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
-                        .elicitation(request -> {
+                spec.elicitation(request -> {
                             McpElicitation.Answer a = handler.elicit(principal, request.message(),
                                     request.requestedSchema());
                             return new McpSchema.ElicitResult(switch (a.action()) {

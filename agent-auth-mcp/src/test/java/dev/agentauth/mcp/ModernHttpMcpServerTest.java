@@ -38,6 +38,11 @@ class ModernHttpMcpServerTest extends HttpMcpServerTest {
             assertThat(dev.agentauth.mcp.testing.McpFixtures.text(legacy.callTool(alice, "whoami", Map.of())))
                     .isEqualTo("alice");
             assertThat(((HttpMcpServer) legacy).revision()).isEqualTo(McpRevision.V2025_11_25);
+            // The authorization extensions this client implements are declared in its capabilities.
+            assertThat(dev.agentauth.mcp.testing.HttpMcpTestServer.CLIENT_CAPABILITIES.get().extensions())
+                    .containsKeys("io.modelcontextprotocol/auth/dpop", "io.modelcontextprotocol/auth/wif",
+                            "io.modelcontextprotocol/enterprise-managed-authorization",
+                            "io.modelcontextprotocol/oauth-client-credentials");
         }
     }
 }

@@ -50,6 +50,9 @@ import org.eclipse.jetty.server.ServerConnector;
 public final class HttpMcpTestServer implements AutoCloseable {
 
     public static final String ADMIN_SCOPE = "mcp:admin";
+    /** The capabilities the last client declared in its initialize request (2025-11-25 wire). */
+    public static final java.util.concurrent.atomic.AtomicReference<McpSchema.ClientCapabilities> CLIENT_CAPABILITIES =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private final Server jetty;
     private final String issuer;
@@ -204,7 +207,10 @@ public final class HttpMcpTestServer implements AutoCloseable {
                 .build();
         return List.of(
                 McpServerFeatures.SyncToolSpecification.builder().tool(whoami)
-                        .callHandler((exchange, request) -> text(subject(exchange))).build(),
+                        .callHandler((exchange, request) -> {
+                            CLIENT_CAPABILITIES.set(exchange.getClientCapabilities());
+                            return text(subject(exchange));
+                        }).build(),
                 McpServerFeatures.SyncToolSpecification.builder().tool(admin)
                         .callHandler((exchange, request) -> text(subject(exchange) + ": "
                                 + request.arguments().get("text"))).build());
