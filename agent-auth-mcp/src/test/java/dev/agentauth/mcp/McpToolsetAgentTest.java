@@ -68,12 +68,22 @@ class McpToolsetAgentTest {
         broker.close();
     }
 
+    /** The HTTP MCP server the agent uses. */
+    java.net.URI httpEndpoint() {
+        return server.mcpEndpoint();
+    }
+
+    /** The stdio MCP server program the agent starts. */
+    Class<?> stdioMain() {
+        return dev.agentauth.mcp.testing.StdioMcpTestServer.class;
+    }
+
     AuthenticatedAgent agent(ScriptedChatModel model, ConsentMode mode) {
         broker = TokenBroker.builder()
                 .provider(Provider.oauth2("tools-sso").displayName("Tools SSO").issuer(idp.issuer())
                         .clientId("mcp-agent").clientSecret("mcp-agent-secret").defaultScopes("openid").build())
                 .loopbackCallback().build();
-        mcp = AuthenticatedMcpServer.streamableHttp("tools", server.mcpEndpoint()).broker(broker)
+        mcp = AuthenticatedMcpServer.streamableHttp("tools", httpEndpoint()).broker(broker)
                 .provider("tools-sso", "mcp:tools").build();
         return AuthenticatedAgent.builder().broker(broker).chatModel(model).consentMode(mode)
                 .toolSources(AuthenticatedMcpToolset.of(mcp))
@@ -183,8 +193,7 @@ class McpToolsetAgentTest {
                 .provider(Provider.oauth2("corp").issuer(idp.issuer()).clientId("stdio-agent")
                         .clientSecret("stdio-secret").defaultScopes("openid").build())
                 .loopbackCallback().build();
-        List<String> cmd = dev.agentauth.mcp.testing.McpFixtures.javaCommand(
-                dev.agentauth.mcp.testing.StdioMcpTestServer.class, idp.issuer());
+        List<String> cmd = dev.agentauth.mcp.testing.McpFixtures.javaCommand(stdioMain(), idp.issuer());
         mcp = AuthenticatedMcpServer.stdio("local", cmd.get(0), cmd.subList(1, cmd.size()).toArray(String[]::new))
                 .broker(broker).provider("corp", "files").tokenVariables("MCP_TOKEN").build();
         // One user's listing fills the shared catalog; then a model sees the server's tools, prefixed.
