@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * An identity provider and how to talk to it. Immutable and thread-safe; build one with {@link #oauth2(String)},

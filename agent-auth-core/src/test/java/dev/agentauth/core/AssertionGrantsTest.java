@@ -86,6 +86,41 @@ class AssertionGrantsTest {
     }
 
     @Test
+    void assertionSourcesReadACommandsOutputAndAUrlsBodyAndFailTypedWithoutLeaking(@TempDir Path dir)
+            throws Exception {
+        String jwt = workloadJwt("ci-job");
+        Path script = dir.resolve("oidc-token.sh");
+        Files.writeString(script, "#!/bin/sh\necho '" + jwt + "'\necho 'noise on stderr' >&2\n");
+        script.toFile().setExecutable(true);
+        assertThat(AssertionSource.command(List.of(script.toString())).assertion(Principal.agent("ci")))
+                .isEqualTo(jwt);
+        MissingCredentialException failed = catchThrowableOfType(() -> AssertionSource.command(
+                List.of("sh", "-c", "echo " + jwt + "; exit 3")).assertion(Principal.agent("ci")),
+                MissingCredentialException.class);
+        assertThat(failed.getMessage()).contains("exit 3").doesNotContain(jwt);
+
+        HttpServer ci = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4);
+        ci.createContext("/token", ex -> {
+            boolean authorized = "Bearer request-token".equals(ex.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = (authorized ? jwt : "denied").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(authorized ? 200 : 403, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        ci.start();
+        try {
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + ci.getAddress().getPort() + "/token");
+            assertThat(AssertionSource.url(url, "Authorization", "Bearer request-token")
+                    .assertion(Principal.agent("ci"))).isEqualTo(jwt);
+            MissingCredentialException denied = catchThrowableOfType(() -> AssertionSource.url(url)
+                    .assertion(Principal.agent("ci")), MissingCredentialException.class);
+            assertThat(denied.getMessage()).contains("HTTP 403").doesNotContain("request-token");
+        } finally {
+            ci.stop(0);
+        }
+    }
+
+    @Test
     void identityAssertionWhenTheEnterpriseIdpIssuesAnIdJagThenTheUserGetsTheAuthorizationServersToken()
             throws Exception {
         // The enterprise IdP: RFC 8693 with requested_token_type id-jag, answering with an identity assertion JWT.

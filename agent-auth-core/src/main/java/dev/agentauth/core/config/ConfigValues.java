@@ -3,7 +3,6 @@ package dev.agentauth.core.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentauth.core.ClientAuthMethod;
-import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.Secret;

@@ -74,7 +74,8 @@ public final class BearerTokenServletFilter implements Filter {
                     BearerChallenge.requestUri(metadata, request.getScheme(), host, request.getRequestURI()));
         } catch (TokenVerificationException e) {
             BearerChallenge.Refusal refusal = BearerChallenge.refusal(e, metadata);
-            log.debug("{} {} refused: {}", request.getMethod(), request.getRequestURI(), refusal.reason());
+            log.debug("{} {} refused: {} ({})", request.getMethod(), request.getRequestURI(), refusal.reason(),
+                    e.getMessage());
             response.setStatus(refusal.status());
             response.setHeader("WWW-Authenticate", refusal.wwwAuthenticate());
             response.setHeader("Cache-Control", "no-store");

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.SignedJWT;
-import com.nimbusds.oauth2.sdk.dpop.verifiers.DPoPIssuer;
 import com.nimbusds.oauth2.sdk.dpop.verifiers.DPoPTokenRequestVerifier;
-import com.nimbusds.openid.connect.sdk.Nonce;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.agentauth.core.AccessToken;
@@ -27,12 +25,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,44 +39,17 @@ import org.junit.jupiter.api.Test;
 class DpopEndToEndTest {
 
     static TestIssuer issuer;
-    static HttpServer as;
+    static dev.agentauth.core.testing.DpopAuthorizationServer as;
     static HttpServer rs;
     static String asBase;
     static String rsBase;
-    static final List<String> tokenRequestProofs = new CopyOnWriteArrayList<>();
-    static final AtomicInteger tokenRequests = new AtomicInteger();
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
         issuer = TestIssuer.start();
-        as = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-        asBase = "http://127.0.0.1:" + as.getAddress().getPort();
-        DPoPTokenRequestVerifier proofs = new DPoPTokenRequestVerifier(Set.of(com.nimbusds.jose.JWSAlgorithm.ES256),
-                URI.create(asBase + "/token"), 60, 60,
-                new com.nimbusds.oauth2.sdk.dpop.verifiers.InMemoryDPoPSingleUseChecker(60, 60));
-        String nonce = "as-nonce-1";
-        as.createContext("/token", ex -> {
-            tokenRequests.incrementAndGet();
-            ex.getRequestBody().readAllBytes();
-            String proof = ex.getRequestHeaders().getFirst("DPoP");
-            tokenRequestProofs.add(String.valueOf(proof));
-            try {
-                SignedJWT jwt = SignedJWT.parse(proof);
-                if (!nonce.equals(jwt.getJWTClaimsSet().getStringClaim("nonce"))) {
-                    ex.getResponseHeaders().set("DPoP-Nonce", nonce);
-                    respond(ex, 400, "{\"error\":\"use_dpop_nonce\"}");
-                    return;
-                }
-                var confirmation = proofs.verify(new DPoPIssuer("client"), jwt, new Nonce(nonce));
-                String token = TestIssuer.sign(issuer.rsa, issuer.claims("weather-mcp", Instant.now())
-                        .claim("cnf", Map.of("jkt", confirmation.getValue().toString())).build());
-                respond(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"DPoP\",\"expires_in\":300}");
-            } catch (Exception e) {
-                respond(ex, 400, "{\"error\":\"invalid_dpop_proof\"}");
-            }
-        });
-        as.start();
+        as = dev.agentauth.core.testing.DpopAuthorizationServer.start(issuer, "weather-mcp");
+        asBase = as.tokenEndpoint().toString().replace("/token", "");
 
         rs = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
         rsBase = "http://127.0.0.1:" + rs.getAddress().getPort();
@@ -96,13 +61,13 @@ class DpopEndToEndTest {
 
     @org.junit.jupiter.api.BeforeEach
     void reset() {
-        tokenRequests.set(0);
-        tokenRequestProofs.clear();
+        as.requests.set(0);
+        as.proofs.clear();
     }
 
     @AfterAll
     static void stop() {
-        as.stop(0);
+        as.close();
         rs.stop(0);
         issuer.close();
     }
@@ -117,13 +82,13 @@ class DpopEndToEndTest {
             AccessToken token = ((TokenResult.Granted) r).token();
 
             // The token endpoint asked for a nonce once; both requests carried a proof, the second with the nonce.
-            assertThat(tokenRequests.get()).isEqualTo(2);
-            assertThat(tokenRequestProofs).doesNotContain("null");
+            assertThat(as.requests.get()).isEqualTo(2);
+            assertThat(as.proofs).doesNotContain("null");
             assertThat(token.tokenType()).isEqualTo("DPoP");
             assertThat(token.dpop()).isPresent();
             assertThat(token.authorizationHeader()).startsWith("DPoP ");
             assertThat(token.toString()).doesNotContain(token.value());
-            JWK key = SignedJWT.parse(tokenRequestProofs.get(1)).getHeader().getJWK();
+            JWK key = SignedJWT.parse(as.proofs.get(1)).getHeader().getJWK();
             assertThat(key.isPrivate()).isFalse();
 
             URI mcp = URI.create(rsBase + "/mcp");
@@ -179,7 +144,7 @@ class DpopEndToEndTest {
             send("POST", mcp, token.authorizationHeader(), proof);
             send("POST", mcp, token.authorizationHeader(), proof); // refused: a replay, logged at DEBUG
             send("POST", mcp, "Bearer " + token.value(), null);
-            String privateKey = SignedJWT.parse(tokenRequestProofs.get(tokenRequestProofs.size() - 1)).getHeader()
+            String privateKey = SignedJWT.parse(as.proofs.get(as.proofs.size() - 1)).getHeader()
                     .getJWK().toJSONObject().get("x").toString(); // public part: the private "d" never leaves
             assertThat(logs.eventCount()).isPositive();
             for (String line : logs.allLines()) {

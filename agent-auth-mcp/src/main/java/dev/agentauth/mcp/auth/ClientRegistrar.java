@@ -136,7 +136,8 @@ final class ClientRegistrar {
         if (effective != ClientAuthMethod.NONE && secret == null) {
             effective = ClientAuthMethod.NONE; // registered without a secret: a public client
         }
-        log.info("registered client {} at authorization server {} (RFC 7591, {})", info.getID(), issuer,
+        log.info("registered client {} at authorization server {} (RFC 7591, {}; dynamic registration is deprecated"
+                + " in MCP 2026-07-28: prefer a client ID metadata document)", info.getID(), issuer,
                 effective.metadataName());
         return new ClientRegistration(issuer, info.getID().getValue(), secret, effective,
                 ClientRegistration.Source.DYNAMIC);

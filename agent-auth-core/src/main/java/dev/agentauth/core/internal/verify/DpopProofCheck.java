@@ -62,9 +62,18 @@ final class DpopProofCheck {
         } catch (java.text.ParseException e) {
             throw new TokenVerificationException(Reason.INVALID_DPOP_PROOF, "the DPoP proof is not a signed JWT");
         }
+        // This server issues no nonces of its own (RFC 9449 §9 is optional); a nonce in the proof is that of whoever
+        // demanded it (a gateway, a filter in front), so it is taken as given rather than refused as unexpected.
+        com.nimbusds.openid.connect.sdk.Nonce nonce = null;
+        try {
+            String n = jwt.getJWTClaimsSet().getStringClaim("nonce");
+            nonce = n == null ? null : new com.nimbusds.openid.connect.sdk.Nonce(n);
+        } catch (java.text.ParseException e) {
+            throw new TokenVerificationException(Reason.INVALID_DPOP_PROOF, "the DPoP proof's claims are malformed");
+        }
         try {
             verifier.verify(method, htu(uri), ANY_CLIENT, jwt, new DPoPAccessToken(accessToken),
-                    new JWKThumbprintConfirmation(new Base64URL(thumbprint)), null);
+                    new JWKThumbprintConfirmation(new Base64URL(thumbprint)), nonce);
         } catch (InvalidDPoPProofException e) {
             // Nimbus names the failed check (htm, htu, iat, jti, signature…), never a token or key value.
             throw new TokenVerificationException(Reason.INVALID_DPOP_PROOF, "DPoP proof refused: " + firstLine(e));
