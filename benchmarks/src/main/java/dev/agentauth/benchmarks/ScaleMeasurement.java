@@ -121,8 +121,8 @@ public final class ScaleMeasurement {
                 broker.token(r);
             }
             long after = usedHeap();
-            System.out.printf("| bytes per cached user grant (%,d grants, key remembered per request) | %d B |%n",
-                    users, (after - before) / users);
+            System.out.println("scale.grants=" + users);
+            System.out.println("scale.bytesPerCachedGrant=" + (after - before) / users);
         }
     }
 
@@ -137,8 +137,10 @@ public final class ScaleMeasurement {
                 }
             }
             long atEnd = usedHeap() - before;
-            System.out.printf("| heap growth after %,d users / after %,d users (cache bound %,d) | %,d KiB / %,d KiB |%n",
-                    bound, users, bound, at100k / 1024, atEnd / 1024);
+            System.out.println("scale.cacheBound=" + bound);
+            System.out.println("scale.users=" + users);
+            System.out.println("scale.heapAtBoundKiB=" + at100k / 1024);
+            System.out.println("scale.heapAtEndKiB=" + atEnd / 1024);
         }
     }
 
@@ -181,9 +183,11 @@ public final class ScaleMeasurement {
                     nanos[i] = System.nanoTime() - start;
                 }
                 Arrays.sort(nanos);
-                System.out.printf("| token() on PostgreSQL with %,d grants, cold cache (%,d random users) | p50 %.2f ms,"
-                                + " p99 %.2f ms |%n", grants, samples, nanos[samples / 2] / 1e6,
-                        nanos[(int) (samples * 0.99)] / 1e6);
+                System.out.println("scale.pg.grants=" + grants);
+                System.out.println("scale.pg.samples=" + samples);
+                System.out.println(String.format(java.util.Locale.ROOT, "scale.pg.p50Ms=%.2f", nanos[samples / 2] / 1e6));
+                System.out.println(String.format(java.util.Locale.ROOT, "scale.pg.p99Ms=%.2f",
+                        nanos[(int) (samples * 0.99)] / 1e6));
             }
         } finally {
             pg.close();

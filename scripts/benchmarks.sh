@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every benchmark of issue "performance against the limit and the peers" in one go, on this machine, and
+# regenerates the performance table of README.md (between <!-- perf-table:start --> and <!-- perf-table:end -->).
+# Every goal there is a ratio between figures of this same run, so the machine's speed cancels out.
+#
+#   - JMH, one invocation (-prof gc): the cached path and the limit, Spring Security's cached client, token
+#     verification against raw Nimbus, the bearer filters on top of verification, an MCP tool call through
+#     AuthenticatedMcpServer against the plain SDK client (both wires);
+#   - harnesses: RolloverMeasurement (1,000 callers across a rollover, agent-auth and Spring),
+#     ConsentLatencyMeasurement (callback -> waiting call resumed), ScaleMeasurement (bytes per grant, 1,000,000 users,
+#     PostgreSQL cold cache).
+#
+# Takes about 10 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
+# Not part of .ci/run: speed is measured here, never asserted in tests.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+mvn -B -q -ntp install -DskipTests -pl agent-auth-core,agent-auth-tools,agent-auth-mcp -am
+mvn -B -q -ntp package -DskipTests -pl benchmarks
+JAR=benchmarks/target/benchmarks.jar
+OUT=target/perf
+rm -rf "$OUT" && mkdir -p "$OUT"
+FORKS="${FORKS:-1}"
+
+echo "== JMH ($FORKS fork(s))"
+java -jar "$JAR" \
+  'CachedTokenBenchmark|LimitBenchmark|SpringCachedClientBenchmark.clientCredentials$|VerifierBenchmark|BearerFilterBenchmark|McpOverheadBenchmark' \
+  -f "$FORKS" -wi 3 -w 2s -i 5 -r 2s -prof gc -bm avgt -tu ns -rf json -rff "$OUT/jmh.json" > "$OUT/jmh.log" 2>&1
+echo "== rollover"
+java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.RolloverMeasurement 2>"$OUT/rollover.err" | grep '=' > "$OUT/rollover.txt"
+echo "== consent latency"
+java -cp "$JAR" dev.agentauth.benchmarks.ConsentLatencyMeasurement 2>"$OUT/consent.err" | grep '=' > "$OUT/consent.txt"
+echo "== scale"
+java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.ScaleMeasurement 2>"$OUT/scale.err" | grep '=' > "$OUT/scale.txt"
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/rollover.txt" "$OUT/consent.txt" \
+  "$OUT/scale.txt" --readme README.md
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/rollover.txt" "$OUT/consent.txt" \
+  "$OUT/scale.txt" | tee "$OUT/table.md"
