@@ -115,6 +115,9 @@ public final class AuthenticatedAgent {
                 if (e.getCause() instanceof ConsentInterruptException interrupt) {
                     throw runtime.settle(interrupt);
                 }
+                if (e.getCause() instanceof MissingPrincipalException missing) {
+                    runtime.settleMissingPrincipal(missing);
+                }
                 throw e.getCause();
             }
         };

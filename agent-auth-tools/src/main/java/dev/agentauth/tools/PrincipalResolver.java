@@ -20,7 +20,8 @@ public interface PrincipalResolver {
     /**
      * The principal of this invocation.
      *
-     * @throws dev.agentauth.core.AgentAuthException when it cannot be determined
+     * @throws MissingPrincipalException when there is nobody to act for (the AI-service call then fails with it,
+     *                                   and the model is told nothing)
      */
     Principal resolve(InvocationContext context);
 
@@ -34,9 +35,8 @@ public interface PrincipalResolver {
             InvocationParameters p = context.invocationParameters();
             Object user = p == null ? null : p.get(USER);
             if (!(user instanceof String u) || u.isBlank()) {
-                throw new dev.agentauth.core.AgentAuthException("no user for this tool call: pass"
-                        + " InvocationParameters with '" + USER + "' to the AI-service method, or configure another"
-                        + " PrincipalResolver", null, null);
+                throw new MissingPrincipalException("no user for this tool call: pass InvocationParameters with '"
+                        + USER + "' to the AI-service method, or configure another PrincipalResolver");
             }
             Object agent = p.get(AGENT);
             return Principal.of(u, agent instanceof String a && !a.isBlank() ? a : defaultAgent);
@@ -52,8 +52,8 @@ public interface PrincipalResolver {
         return context -> {
             Object id = context.chatMemoryId();
             if (id == null || "default".equals(id)) {
-                throw new dev.agentauth.core.AgentAuthException("no user for this tool call: the chat memory id is"
-                        + " missing; annotate a parameter with @MemoryId", null, null);
+                throw new MissingPrincipalException("no user for this tool call: the chat memory id is missing;"
+                        + " annotate a parameter with @MemoryId");
             }
             return Principal.of(String.valueOf(id), agent);
         };

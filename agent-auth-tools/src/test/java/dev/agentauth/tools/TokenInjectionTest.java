@@ -84,9 +84,11 @@ class TokenInjectionTest extends AgentToolsTestBase {
     void chatWhenNoUserInInvocationThenToolErrorNotAnotherUsersToken() {
         AuthenticatedAgent agent = agent(new ScriptedChatModel(SCRIPT));
 
-        String answer = agent.aiService(Assistant.class).chat("c", "list my notes", new InvocationParameters());
+        // A typed exception out of the AI-service call, not a text the model would repeat (MissingPrincipalTest).
+        MissingPrincipalException e = catchThrowableOfType(MissingPrincipalException.class,
+                () -> agent.aiService(Assistant.class).chat("c", "list my notes", new InvocationParameters()));
 
-        assertThat(answer).contains("no user for this tool call");
+        assertThat(e.getMessage()).contains("no user for this tool call");
         assertThat(tools.listRuns).hasValue(0);
     }
 

@@ -106,8 +106,32 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     // ---------------------------------------------------------------------------------------------- token requests
 
+    /**
+     * The identity fast path: the last cached entry served for a request object, in a small direct-mapped table
+     * indexed by the request's identity hash. A caller that reuses its {@link TokenRequest} (a tool binding, an MCP
+     * session) then pays one array read, one reference compare and the entry's own checks, instead of hashing and
+     * comparing the request, its grant key and the scopes. Slots are immutable and written racily (a lost write only
+     * costs the slow path once); an entry that left the cache is {@code gone} and never served from here.
+     */
+    private record FastSlot(TokenRequest request, GrantCache.Entry entry) {
+    }
+
+    private static final int FAST_SLOTS = 1024;
+    private final FastSlot[] fast = new FastSlot[FAST_SLOTS];
+
     @Override
     public TokenResult token(TokenRequest request) {
+        FastSlot slot = fast[System.identityHashCode(request) & (FAST_SLOTS - 1)];
+        if (slot != null && slot.request == request) {
+            GrantCache.Entry e = slot.entry;
+            if (!e.gone && settings.clock().millis() < e.staleAtMillis) {
+                return e.result;
+            }
+        }
+        return tokenByKey(request);
+    }
+
+    private TokenResult tokenByKey(TokenRequest request) {
         ProviderClient client = providers.client(request.provider());
         GrantPolicy policy = policies.of(request.flow());
         if (!request.forceConsent()) {
@@ -116,6 +140,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             if (cached != null) {
                 long now = settings.clock().millis();
                 if (now < cached.staleAtMillis) {
+                    fast[System.identityHashCode(request) & (FAST_SLOTS - 1)] = new FastSlot(request, cached);
                     return cached.result;
                 }
                 if (now < cached.expiredAtMillis) {

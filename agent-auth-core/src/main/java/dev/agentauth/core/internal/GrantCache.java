@@ -42,6 +42,8 @@ final class GrantCache {
         /** Whether it can be renewed without the user (a refresh token, or a grant the agent obtains itself). */
         final boolean renewable;
         private volatile int renewing;
+        /** Set once the entry left the cache (replaced, removed, evicted): it is no longer served by the fast path. */
+        volatile boolean gone;
         private volatile long notBeforeMillis;
         private volatile int failures;
 
@@ -98,7 +100,15 @@ final class GrantCache {
         // Caffeine, size-bounded only: a read is a hash lookup plus a lossy, buffered access record, never a lock or a
         // clock read (measured: time-based expiry would add ~30 ns per cached call for its clock reads).
         this.cache = Caffeine.newBuilder().maximumSize(maximumSize)
-                .executor(Runnable::run).build();
+                .executor(Runnable::run)
+                // Whatever takes an entry out of the cache (replacement, removal, eviction) retires it for the
+                // identity fast path of DefaultTokenBroker too.
+                .removalListener((GrantKey k, Entry e, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                    if (e != null) {
+                        e.gone = true;
+                    }
+                })
+                .build();
     }
 
     /** The entry for {@code key} when it covers the request's scopes (fresh, stale or expired: the caller decides). */
@@ -122,17 +132,29 @@ final class GrantCache {
         TokenResult.Granted result = new TokenResult.Granted(token);
         // A user's grant without a refresh token cannot be renewed ahead: only the user can, once it has expired.
         boolean renewable = !key.flow().asksUser() || grant.refreshToken() != null;
-        cache.put(key, new Entry(grant.scopes(), staleAt(grant.expiresAt(), grant.updatedAt()),
-                expiredAt(grant.expiresAt()), result, renewable));
+        Entry previous = cache.asMap().put(key, new Entry(grant.scopes(), staleAt(grant.expiresAt(),
+                grant.updatedAt()), expiredAt(grant.expiresAt()), result, renewable));
+        if (previous != null) {
+            previous.gone = true; // at once, not only when the removal listener runs
+        }
         return result;
     }
 
     void remove(GrantKey key) {
-        cache.invalidate(key);
+        Entry e = cache.asMap().remove(key);
+        if (e != null) {
+            e.gone = true;
+        }
     }
 
     void removeIf(Predicate<GrantKey> which) {
-        cache.asMap().keySet().removeIf(which);
+        cache.asMap().entrySet().removeIf(en -> {
+            if (which.test(en.getKey())) {
+                en.getValue().gone = true;
+                return true;
+            }
+            return false;
+        });
     }
 
     /** When a token expiring at {@code expiresAt} counts as expired: {@code skew} before it; never, without expiry. */

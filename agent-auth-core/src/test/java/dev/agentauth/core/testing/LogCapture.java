@@ -59,6 +59,17 @@ public final class LogCapture implements AutoCloseable {
         return lines(false);
     }
 
+    /** The project's log lines at WARN or above. */
+    public List<String> projectWarnings() {
+        List<String> lines = new ArrayList<>();
+        for (ILoggingEvent e : List.copyOf(appender.list)) {
+            if (e.getLoggerName().startsWith("dev.agentauth") && e.getLevel().isGreaterOrEqual(Level.WARN)) {
+                lines.add(e.getFormattedMessage());
+            }
+        }
+        return lines;
+    }
+
     /** How many events any logger produced: a capture that saw nothing proves nothing. */
     public int eventCount() {
         return appender.list.size();

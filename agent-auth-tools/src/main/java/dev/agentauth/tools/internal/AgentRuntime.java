@@ -27,6 +27,8 @@ import java.util.Optional;
  */
 public final class AgentRuntime {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentRuntime.class);
+
     /** Settings the public builder checked. */
     public record Settings(TokenBroker broker, ChatModel chatModel, ChatMemoryProvider memory,
                            PrincipalResolver principals, ConsentMode mode, Duration blockingTimeout,
@@ -67,10 +69,30 @@ public final class AgentRuntime {
             if (error instanceof ConsentInterruptException interrupt) {
                 throw interrupt;
             }
+            if (error instanceof dev.agentauth.tools.MissingPrincipalException missing) {
+                // The application's bug, not the model's business: out of the AI service, never into the chat.
+                log.warn("tool call {} refused: {}", context.toolExecutionRequest().name(), missing.getMessage());
+                missingPrincipals.put(missing, context.memoryId() == null ? "default" : context.memoryId());
+                throw missing;
+            }
             String message = error.getMessage();
             return ToolErrorHandlerResult.text(message == null || message.isBlank()
                     ? error.getClass().getSimpleName() : message);
         };
+    }
+
+    private final java.util.Map<Throwable, Object> missingPrincipals = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
+
+    /**
+     * After a {@link dev.agentauth.tools.MissingPrincipalException} left the AI service: answers every tool call of
+     * the turn that has no result yet as not run, so the conversation's memory stays valid for its next turn.
+     */
+    public void settleMissingPrincipal(dev.agentauth.tools.MissingPrincipalException e) {
+        Object memoryId = missingPrincipals.remove(e);
+        if (memoryId != null) {
+            interrupts.answerUnanswered(memoryId, "Not run: this call had no signed-in user.");
+        }
     }
 
     /** See {@link InterruptRegistry#settle}. */

@@ -231,6 +231,31 @@ final class InterruptRegistry {
         return List.of(request);
     }
 
+    /**
+     * Gives each tool call of the last tool-calling message in {@code memoryId}'s memory that has no result yet the
+     * result {@code text}, so that memory holds no unanswered tool call.
+     */
+    void answerUnanswered(Object memoryId, String text) {
+        ChatMemory memory = memory(memoryId);
+        List<dev.langchain4j.data.message.ChatMessage> messages = memory.messages();
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i) instanceof dev.langchain4j.data.message.AiMessage ai && ai.hasToolExecutionRequests()) {
+                java.util.Set<String> answered = new java.util.HashSet<>();
+                for (int j = i + 1; j < messages.size(); j++) {
+                    if (messages.get(j) instanceof ToolExecutionResultMessage r) {
+                        answered.add(r.id());
+                    }
+                }
+                for (ToolExecutionRequest call : ai.toolExecutionRequests()) {
+                    if (!answered.contains(call.id())) {
+                        memory.add(ToolExecutionResultMessage.from(call, text));
+                    }
+                }
+                return;
+            }
+        }
+    }
+
     private ChatMemory memory(Object memoryId) {
         return settings.memory().get(memoryId);
     }

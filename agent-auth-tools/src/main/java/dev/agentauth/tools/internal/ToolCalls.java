@@ -70,7 +70,7 @@ final class ToolCalls {
         return new Journaled() {
             @Override
             ToolExecutionResult run(ToolExecutionRequest request, InvocationContext context) {
-                Principal principal = settings.principals().resolve(context);
+                Principal principal = principalOf(context);
                 for (int attempt = 0; attempt < 3; attempt++) {
                     ToolSource.Outcome outcome = source.execute(principal, request);
                     if (outcome instanceof ToolSource.Outcome.Completed done) {
@@ -105,7 +105,7 @@ final class ToolCalls {
                 ToolExecutionResult result = run(request, context);
                 journal.completed.put(request.id(), result);
                 return result;
-            } catch (ConsentInterruptException e) {
+            } catch (ConsentInterruptException | dev.agentauth.tools.MissingPrincipalException e) {
                 throw e;
             } catch (RuntimeException e) {
                 ToolExecutionResult failed = error(describe(e, null));
@@ -128,7 +128,7 @@ final class ToolCalls {
 
     private ToolExecutionResult runAuthenticated(ToolBinding binding, ToolExecutionRequest request,
                                                  InvocationContext context) {
-        Principal principal = settings.principals().resolve(context);
+        Principal principal = principalOf(context);
         Reauthorization.Attempt attempt = settings.reauthorization().begin(settings.broker(),
                 binding.tokenRequest(principal), principal + "|tool " + binding.name());
         TokenResult result = attempt.token();
@@ -244,5 +244,15 @@ final class ToolCalls {
         } catch (Exception e) {
             throw new IllegalStateException("cannot serialize tool arguments", e);
         }
+    }
+
+    /** The call's principal; a resolver that finds nobody is a {@link dev.agentauth.tools.MissingPrincipalException}. */
+    private Principal principalOf(InvocationContext context) {
+        Principal p = settings.principals().resolve(context);
+        if (p == null) {
+            throw new dev.agentauth.tools.MissingPrincipalException("no user for this tool call: the PrincipalResolver"
+                    + " found none; pass the signed-in user with the AI-service call");
+        }
+        return p;
     }
 }
