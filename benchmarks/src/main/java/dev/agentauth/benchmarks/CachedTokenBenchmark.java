@@ -32,4 +32,32 @@ public class CachedTokenBenchmark {
     public TokenResult userConsent(BrokerFixture fixture) {
         return fixture.broker.token(fixture.userRequest);
     }
+
+    /**
+     * A caller that builds its request anew for every call (equal requests, never the same object twice in a row
+     * of 4,096): no identity fast path, the request's remembered grant key by equality instead. The requests are
+     * built in setup so that {@code -prof gc} counts only what {@code token()} allocates.
+     */
+    @Benchmark
+    public TokenResult userConsentNewRequest(BrokerFixture fixture, EqualRequests requests) {
+        return fixture.broker.token(requests.next());
+    }
+
+    /** 4,096 distinct request objects, all equal to {@link BrokerFixture#userRequest}. */
+    @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
+    public static class EqualRequests {
+        final dev.agentauth.core.TokenRequest[] all = new dev.agentauth.core.TokenRequest[4096];
+        int i;
+
+        @org.openjdk.jmh.annotations.Setup
+        public void setUp() {
+            for (int n = 0; n < all.length; n++) {
+                all[n] = dev.agentauth.core.TokenRequest.forUser(BrokerFixture.PROVIDER, "alice", "openid", "repo");
+            }
+        }
+
+        dev.agentauth.core.TokenRequest next() {
+            return all[i++ & (all.length - 1)];
+        }
+    }
 }

@@ -118,6 +118,17 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     private static final int FAST_SLOTS = 1024;
     private final FastSlot[] fast = new FastSlot[FAST_SLOTS];
+    /** Requests seen once on the slow path: only a request object that comes back gets a slot (allocated once). */
+    private final TokenRequest[] seen = new TokenRequest[FAST_SLOTS];
+
+    private void remember(TokenRequest request, GrantCache.Entry entry) {
+        int i = System.identityHashCode(request) & (FAST_SLOTS - 1);
+        if (seen[i] == request) {
+            fast[i] = new FastSlot(request, entry);
+        } else {
+            seen[i] = request; // a request built anew per call allocates nothing here
+        }
+    }
 
     @Override
     public TokenResult token(TokenRequest request) {
@@ -140,7 +151,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             if (cached != null) {
                 long now = settings.clock().millis();
                 if (now < cached.staleAtMillis) {
-                    fast[System.identityHashCode(request) & (FAST_SLOTS - 1)] = new FastSlot(request, cached);
+                    remember(request, cached);
                     return cached.result;
                 }
                 if (now < cached.expiredAtMillis) {
