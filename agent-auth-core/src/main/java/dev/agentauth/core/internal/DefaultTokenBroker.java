@@ -135,8 +135,12 @@ public final class DefaultTokenBroker implements TokenBroker {
         FastSlot slot = fast[System.identityHashCode(request) & (FAST_SLOTS - 1)];
         if (slot != null && slot.request == request) {
             GrantCache.Entry e = slot.entry;
-            if (!e.gone && settings.clock().millis() < e.staleAtMillis) {
-                return e.result;
+            if (!e.gone) {
+                long now = settings.clock().millis();
+                // Fresh; or stale but valid with nothing for this caller to do (its renewal already runs).
+                if (now < e.staleAtMillis || (now < e.expiredAtMillis && e.nothingToRenew())) {
+                    return e.result;
+                }
             }
         }
         return tokenByKey(request);

@@ -58,7 +58,17 @@ final class GrantCache {
 
         /** Whether the caller at {@code now} is the one to start the renewal: one at a time, after any backoff. */
         boolean claimRenewal(long now) {
-            return now >= notBeforeMillis && RENEWING.compareAndSet(this, 0, 1);
+            // Read before the CAS: in the stale window every caller comes here, and a failing CAS still takes the
+            // cache line exclusively (1,000 callers on one entry).
+            return now >= notBeforeMillis && renewing == 0 && RENEWING.compareAndSet(this, 0, 1);
+        }
+
+        /**
+         * Whether a caller in the stale window has nothing to do: a renewal runs already, or the entry cannot be
+         * renewed without the user (it is served until it expires).
+         */
+        boolean nothingToRenew() {
+            return !renewable || renewing != 0;
         }
 
         /** The renewal failed: the token stays in use, and the next attempt waits 1 s, 2 s, 4 s … at most 30 s. */
