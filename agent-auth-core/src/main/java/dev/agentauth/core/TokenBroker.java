@@ -80,6 +80,20 @@ public interface TokenBroker extends AutoCloseable {
     ConsentCallbackResult completeConsent(URI callbackUri);
 
     /**
+     * The user said "not now" in the application (a consent card's decline button) instead of at the provider:
+     * consent {@code id} ends as declined, exactly as if the provider had answered {@code access_denied}. Its state
+     * is spent (a later callback for it finds nothing), waiters here and on other replicas fail with
+     * {@link ConsentFailedException} ({@code DENIED}), and a {@code CONSENT_DENIED} audit event is recorded.
+     * Thread-safe; reads and writes the store.
+     *
+     * @param user the signed-in user declining; must be the consent's user
+     * @return {@code false} when the consent had already ended (completed, declined, expired) or is unknown
+     * @throws AgentAuthException the consent belongs to another user
+     * @since 0.2.0
+     */
+    boolean declineConsent(ConsentId id, String user);
+
+    /**
      * Like {@link #completeConsent(URI)}, and also checks that {@code signedInUser}, the user the application has
      * authenticated on this request, is the user the consent was started for.
      */

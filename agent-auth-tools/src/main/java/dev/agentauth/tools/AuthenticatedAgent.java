@@ -138,6 +138,19 @@ public final class AuthenticatedAgent {
         return runtime.resume(interruptId, user);
     }
 
+    /**
+     * The user said "not now" on the consent card: every consent of the interrupt that is still pending is declined
+     * ({@link dev.agentauth.core.TokenBroker#declineConsent}), and the turn goes on as {@link #resume} does — the
+     * waiting tool calls report to the model that the user declined (calls whose consent was already given run), and
+     * the model's continued answer comes back.
+     *
+     * @throws ResumeRejectedException unknown or already resumed, or another user's
+     * @since 0.2.0
+     */
+    public String decline(String interruptId, String user) {
+        return runtime.decline(interruptId, user);
+    }
+
     /** The open interrupt with this id, e.g. to show its card again after a page reload. */
     public Optional<ConsentInterrupt> interrupt(String interruptId) {
         return runtime.interrupt(interruptId);

@@ -113,6 +113,33 @@ final class ConsentCallback {
         return redeem(consent, client, success.getAuthorizationCode().getValue());
     }
 
+    /** The user declined in the application: the consent ends as if the provider had answered access_denied. */
+    boolean decline(dev.agentauth.core.ConsentId id, String user) {
+        java.util.Objects.requireNonNull(id, "id");
+        java.util.Objects.requireNonNull(user, "user");
+        PendingConsent consent = grants.store().findConsent(id).orElse(null);
+        if (consent == null) {
+            return false;
+        }
+        if (!user.equals(consent.principal().user())) {
+            log.warn("decline of consent {} refused: it belongs to another user", id);
+            throw new dev.agentauth.core.AgentAuthException("consent " + id + " belongs to another user; only that"
+                    + " user can decline it", consent.key().provider(), dev.agentauth.core.Principal.user(user));
+        }
+        if (grants.store().takeConsent(consent.stateDigest()).isEmpty()) {
+            return false; // the callback or another decline took it first
+        }
+        consents.failed(consent, new ConsentFailedException(consent.id(), ConsentFailedException.Reason.DENIED,
+                consent.principal() + " declined to connect " + consent.key().provider() + " (in the application);"
+                        + " the tool cannot act for this user until they do", consent.key().provider(),
+                consent.principal(), "access_denied"),
+                ConsentOutcome.Status.DENIED, "declined");
+        grants.audit().record(AuditEvent.Type.CONSENT_DENIED, consent.key().provider(), consent.principal(),
+                consent.scopes(), consent.id(), "declined");
+        log.info("consent {} declined by {} in the application", consent.id(), consent.principal());
+        return true;
+    }
+
     /** RFC 6749 §4.1.2.1: the user (or the provider) said no. */
     private ConsentCallbackResult denied(PendingConsent consent, ProviderClient client,
                                          AuthorizationErrorResponse error) {

@@ -232,6 +232,11 @@ public final class DefaultTokenBroker implements TokenBroker {
         return callback.complete(callbackUri, signedInUser);
     }
 
+    @Override
+    public boolean declineConsent(ConsentId id, String user) {
+        return callback.decline(id, user);
+    }
+
     // ------------------------------------------------------------------------------------------- grant management
 
     @Override

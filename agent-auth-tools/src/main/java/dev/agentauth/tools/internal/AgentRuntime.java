@@ -106,6 +106,11 @@ public final class AgentRuntime {
     }
 
     /** Resumes an interrupted turn for {@code user}; the model's continued answer. */
+    /** See {@link dev.agentauth.tools.AuthenticatedAgent#decline}. */
+    public String decline(String interruptId, String user) {
+        return resumer.decline(interruptId, user);
+    }
+
     public String resume(String interruptId, String user) {
         return resumer.resume(interruptId, user);
     }

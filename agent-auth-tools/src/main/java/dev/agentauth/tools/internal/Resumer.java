@@ -63,6 +63,29 @@ final class Resumer {
         this.interrupts = interrupts;
     }
 
+    /** Declines the interrupt's pending consents for {@code user}, then resumes: the declined calls report it. */
+    String decline(String interruptId, String user) {
+        Objects.requireNonNull(interruptId, "interruptId");
+        Objects.requireNonNull(user, "user");
+        InterruptRegistry.Interrupted state = interrupts.find(interruptId);
+        if (state == null) {
+            throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
+                    + " is unknown: it was already resumed, expired and was discarded, or never issued here",
+                    Principal.user(user), null);
+        }
+        if (!user.equals(state.principal.user())) {
+            log.warn("decline of interrupt {} refused: it belongs to another user", interruptId);
+            throw new ResumeRejectedException(ResumeRejectedException.Reason.WRONG_USER, "interrupt " + interruptId
+                    + " belongs to another user; only that user can decline it", Principal.user(user), null);
+        }
+        for (ConsentRequirement c : new LinkedHashMap<>(state.consentByCall).values()) {
+            if (outcome(c) == ConsentEnd.PENDING) {
+                settings.broker().declineConsent(c.id(), user);
+            }
+        }
+        return resume(interruptId, user);
+    }
+
     /** Resumes interrupt {@code interruptId} for {@code user}; the model's continued answer. */
     String resume(String interruptId, String user) {
         Objects.requireNonNull(interruptId, "interruptId");
