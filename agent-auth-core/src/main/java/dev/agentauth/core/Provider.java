@@ -59,6 +59,7 @@ public final class Provider {
     private final URI tokenEndpoint;
     private final URI revocationEndpoint;
     private final AssertionSource workloadIdentity;
+    private final java.util.Map<String, String> scopeDescriptions;
     private final ProviderId identityProvider;
     private final AssertionSource identityAssertion;
     private final String identityAssertionAudience;
@@ -90,6 +91,7 @@ public final class Provider {
         this.tokenEndpoint = b.tokenEndpoint;
         this.revocationEndpoint = b.revocationEndpoint;
         this.workloadIdentity = b.workloadIdentity;
+        this.scopeDescriptions = java.util.Map.copyOf(b.scopeDescriptions);
         this.identityProvider = b.identityProvider;
         this.identityAssertion = b.identityAssertion;
         this.identityAssertionAudience = b.identityAssertionAudience;
@@ -146,6 +148,7 @@ public final class Provider {
         b.tokenEndpoint = tokenEndpoint;
         b.revocationEndpoint = revocationEndpoint;
         b.workloadIdentity = workloadIdentity;
+        b.scopeDescriptions.putAll(scopeDescriptions);
         b.identityProvider = identityProvider;
         b.identityAssertion = identityAssertion;
         b.identityAssertionAudience = identityAssertionAudience;
@@ -198,6 +201,21 @@ public final class Provider {
     /** The RFC 7009 revocation endpoint, if the provider has one. */
     public Optional<URI> revocationEndpoint() {
         return Optional.ofNullable(revocationEndpoint);
+    }
+
+    /**
+     * What a scope lets the agent do, in words for a consent card ("Read your repositories"), when described; the
+     * presets describe their vendors' common scopes.
+     *
+     * @since 0.2.0
+     */
+    public Optional<String> scopeDescription(String scope) {
+        return Optional.ofNullable(scopeDescriptions.get(scope));
+    }
+
+    /** Every described scope. @since 0.2.0 */
+    public java.util.Map<String, String> scopeDescriptions() {
+        return scopeDescriptions;
     }
 
     /**
@@ -363,6 +381,7 @@ public final class Provider {
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
                 && pkce == p.pkce && dpop == p.dpop && workloadIdentity == p.workloadIdentity
+                && scopeDescriptions.equals(p.scopeDescriptions)
                 && Objects.equals(identityProvider, p.identityProvider) && identityAssertion == p.identityAssertion
                 && Objects.equals(identityAssertionAudience, p.identityAssertionAudience) && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)
                 && tokenResponseFormat == p.tokenResponseFormat && tokenRequestFormat == p.tokenRequestFormat

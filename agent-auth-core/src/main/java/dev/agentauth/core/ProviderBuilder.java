@@ -26,6 +26,7 @@ public final class ProviderBuilder {
     boolean pkce = true;
     boolean dpop;
     AssertionSource workloadIdentity;
+    final Map<String, String> scopeDescriptions = new LinkedHashMap<>();
     ProviderId identityProvider;
     AssertionSource identityAssertion;
     String identityAssertionAudience;
@@ -199,6 +200,18 @@ public final class ProviderBuilder {
                     + " (RFC 8707 section 2): " + resource);
         }
         this.resource = resource;
+        return this;
+    }
+
+    /**
+     * Describes what {@code scope} lets the agent do, for consent cards ("Read your repositories"). Presets describe
+     * their vendors' common scopes; this adds to or replaces those.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder scopeDescription(String scope, String description) {
+        scopeDescriptions.put(Objects.requireNonNull(scope, "scope"), Objects.requireNonNull(description,
+                "description"));
         return this;
     }
 

@@ -52,7 +52,15 @@ public final class ProviderPresets {
         return Provider.oauth2(id).displayName("GitHub")
                 .authorizationEndpoint("https://github.com/login/oauth/authorize")
                 .tokenEndpoint("https://github.com/login/oauth/access_token")
-                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST);
+                .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST)
+                .scopeDescription("repo", "Read and change your repositories, public and private")
+                .scopeDescription("public_repo", "Read and change your public repositories")
+                .scopeDescription("read:user", "Read your profile")
+                .scopeDescription("user:email", "See your email addresses")
+                .scopeDescription("read:org", "See your organizations and teams")
+                .scopeDescription("gist", "Create and change your gists")
+                .scopeDescription("workflow", "Change your GitHub Actions workflows")
+                .scopeDescription("notifications", "Read your notifications");
     }
 
     /** GitHub App acting for a user, provider id {@code github}. */
@@ -76,7 +84,14 @@ public final class ProviderPresets {
                 .revocationEndpoint("https://oauth2.googleapis.com/revoke")
                 .authorizationParameter("access_type", "offline")
                 .authorizationParameter("prompt", "consent")
-                .authorizationParameter("include_granted_scopes", "true");
+                .authorizationParameter("include_granted_scopes", "true")
+                .scopeDescription("https://www.googleapis.com/auth/gmail.readonly", "Read your email in Gmail")
+                .scopeDescription("https://www.googleapis.com/auth/gmail.send", "Send email as you in Gmail")
+                .scopeDescription("https://www.googleapis.com/auth/calendar", "See and change your calendars")
+                .scopeDescription("https://www.googleapis.com/auth/calendar.readonly", "See your calendars")
+                .scopeDescription("https://www.googleapis.com/auth/drive.readonly", "See and download your Drive files")
+                .scopeDescription("https://www.googleapis.com/auth/drive.file",
+                        "See and change the Drive files the agent creates or you open with it");
     }
 
     /** Microsoft Entra ID (v2.0 endpoints) for {@code tenant}, provider id {@code microsoft}. */
@@ -95,7 +110,14 @@ public final class ProviderPresets {
                 .authorizationEndpoint(base + "authorize")
                 .tokenEndpoint(base + "token")
                 .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_POST)
-                .defaultScopes("offline_access");
+                .defaultScopes("offline_access")
+                .scopeDescription("User.Read", "Sign you in and read your profile")
+                .scopeDescription("Mail.Read", "Read your mail")
+                .scopeDescription("Mail.Send", "Send mail as you")
+                .scopeDescription("Calendars.Read", "Read your calendars")
+                .scopeDescription("Calendars.ReadWrite", "Read and change your calendars")
+                .scopeDescription("Files.Read", "Read your files")
+                .scopeDescription("Files.ReadWrite", "Read and change your files");
     }
 
     /** Slack OAuth v2 bot token, provider id {@code slack}. */
@@ -109,7 +131,12 @@ public final class ProviderPresets {
                 .tokenEndpoint("https://slack.com/api/oauth.v2.access")
                 .clientAuthMethod(ClientAuthMethod.CLIENT_SECRET_BASIC)
                 .scopeDelimiter(",")
-                .tokenResponseFormat(Provider.TokenResponseFormat.SLACK);
+                .tokenResponseFormat(Provider.TokenResponseFormat.SLACK)
+                .scopeDescription("chat:write", "Send messages in Slack")
+                .scopeDescription("channels:read", "See the channels of your workspace")
+                .scopeDescription("channels:history", "Read messages in public channels")
+                .scopeDescription("users:read", "See the people in your workspace")
+                .scopeDescription("search:read", "Search your workspace");
     }
 
     /** Slack OAuth v2 user token ({@code user_scope}), provider id {@code slack}. */

@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param id               the interrupt id, for {@code resume}
  * @param user             the user the turn belongs to; only they may resume it
  * @param agent            the agent
- * @param consents         the consents to give, one card each
- * @param waitingToolCalls the tool calls that run on resume
+ * @param consents         the consents to give, one card each: the provider's display name, what each scope lets
+ *                         the agent do (new ones apart from those already granted), the account already connected
+ * @param waitingToolCalls the tool calls that run on resume, with their {@code @Tool} descriptions (why they ask)
  * @param expiresAt        when the first consent expires
  */
 public record ConsentInterrupt(String id, String user, String agent, List<Consent> consents,
@@ -44,10 +45,29 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
      * @param expiresAt           after this the consent is void
      */
     public record Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
-                          String authorizationUrl, Instant expiresAt) {
+                          String authorizationUrl, Instant expiresAt, List<ScopeDetail> scopeDetails,
+                          String connectedAccount) {
         public Consent {
             scopes = List.copyOf(scopes);
+            scopeDetails = scopeDetails == null ? List.of() : List.copyOf(scopeDetails);
         }
+
+        /** A consent without scope details or account. */
+        public Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
+                       String authorizationUrl, Instant expiresAt) {
+            this(consentId, provider, providerDisplayName, scopes, authorizationUrl, expiresAt, List.of(), null);
+        }
+    }
+
+    /**
+     * One scope as a consent card shows it: protocol plumbing ({@code openid}, {@code offline_access}) is left out.
+     *
+     * @param scope          the scope string
+     * @param description    what it lets the agent do, in words (the provider's description), or {@code null}
+     * @param alreadyGranted whether the user granted it before (a step-up asks only for the others anew)
+     * @since 0.2.0
+     */
+    public record ScopeDetail(String scope, String description, boolean alreadyGranted) {
     }
 
     /**
@@ -57,7 +77,12 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
      * @param toolName the tool
      * @param provider the provider whose consent it waits for, or {@code null} when it only waits its turn
      */
-    public record WaitingToolCall(String id, String toolName, String provider) {
+    public record WaitingToolCall(String id, String toolName, String provider, String toolDescription) {
+
+        /** A waiting call without a description. */
+        public WaitingToolCall(String id, String toolName, String provider) {
+            this(id, toolName, provider, null);
+        }
     }
 
     /** This interrupt as a JSON object, for a chat UI. */
@@ -73,6 +98,14 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
             m.put("provider", c.provider());
             m.put("providerDisplayName", c.providerDisplayName());
             m.put("scopes", c.scopes());
+            m.put("scopeDetails", c.scopeDetails().stream().map(d -> {
+                Map<String, Object> sd = new LinkedHashMap<>();
+                sd.put("scope", d.scope());
+                sd.put("description", d.description());
+                sd.put("alreadyGranted", d.alreadyGranted());
+                return sd;
+            }).toList());
+            m.put("connectedAccount", c.connectedAccount());
             m.put("authorizationUrl", c.authorizationUrl());
             m.put("expiresAt", c.expiresAt().toString());
             return m;
@@ -82,6 +115,7 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
             m.put("id", w.id());
             m.put("toolName", w.toolName());
             m.put("provider", w.provider());
+            m.put("toolDescription", w.toolDescription());
             return m;
         }).toList());
         map.put("expiresAt", expiresAt.toString());

@@ -171,7 +171,9 @@ abstract class AgentToolsTestBase {
     AuthenticatedAgent agent(ScriptedChatModel model, ConsentMode mode, boolean concurrent) {
         broker = TokenBroker.builder()
                 .provider(Provider.oauth2("corp").displayName("Corp Notes").issuer(idp.issuer())
-                        .clientId("notes-agent").clientSecret("notes-secret").defaultScopes("openid").build())
+                        .clientId("notes-agent").clientSecret("notes-secret").defaultScopes("openid")
+                        .scopeDescription("notes.read", "Read your notes")
+                        .scopeDescription("notes.archive", "Archive your notes").build())
                 .provider(Provider.oauth2("crm").displayName("CRM").issuer(idp.issuer())
                         .clientId("crm-agent").clientSecret("crm-secret").defaultScopes("openid").build())
                 .provider(Provider.apiKey("weather").apiKey(Secret.of(WEATHER_KEY)).build())

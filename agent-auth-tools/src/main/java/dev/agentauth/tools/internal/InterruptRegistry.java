@@ -201,22 +201,62 @@ final class InterruptRegistry {
     private ConsentInterrupt snapshot(Interrupted s) {
         Map<String, ConsentInterrupt.Consent> consents = new LinkedHashMap<>();
         for (ConsentRequirement c : s.consentByCall.values()) {
-            consents.putIfAbsent(c.id().value(), new ConsentInterrupt.Consent(c.id().value(), c.provider().value(),
-                    c.providerDisplayName(), List.copyOf(c.scopes().values()), c.authorizationUri().toString(),
-                    c.expiresAt()));
+            if (!consents.containsKey(c.id().value())) {
+                consents.put(c.id().value(), card(c, s.principal));
+            }
         }
         List<ConsentInterrupt.WaitingToolCall> waiting = new ArrayList<>();
         for (ToolExecutionRequest call : s.batch) {
             if (!s.journal.completed.containsKey(call.id())) {
                 ConsentRequirement c = s.consentByCall.get(call.id());
+                ToolBinding b = bindings.get(call.name());
+                String description = b != null ? b.specification().description() : null;
                 waiting.add(new ConsentInterrupt.WaitingToolCall(call.id(), call.name(),
-                        c == null ? null : c.provider().value()));
+                        c == null ? null : c.provider().value(), description));
             }
         }
         Instant expires = s.consentByCall.values().stream().map(ConsentRequirement::expiresAt)
                 .min(Comparator.naturalOrder()).orElse(settings.clock().instant());
         return new ConsentInterrupt(s.id, s.principal.user(), s.principal.agent(), List.copyOf(consents.values()),
                 waiting, expires);
+    }
+
+    /** Protocol scopes a person has nothing to decide about: never shown on a card. */
+    private static final java.util.Set<String> PLUMBING = java.util.Set.of("openid", "offline_access");
+
+    /**
+     * One card's content: the scopes in words, those the user granted before marked, and the account they connected
+     * (a step-up adds scopes to the same account). Reads the user's grants; a store failure leaves the details out.
+     */
+    private ConsentInterrupt.Consent card(ConsentRequirement c, Principal principal) {
+        dev.agentauth.core.Provider provider = null;
+        dev.agentauth.core.Scopes granted = dev.agentauth.core.Scopes.NONE;
+        String account = null;
+        try {
+            provider = settings.broker().provider(c.provider());
+            for (dev.agentauth.core.GrantInfo g : settings.broker().grants(principal.user())) {
+                if (g.provider().equals(c.provider()) && g.flow().asksUser()) {
+                    granted = granted.union(g.scopes());
+                    if (g.account() != null) {
+                        account = g.account().email() != null ? g.account().email()
+                                : g.account().username() != null ? g.account().username() : null;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("consent card of {}: grants unavailable ({})", c.id(), e.getClass().getSimpleName());
+        }
+        List<ConsentInterrupt.ScopeDetail> details = new ArrayList<>();
+        for (String scope : c.scopes().values()) {
+            if (PLUMBING.contains(scope)) {
+                continue;
+            }
+            String description = provider != null ? provider.scopeDescription(scope).orElse(null) : null;
+            details.add(new ConsentInterrupt.ScopeDetail(scope, description,
+                    granted.containsAll(dev.agentauth.core.Scopes.of(scope))));
+        }
+        return new ConsentInterrupt.Consent(c.id().value(), c.provider().value(), c.providerDisplayName(),
+                List.copyOf(c.scopes().values()), c.authorizationUri().toString(), c.expiresAt(), details, account);
     }
 
     /** The tool calls of the AI message that contains {@code request}, from chat memory. */
