@@ -25,6 +25,11 @@ import java.util.concurrent.TimeoutException;
 public final class CliChat {
 
     private static final String SPINNER = "|/-\\";
+    /** The spinner of the consent being waited for, if any: ended before the answer prints. */
+    private static final java.util.concurrent.atomic.AtomicReference<Thread> SPINNING =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** Whether the last thing printed left the cursor mid-line (the prompt, a spinner frame). */
+    private static volatile boolean midLine;
 
     private CliChat() {
     }
@@ -36,17 +41,38 @@ public final class CliChat {
                 user = a.substring("--user=".length());
             }
         }
-        run(System.in, System.out, user, System.getenv());
+        PrintStream out = System.out;
+        // Ctrl-C: end on a clean line, so the shell's prompt does not land on the spinner's or ours.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread spinner = SPINNING.getAndSet(null);
+            if (spinner != null) {
+                spinner.interrupt();
+            }
+            if (midLine || spinner != null) {
+                out.print("\r" + " ".repeat(60) + "\r");
+                out.println();
+                out.flush();
+            }
+        }, "cli-exit"));
+        run(System.in, out, user, System.getenv());
+    }
+
+    /** How long a tool call waits for the user to sign in: {@code DEMO_CONSENT_TIMEOUT} (ISO-8601), default 5 min. */
+    static Duration consentTimeout(Map<String, String> env) {
+        String v = env.get("DEMO_CONSENT_TIMEOUT");
+        return v == null || v.isBlank() ? Duration.ofMinutes(5) : Duration.parse(v);
     }
 
     /** Chats as {@code user} until the input ends or says {@code exit}. */
     public static void run(InputStream input, PrintStream out, String user, Map<String, String> env)
             throws Exception {
         try (DemoEnvironment demo = DemoEnvironment.start(null, env)) {
+            Duration timeout = consentTimeout(env);
+            boolean terminal = System.console() != null && !"dumb".equals(env.get("TERM"));
             AuthenticatedAgent agent = demo.agent()
                     .consentMode(ConsentMode.BLOCKING)
-                    .blockingTimeout(Duration.ofMinutes(5))
-                    .consentListener(consent -> waitVisibly(demo, consent, out))
+                    .blockingTimeout(timeout)
+                    .consentListener(consent -> waitVisibly(demo, consent, out, timeout, terminal))
                     .build();
             DemoAssistant assistant = agent.aiService(DemoAssistant.class);
             InvocationParameters asUser = InvocationParameters.from(PrincipalResolver.USER, user);
@@ -57,32 +83,55 @@ public final class CliChat {
             while (true) {
                 out.print("you> ");
                 out.flush();
+                midLine = true;
                 String line = in.readLine();
+                midLine = false;
                 if (line == null || line.strip().equals("exit")) {
                     break;
                 }
                 if (!line.isBlank()) {
-                    out.println("agent> " + assistant.chat("cli:" + user, line, asUser));
+                    String answer;
+                    try {
+                        answer = assistant.chat("cli:" + user, line, asUser);
+                    } finally {
+                        endSpinner(); // its last line first: the answer starts on a line of its own
+                    }
+                    out.println("agent> " + answer);
                 }
             }
         }
     }
 
     // Runs on the tool call's thread, which then waits for the consent: show the URL and a spinner meanwhile.
-    private static void waitVisibly(DemoEnvironment demo, ConsentRequirement consent, PrintStream out) {
+    private static void waitVisibly(DemoEnvironment demo, ConsentRequirement consent, PrintStream out,
+                                    Duration timeout, boolean terminal) {
         out.println();
         out.println("  " + consent.providerDisplayName() + " asks you to authorize: " + consent.scopes());
-        out.println("  open: " + consent.authorizationUri());
+        String url = consent.authorizationUri().toString();
+        // A terminal that knows OSC 8 makes the URL clickable; others show it as it is.
+        out.println("  open: " + (terminal ? "\u001b]8;;" + url + "\u001b\\" + url + "\u001b]8;;\u001b\\" : url));
         CompletableFuture<?> done = demo.broker().consentCompletion(consent.id());
+        long deadline = System.nanoTime() + timeout.toNanos();
         Thread spinner = new Thread(() -> {
             long started = System.nanoTime();
             for (int i = 0; !done.isDone(); i++) {
+                if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
+                    // The tool call stopped waiting (the blocking timeout): so does the spinner.
+                    out.println("\r  no sign-in within " + timeout.toSeconds() + " s; the agent went on without it."
+                            + " Sign in, then ask again.                    ");
+                    midLine = false;
+                    return;
+                }
                 long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
                 out.print("\r  waiting for you to sign in " + SPINNER.charAt(i % 4) + " " + seconds + "s ");
                 out.flush();
+                midLine = true;
                 try {
                     done.get(250, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
+                    out.print("\r" + " ".repeat(60) + "\r"); // leave the line clean for what prints next
+                    out.flush();
+                    midLine = false;
                     return;
                 } catch (ExecutionException | TimeoutException e) {
                     // refused, or still waiting: the loop decides
@@ -90,8 +139,26 @@ public final class CliChat {
             }
             out.println("\r  " + (done.isCompletedExceptionally() ? "not authorized." : "authorized.")
                     + "                         ");
+            midLine = false;
         }, "consent-spinner");
         spinner.setDaemon(true);
+        SPINNING.set(spinner);
         spinner.start();
+    }
+
+    /** Waits (briefly) for the current spinner to print its last line. */
+    private static void endSpinner() {
+        Thread spinner = SPINNING.getAndSet(null);
+        if (spinner != null) {
+            try {
+                spinner.join(2_000);
+                if (spinner.isAlive()) {
+                    spinner.interrupt();
+                    spinner.join(1_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
