@@ -41,9 +41,11 @@ function show(answer) {
 function card(interrupt) {
   const box = add('card', '');
   box.dataset.interrupt = interrupt.id;
-  const waiting = interrupt.waitingToolCalls.map((c) => c.toolName).join(', ');
+  // Which tool asks, and why: its description, not its method name.
+  const waiting = interrupt.waitingToolCalls.map((c) => c.toolDescription || c.toolName).join('; ');
   const title = document.createElement('p');
-  title.textContent = 'The agent needs your permission to continue (' + waiting + ').';
+  title.className = 'why';
+  title.textContent = 'To continue — ' + waiting + ' — the agent needs your permission.';
   box.appendChild(title);
   let state = 'open';   // open -> resuming -> done; the popup's message and its closing may both call resume
   const resume = async () => {
@@ -61,19 +63,36 @@ function card(interrupt) {
     status.textContent = 'Authorized.';
     show(answer);
   };
+  const decline = async () => {
+    if (state !== 'open') return;
+    state = 'done';
+    box.classList.add('done');
+    box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    status.textContent = 'Not now: the agent goes on without it.';
+    show(await post('/api/decline', {interruptId: interrupt.id}));
+  };
   for (const consent of interrupt.consents) {
     const row = document.createElement('div');
     row.className = 'consent';
     const name = document.createElement('strong');
     name.className = 'provider';
     name.textContent = consent.providerDisplayName;
-    const scopes = document.createElement('span');
+    // What each scope lets the agent do, in words; those granted before apart from the new ones.
+    const scopes = document.createElement('ul');
     scopes.className = 'scopes';
-    for (const s of consent.scopes) {
-      const chip = document.createElement('code');
-      chip.textContent = s;
-      scopes.appendChild(chip);
+    const details = consent.scopeDetails && consent.scopeDetails.length ? consent.scopeDetails
+        : consent.scopes.map((s) => ({scope: s, description: null, alreadyGranted: false}));
+    for (const d of details) {
+      const li = document.createElement('li');
+      li.className = d.alreadyGranted ? 'granted' : 'new';
+      li.title = d.scope;
+      li.textContent = (d.description || d.scope) + (d.alreadyGranted ? ' (already allowed)' : '');
+      scopes.appendChild(li);
     }
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    meta.textContent = (consent.connectedAccount ? 'Connected as ' + consent.connectedAccount + '. ' : '')
+        + 'This request expires at ' + new Date(consent.expiresAt).toLocaleTimeString() + '.';
     const button = document.createElement('button');
     button.className = 'authorize';
     button.textContent = 'Authorize';
@@ -90,12 +109,19 @@ function card(interrupt) {
         if (popup.closed) { clearInterval(timer); resume(); }
       }, 700);
     });
-    row.append(name, scopes, button);
+    row.append(name, scopes, meta, button);
     box.appendChild(row);
   }
+  const notNow = document.createElement('button');
+  notNow.className = 'decline';
+  notNow.textContent = 'Not now';
+  notNow.addEventListener('click', decline);
+  box.appendChild(notNow);
   const status = document.createElement('p');
   status.className = 'status';
   box.appendChild(status);
+  // Scroll only now that the rows are there: the whole card, with its buttons, comes into view.
+  box.scrollIntoView({block: 'end'});
   window.addEventListener('message', (e) => {
     if (e.origin === location.origin && e.data && e.data.type === 'agentauth-consent') resume();
   });

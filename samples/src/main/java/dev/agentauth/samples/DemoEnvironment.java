@@ -50,6 +50,10 @@ public final class DemoEnvironment implements AutoCloseable {
                             .clientId("demo-agent")
                             .clientSecret("demo-agent-secret")
                             .defaultScopes("openid")
+                            .scopeDescription("notes.read", "Read your notes")
+                            .scopeDescription("notes.write", "Add notes for you")
+                            .scopeDescription("calendar.read", "Read your calendar")
+                            .scopeDescription("files.read", "Read your files")
                             .build());
             boolean github = env.get("GITHUB_CLIENT_ID") != null;
             if (github) {                                              // a real provider, when you configure one

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /login} (a name) sets a session cookie. The chat user — the principal of every tool call — comes
  *       from that cookie only, never from a message.</li>
  *   <li>{@code POST /api/chat} answers {@code {"type":"reply"}} or a consent interrupt (the card);
- *       {@code POST /api/resume} continues the interrupted turn once the popup has completed the consent.</li>
+ *       {@code POST /api/resume} continues the interrupted turn once the popup has completed the consent;
+ *       {@code POST /api/decline} ("Not now") declines its consents and continues without them.</li>
  *   <li>{@code GET /oauth/callback} is the OAuth redirect URI: the broker completes the consent for the signed-in user
  *       and the page tells its opener and closes itself.</li>
  *   <li>{@code GET /api/accounts} and {@code POST /api/disconnect}: the connected accounts panel.</li>
@@ -211,6 +212,8 @@ public final class WebChat implements AutoCloseable {
             case "/api/chat" -> json(ex, 200, turn(user, () -> assistant.chat(conversation(user),
                     body.path("message").asText(), InvocationParameters.from(PrincipalResolver.USER, user))));
             case "/api/resume" -> json(ex, 200, turn(user, () -> agent.resume(body.path("interruptId").asText(),
+                    user)));
+            case "/api/decline" -> json(ex, 200, turn(user, () -> agent.decline(body.path("interruptId").asText(),
                     user)));
             case "/api/disconnect" -> {
                 int removed = demo.broker().disconnect(ProviderId.of(body.path("provider").asText()), user);

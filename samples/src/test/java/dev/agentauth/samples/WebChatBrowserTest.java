@@ -98,7 +98,12 @@ class WebChatBrowserTest {
         send(alice, "list my notes");
         WebElement card = waitFor(alice, By.cssSelector(".message.card:not(.done)"));
         assertThat(card.findElement(By.className("provider")).getText()).isEqualTo("Demo identity provider");
-        assertThat(card.findElement(By.className("scopes")).getText()).contains("notes.read", "openid");
+        // What the tool wants and why, in words: the tool's description, the scope's description; no "openid".
+        assertThat(card.findElement(By.className("why")).getText()).contains("List the user's notes");
+        assertThat(card.findElement(By.className("scopes")).getText()).contains("Read your notes")
+                .doesNotContain("openid");
+        assertThat(card.findElement(By.className("meta")).getText()).contains("expires at");
+        assertThat(card.findElement(By.className("decline")).getText()).isEqualTo("Not now");
         if (Boolean.getBoolean("docs.screenshot")) {
             ((JavascriptExecutor) alice).executeScript("window.scrollTo(0, 0)");
             screenshot(alice, Path.of("..", "docs", "web-chat-consent.png"));
@@ -111,7 +116,10 @@ class WebChatBrowserTest {
         // 3. Writing needs notes.write too: a second card for the union of scopes (incremental consent).
         send(alice, "add a note: buy oat milk");
         WebElement stepUp = waitFor(alice, By.cssSelector(".message.card:not(.done)"));
-        assertThat(stepUp.findElement(By.className("scopes")).getText()).contains("notes.write", "notes.read");
+        // The new scope apart from the one already allowed.
+        assertThat(stepUp.findElement(By.cssSelector(".scopes li.new")).getText()).isEqualTo("Add notes for you");
+        assertThat(stepUp.findElement(By.cssSelector(".scopes li.granted")).getText())
+                .isEqualTo("Read your notes (already allowed)");
         authorizeInPopup(alice, stepUp, "alice");
         assertThat(lastAgentMessage(alice)).isEqualTo("saved");
 
@@ -129,7 +137,7 @@ class WebChatBrowserTest {
         // 6. An MCP server (the calendar, over Streamable HTTP): the same card, popup and resumed answer.
         send(alice, "what is on my calendar today");
         WebElement calendarCard = waitFor(alice, By.cssSelector(".message.card:not(.done)"));
-        assertThat(calendarCard.findElement(By.className("scopes")).getText()).contains("calendar.read");
+        assertThat(calendarCard.findElement(By.className("scopes")).getText()).contains("Read your calendar");
         authorizeInPopup(alice, calendarCard, "alice");
         new WebDriverWait(alice, WAIT).until(b -> lastAgentMessage(b).contains("Calendar of alice today"));
 
@@ -163,6 +171,12 @@ class WebChatBrowserTest {
         send(alice, "list my notes");
         WebElement again = waitFor(alice, By.cssSelector(".message.card:not(.done)"));
         assertThat(again.findElement(By.className("provider")).getText()).isEqualTo("Demo identity provider");
+
+        // 10. Not now: the consent is declined and the turn goes on, the tool telling the model so.
+        int before = alice.findElements(By.cssSelector(".message.agent")).size();
+        again.findElement(By.className("decline")).click();
+        waitForAgentMessage(alice, before + 1);
+        assertThat(lastAgentMessage(alice)).contains("declined to authorize Demo identity provider");
 
         // No token ever reached a page.
         for (WebDriver b : List.of(alice, bob)) {
