@@ -53,8 +53,9 @@ function card(interrupt) {
     state = 'resuming';
     const answer = await post('/api/resume', {interruptId: interrupt.id});
     if (answer.type === 'pending') {
+      // The popup closed before the sign-in finished: nothing is waiting any more, so say what to do.
       state = 'open';
-      status.textContent = 'Waiting for you to finish authorizing…';
+      status.textContent = 'The sign-in window closed before you finished. Authorize again, or choose Not now.';
       return;
     }
     state = 'done';
