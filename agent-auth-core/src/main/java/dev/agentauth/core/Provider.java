@@ -213,16 +213,7 @@ public final class Provider {
         return Optional.ofNullable(scopeDescriptions.get(scope));
     }
 
-    /** Every described scope. @since 0.2.0 */
-    public java.util.Map<String, String> scopeDescriptions() {
-        return scopeDescriptions;
-    }
-
-    /**
-     * The assertion source of {@link Flow#WORKLOAD_IDENTITY}.
-     *
-     * @since 0.2.0
-     */
+    /** The assertion source of {@link Flow#WORKLOAD_IDENTITY}. @since 0.2.0 */
     public Optional<AssertionSource> workloadIdentity() {
         return Optional.ofNullable(workloadIdentity);
     }
@@ -237,20 +228,12 @@ public final class Provider {
         return Optional.ofNullable(identityProvider);
     }
 
-    /**
-     * Where {@link Flow#IDENTITY_ASSERTION} takes the user's ID token from.
-     *
-     * @since 0.2.0
-     */
+    /** Where {@link Flow#IDENTITY_ASSERTION} takes the user's ID token from. @since 0.2.0 */
     public Optional<AssertionSource> identityAssertion() {
         return Optional.ofNullable(identityAssertion);
     }
 
-    /**
-     * The {@code audience} of the identity assertion: this provider's issuer unless set.
-     *
-     * @since 0.2.0
-     */
+    /** The {@code audience} of the identity assertion: this provider's issuer unless set. @since 0.2.0 */
     public Optional<String> identityAssertionAudience() {
         return Optional.ofNullable(identityAssertionAudience);
     }

@@ -171,6 +171,13 @@ class AssertionGrantsTest {
             Map<String, List<String>> redeem = form(idp.drainTokenRequestList().get(0));
             assertThat(redeem.get("grant_type")).containsExactly("urn:ietf:params:oauth:grant-type:jwt-bearer");
 
+            // A user the source has no ID token for: a typed error, and nothing sent.
+            MissingCredentialException none = catchThrowableOfType(() -> broker.tokenOrThrow(TokenRequest.builder()
+                    .provider("docs").principal(Principal.user("eve")).flow(Flow.IDENTITY_ASSERTION).build()),
+                    MissingCredentialException.class);
+            assertThat(none.getMessage()).contains("no user's ID token for", "eve");
+            assertThat(exchanges).hasSize(1);
+
             // Cached for the user: no second exchange.
             broker.tokenOrThrow(TokenRequest.builder().provider("docs").principal(Principal.user("alice"))
                     .flow(Flow.IDENTITY_ASSERTION).scopes("docs.read").build());

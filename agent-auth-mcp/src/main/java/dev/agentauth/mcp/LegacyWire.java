@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -55,16 +54,7 @@ final class LegacyWire implements McpWire {
 
     @Override
     public List<McpSchema.Tool> listTools() {
-        McpSyncClient c = initialized();
-        List<McpSchema.Tool> tools = new ArrayList<>();
-        String cursor = null;
-        int pages = 0;
-        do {
-            McpSchema.ListToolsResult page = cursor == null ? c.listTools() : c.listTools(cursor);
-            tools.addAll(page.tools());
-            cursor = page.nextCursor();
-        } while (cursor != null && ++pages < 100);
-        return tools;
+        return InitializedClientWire.allTools(initialized());
     }
 
     @Override

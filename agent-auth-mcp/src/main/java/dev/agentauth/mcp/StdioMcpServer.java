@@ -180,11 +180,11 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         try {
             client.initialize();
         } catch (RuntimeException e) {
-            Proc failed = new Proc(principal, token, legacyWire(client), transport.process());
+            Proc failed = new Proc(principal, token, new InitializedClientWire(client), transport.process());
             failed.stop();
             throw e;
         }
-        Proc proc = new Proc(principal, token, legacyWire(client), transport.process());
+        Proc proc = new Proc(principal, token, new InitializedClientWire(client), transport.process());
         log.info("MCP server {}: started process {} for {}", config.id, proc.pid(), principal);
         return proc;
     }
@@ -232,38 +232,6 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
         Proc proc = new Proc(principal, token, ModernWire.on(transport, config.requestTimeout), process);
         log.info("MCP server {}: started process {} for {} (2026-07-28)", config.id, proc.pid(), principal);
         return proc;
-    }
-
-    private static McpWire legacyWire(McpSyncClient client) {
-        return new McpWire() {
-            @Override
-            public List<McpSchema.Tool> listTools() {
-                List<McpSchema.Tool> tools = new ArrayList<>();
-                String cursor = null;
-                int pages = 0;
-                do {
-                    McpSchema.ListToolsResult page = cursor == null ? client.listTools() : client.listTools(cursor);
-                    tools.addAll(page.tools());
-                    cursor = page.nextCursor();
-                } while (cursor != null && ++pages < 100);
-                return tools;
-            }
-
-            @Override
-            public McpSchema.CallToolResult callTool(String name, Map<String, Object> arguments) {
-                return client.callTool(new McpSchema.CallToolRequest(name, arguments));
-            }
-
-            @Override
-            public McpRevision revision() {
-                return McpRevision.V2025_11_25;
-            }
-
-            @Override
-            public void close() {
-                client.closeGracefully();
-            }
-        };
     }
 
     /** The revision processes are spoken to in ({@code AUTO} until the first probe). */

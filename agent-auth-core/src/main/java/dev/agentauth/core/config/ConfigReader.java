@@ -34,7 +34,8 @@ final class ConfigReader extends ConfigValues {
     static final List<String> TYPES = List.of("oidc", "oauth2", "api-key");
     static final List<String> OAUTH_KEYS = List.of("display-name", "client-id", "client-secret",
             "client-auth", "issuer", "authorization-endpoint", "token-endpoint", "revocation-endpoint", "scopes",
-            "authorization-params", "pkce", "scope-delimiter", "require-iss", "default-token-lifetime");
+            "authorization-params", "pkce", "scope-delimiter", "require-iss", "default-token-lifetime", "dpop",
+            "workload-identity-file");
     static final List<String> API_KEY_KEYS = List.of("type", "display-name", "api-key");
     static final List<String> ALL_PROVIDER_KEYS;
     static final String MICROSOFT = "microsoft";
@@ -222,6 +223,8 @@ final class ConfigReader extends ConfigValues {
         String scopeDelimiter = text(p, path, "scope-delimiter");
         Boolean requireIss = bool(p, path, "require-iss");
         Duration lifetime = duration(p, path, "default-token-lifetime", false);
+        Boolean dpop = bool(p, path, "dpop");
+        String workloadFile = text(p, path, "workload-identity-file");
         String tenant = text(p, path, "tenant");
         if (tenant != null && !TENANT.matcher(tenant).matches()) {
             error(path + ".tenant", "must be common, organizations, consumers, a tenant id or a domain");
@@ -297,6 +300,12 @@ final class ConfigReader extends ConfigValues {
         }
         if (lifetime != null) {
             b.defaultTokenLifetime(lifetime);
+        }
+        if (dpop != null) {
+            b.dpop(dpop);
+        }
+        if (workloadFile != null) {
+            b.workloadIdentity(dev.agentauth.core.AssertionSource.file(java.nio.file.Path.of(workloadFile)));
         }
         build(path, b);
     }

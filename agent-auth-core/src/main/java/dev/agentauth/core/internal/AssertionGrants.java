@@ -38,7 +38,7 @@ final class AssertionGrants {
                                   String what) {
         SignedJWT jwt;
         try {
-            jwt = SignedJWT.parse(assertion);
+            jwt = SignedJWT.parse(required(client, assertion, principal, what));
         } catch (java.text.ParseException e) {
             throw new MissingCredentialException("provider '" + client.id() + "': the " + what + " is not a signed"
                     + " JWT; check where it comes from", client.id(), principal);
@@ -52,7 +52,8 @@ final class AssertionGrants {
      */
     static String identityAssertion(ProviderClient idp, String idToken, String audience, URI resource, Scopes scopes,
                                     Principal principal) {
-        TokenExchangeGrant grant = new TokenExchangeGrant(new TypelessToken(idToken), TokenTypeURI.ID_TOKEN, null,
+        TokenExchangeGrant grant = new TokenExchangeGrant(new TypelessToken(required(idp, idToken, principal,
+                "user's ID token")), TokenTypeURI.ID_TOKEN, null,
                 null, ID_JAG, audience == null ? null : List.of(new Audience(audience)));
         URI endpoint = idp.endpoints().token();
         ClientAuthentication auth = idp.clientAuthentication();
@@ -86,6 +87,15 @@ final class AssertionGrants {
         idp.parseTokenResponse(response, principal); // throws the mapped OAuth error
         throw new ProviderUnavailableException("provider '" + idp.id() + "': the token exchange answered without an"
                 + " identity assertion", idp.id(), principal, null);
+    }
+
+    /** An assertion source that has nothing for this principal: a typed error naming what is missing. */
+    private static String required(ProviderClient client, String assertion, Principal principal, String what) {
+        if (assertion == null || assertion.isBlank()) {
+            throw new MissingCredentialException("provider '" + client.id() + "': there is no " + what + " for "
+                    + principal + "; the assertion source returned none", client.id(), principal);
+        }
+        return assertion;
     }
 
     private static TokenTypeURI tokenType(String uri) {

@@ -26,11 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DPoP key (RFC 9449) of a broker's agents, an EC P-256 key, and the nonces servers sent. The key is
+ * The DPoP key (RFC 9449) of a broker's agents, one EC P-256 key, and the nonces servers sent. The key is
  * made on first use and kept in the broker's {@link TokenStore} under a key of its own (provider
  * {@value #KEY_PROVIDER}), so durable stores keep it encrypted at rest like a token and every replica signs with the
  * same key: DPoP-bound refresh tokens stay usable across restarts. The private key never leaves this class.
- * Thread-safe; the first proof of an agent reads (and may write) the store, later ones only sign.
+ * Thread-safe; the first proof reads (and may write) the store, later ones only sign.
  */
 final class DpopKeys {
 
@@ -41,7 +41,7 @@ final class DpopKeys {
 
     private final TokenStore store;
     private final Clock clock;
-    private final ConcurrentHashMap<String, Prover> provers = new ConcurrentHashMap<>();
+    private volatile Prover prover;
     /** The last {@code DPoP-Nonce} per origin (authorization and resource servers alike). */
     private final ConcurrentHashMap<String, String> nonces = new ConcurrentHashMap<>();
 
@@ -51,21 +51,31 @@ final class DpopKeys {
     }
 
     /**
-     * Whose key binds a token: one key for the broker's agents ({@link GrantKey#SHARED}), because grants are shared
-     * by the agents of a deployment (unless agent-scoped), so every agent that may use a token must hold its key.
+     * The prover of the broker's key, made and stored on first use. One key for all of the broker's agents: grants
+     * are shared by the agents of a deployment (unless agent-scoped), so every agent that may use a token must hold
+     * the key it is bound to.
      */
-    static String owner(String user, String agent) {
-        return GrantKey.SHARED;
-    }
-
-    /** The prover of {@code agent}'s key (made and stored on first use). */
-    DpopProver prover(String agent) {
-        return provers.computeIfAbsent(agent, this::load);
+    DpopProver prover() {
+        return proverImpl();
     }
 
     /** A proof for a token request ({@code POST} to the token endpoint): no {@code ath}. */
-    String tokenRequestProof(String agent, URI tokenEndpoint) {
-        return ((Prover) prover(agent)).sign("POST", tokenEndpoint, null);
+    String tokenRequestProof(URI tokenEndpoint) {
+        return proverImpl().sign("POST", tokenEndpoint, null);
+    }
+
+    private Prover proverImpl() {
+        Prover p = prover;
+        if (p == null) {
+            synchronized (this) {
+                p = prover;
+                if (p == null) {
+                    p = load(GrantKey.SHARED);
+                    prover = p;
+                }
+            }
+        }
+        return p;
     }
 
     void nonce(URI uri, String nonce) {
@@ -84,7 +94,7 @@ final class DpopKeys {
                         clock.instant()));
                 // Two replicas may have raced: whatever the store kept is the key of this agent.
                 jwk = store.find(key).map(g -> parse(g.accessToken())).orElse(generated);
-                log.info("DPoP: made the key of agent {} (thumbprint {})", agent, jwk.getKeyID());
+                log.info("DPoP: made the broker's key (thumbprint {})", jwk.getKeyID());
             } catch (JOSEException e) {
                 throw new IllegalStateException("cannot generate an EC P-256 DPoP key", e);
             }

@@ -93,18 +93,15 @@ final class GrantCache {
     private final long skewMillis;
     private final long refreshAheadMillis;
 
+    /** Gives DPoP-bound tokens the prover of the broker's key. */
+    private final DpopKeys dpop;
+
     /**
      * @param maximumSize grants kept in memory at most; past it the ones least likely to be asked for again go
      *                    (W-TinyLFU), and are read from the store again when needed
      */
-    private DpopKeys dpop;
-
     GrantCache(long skewMillis, long refreshAheadMillis, long maximumSize, DpopKeys dpop) {
-        this(skewMillis, refreshAheadMillis, maximumSize);
         this.dpop = dpop;
-    }
-
-    GrantCache(long skewMillis, long refreshAheadMillis, long maximumSize) {
         this.skewMillis = skewMillis;
         this.refreshAheadMillis = refreshAheadMillis;
         // Caffeine, size-bounded only: a read is a hash lookup plus a lossy, buffered access record, never a lock or a
@@ -135,10 +132,9 @@ final class GrantCache {
 
     /** Caches {@code grant} under {@code key} (which differs from the grant's own key for shared API keys). */
     TokenResult.Granted put(GrantKey key, StoredGrant grant) {
-        // A DPoP-bound token carries the prover of its agent's key (RFC 9449), made once per cached entry.
+        // A DPoP-bound token carries the prover of the broker's key (RFC 9449), once per cached entry.
         AccessToken token = new AccessToken(grant.accessToken(), grant.tokenType(), grant.scopes(), grant.expiresAt(),
-                key.provider(), dpop != null && "DPoP".equalsIgnoreCase(grant.tokenType())
-                        ? dpop.prover(DpopKeys.owner(key.user(), key.agent())) : null);
+                key.provider(), "DPoP".equalsIgnoreCase(grant.tokenType()) ? dpop.prover() : null);
         TokenResult.Granted result = new TokenResult.Granted(token);
         // A user's grant without a refresh token cannot be renewed ahead: only the user can, once it has expired.
         boolean renewable = !key.flow().asksUser() || grant.refreshToken() != null;

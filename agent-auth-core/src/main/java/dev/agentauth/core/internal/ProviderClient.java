@@ -168,7 +168,7 @@ final class ProviderClient {
     }
 
     /**
-     * Sends a token request; for a DPoP provider with a fresh proof of the agent's key, and once more with the
+     * Sends a token request; for a DPoP provider with a fresh proof of the broker's DPoP key, and once more with the
      * authorization server's nonce when it answers {@code use_dpop_nonce} (RFC 9449 §8).
      */
     HTTPResponse executeTokenRequest(HTTPRequest request, Principal principal) {
@@ -176,15 +176,13 @@ final class ProviderClient {
             return execute(request, principal, "token endpoint");
         }
         URI endpoint = request.getURI();
-        String agent = principal != null ? DpopKeys.owner(principal.user(), principal.agent())
-                : Principal.DEFAULT_AGENT;
-        request.setHeader("DPoP", dpop.tokenRequestProof(agent, endpoint));
+        request.setHeader("DPoP", dpop.tokenRequestProof(endpoint));
         HTTPResponse response = execute(request, principal, "token endpoint");
         String nonce = response.getHeaderValue("DPoP-Nonce");
         dpop.nonce(endpoint, nonce);
         if (nonce != null && response.getStatusCode() == 400 && isUseDpopNonce(response)) {
             log.debug("provider {}: token endpoint asked for a DPoP nonce; retrying once", id());
-            request.setHeader("DPoP", dpop.tokenRequestProof(agent, endpoint));
+            request.setHeader("DPoP", dpop.tokenRequestProof(endpoint));
             response = execute(request, principal, "token endpoint");
             dpop.nonce(endpoint, response.getHeaderValue("DPoP-Nonce"));
         }

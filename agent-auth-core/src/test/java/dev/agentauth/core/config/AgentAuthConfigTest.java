@@ -127,6 +127,22 @@ class AgentAuthConfigTest {
     }
 
     @Test
+    void parseWhenDpopAndWorkloadIdentityFileThenBothAreSet() {
+        AgentAuthConfig config = AgentAuthConfig.parse(yaml(
+                "providers:",
+                "  wif:",
+                "    type: oauth2",
+                "    token-endpoint: http://127.0.0.1:8080/token",
+                "    client-id: reporter",
+                "    dpop: true",
+                "    workload-identity-file: /var/run/secrets/tokens/agent"), env());
+
+        Provider wif = provider(config, "wif");
+        assertThat(wif.dpop()).isTrue();
+        assertThat(wif.workloadIdentity()).isPresent();
+    }
+
+    @Test
     void parseWhenOauth2TypeWithListScopesThenBuiltWithoutIssuer() {
         AgentAuthConfig config = AgentAuthConfig.parse(yaml(
                 "providers:",

@@ -63,8 +63,8 @@ final class Resumer {
         this.interrupts = interrupts;
     }
 
-    /** Declines the interrupt's pending consents for {@code user}, then resumes: the declined calls report it. */
-    String decline(String interruptId, String user) {
+    /** The open interrupt {@code interruptId}, which must be {@code user}'s; {@code verb} names the refused action. */
+    private InterruptRegistry.Interrupted owned(String interruptId, String user, String verb) {
         Objects.requireNonNull(interruptId, "interruptId");
         Objects.requireNonNull(user, "user");
         InterruptRegistry.Interrupted state = interrupts.find(interruptId);
@@ -74,10 +74,16 @@ final class Resumer {
                     Principal.user(user), null);
         }
         if (!user.equals(state.principal.user())) {
-            log.warn("decline of interrupt {} refused: it belongs to another user", interruptId);
+            log.warn("{} of interrupt {} refused: it belongs to another user", verb, interruptId);
             throw new ResumeRejectedException(ResumeRejectedException.Reason.WRONG_USER, "interrupt " + interruptId
-                    + " belongs to another user; only that user can decline it", Principal.user(user), null);
+                    + " belongs to another user; only that user can " + verb + " it", Principal.user(user), null);
         }
+        return state;
+    }
+
+    /** Declines the interrupt's pending consents for {@code user}, then resumes: the declined calls report it. */
+    String decline(String interruptId, String user) {
+        InterruptRegistry.Interrupted state = owned(interruptId, user, "decline");
         for (ConsentRequirement c : new LinkedHashMap<>(state.consentByCall).values()) {
             if (outcome(c) == ConsentEnd.PENDING) {
                 settings.broker().declineConsent(c.id(), user);
@@ -88,19 +94,7 @@ final class Resumer {
 
     /** Resumes interrupt {@code interruptId} for {@code user}; the model's continued answer. */
     String resume(String interruptId, String user) {
-        Objects.requireNonNull(interruptId, "interruptId");
-        Objects.requireNonNull(user, "user");
-        InterruptRegistry.Interrupted state = interrupts.find(interruptId);
-        if (state == null) {
-            throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
-                    + " is unknown: it was already resumed, expired and was discarded, or never issued here",
-                    Principal.user(user), null);
-        }
-        if (!user.equals(state.principal.user())) {
-            log.warn("resume of interrupt {} refused: it belongs to another user", interruptId);
-            throw new ResumeRejectedException(ResumeRejectedException.Reason.WRONG_USER, "interrupt " + interruptId
-                    + " belongs to another user; only that user can resume it", Principal.user(user), null);
-        }
+        InterruptRegistry.Interrupted state = owned(interruptId, user, "resume");
         interrupts.settle(new ConsentInterruptException(state.snapshot));
         Map<String, ConsentEnd> outcomes = new HashMap<>();
         for (ConsentRequirement c : new LinkedHashMap<>(state.consentByCall).values()) {
