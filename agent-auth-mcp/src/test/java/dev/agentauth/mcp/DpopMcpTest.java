@@ -100,31 +100,9 @@ class DpopMcpTest {
                 .builder().serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
                         .builder("dpop-http-2026", "1.0").build())
                 .feature(io.modelcontextprotocol.modern.server.feature.ToolsFeature.ofSync(
-                        new io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository() {
-                            final io.modelcontextprotocol.modern.server.feature.McpSyncTool whoami =
-                                    io.modelcontextprotocol.modern.server.feature.McpSyncTool.of(
-                                            io.modelcontextprotocol.modern.McpSchema.Tool.builder("whoami",
-                                                    Map.of("type", "object")).description("subject").build(),
-                                            (ctx, req) -> io.modelcontextprotocol.modern.server.McpSyncResponse
-                                                    .result(new io.modelcontextprotocol.modern.McpSchema
-                                                            .CallToolResult.Builder().addContent(
-                                                            io.modelcontextprotocol.modern.McpSchema.TextContent
-                                                                    .builder(String.valueOf(ctx.transportContext()
-                                                                            .get("subject"))).build()).build()));
-
-                            @Override
-                            public io.modelcontextprotocol.modern.server.feature.ToolsPage list(
-                                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String cursor) {
-                                return io.modelcontextprotocol.modern.server.feature.ToolsPage.of(
-                                        List.of(whoami.definition()));
-                            }
-
-                            @Override
-                            public io.modelcontextprotocol.modern.server.feature.McpSyncTool find(
-                                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String name) {
-                                return "whoami".equals(name) ? whoami : null;
-                            }
-                        }))
+                        dev.agentauth.mcp.testing.ModernTools.of(List.of(dev.agentauth.mcp.testing.ModernTools.text(
+                                "whoami", "subject", Map.of("type", "object"),
+                                (ctx, req) -> String.valueOf(ctx.transportContext().get("subject")))))))
                 .build();
         ServletHolder modernHolder = new ServletHolder(io.modelcontextprotocol.modern.server.transport
                 .HttpServletMcpTransport.builder(modern).endpoint("/mcp/v2026").contextExtractor(DpopMcpTest::caller)

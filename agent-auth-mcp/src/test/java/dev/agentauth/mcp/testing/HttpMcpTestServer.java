@@ -154,44 +154,17 @@ public final class HttpMcpTestServer implements AutoCloseable {
     private io.modelcontextprotocol.modern.server.McpServer modernServer;
 
     private static io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository modernTools() {
-        var whoami = io.modelcontextprotocol.modern.server.feature.McpSyncTool.of(
-                io.modelcontextprotocol.modern.McpSchema.Tool.builder("whoami", Map.of("type", "object"))
-                        .description("the token's subject").build(),
-                (ctx, request) -> modernText(modernSubject(ctx)));
-        var admin = io.modelcontextprotocol.modern.server.feature.McpSyncTool.of(
-                io.modelcontextprotocol.modern.McpSchema.Tool.builder("admin-echo", Map.of("type", "object",
-                        "properties", Map.of("text", Map.of("type", "string")))).description("needs scope mcp:admin")
-                        .build(),
-                (ctx, request) -> modernText(modernSubject(ctx) + ": " + request.arguments().get("text")));
-        List<io.modelcontextprotocol.modern.server.feature.McpSyncTool> all = List.of(whoami, admin);
-        return new io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository() {
-            @Override
-            public io.modelcontextprotocol.modern.server.feature.ToolsPage list(
-                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String cursor) {
-                return io.modelcontextprotocol.modern.server.feature.ToolsPage.of(
-                        all.stream().map(io.modelcontextprotocol.modern.server.feature.McpSyncTool::definition)
-                                .toList());
-            }
-
-            @Override
-            public io.modelcontextprotocol.modern.server.feature.McpSyncTool find(
-                    io.modelcontextprotocol.modern.server.McpRequestContext ctx, String name) {
-                return all.stream().filter(t -> t.definition().name().equals(name)).findFirst().orElse(null);
-            }
-        };
+        return ModernTools.of(List.of(
+                ModernTools.text("whoami", "the token's subject", Map.of("type", "object"),
+                        (ctx, request) -> modernSubject(ctx)),
+                ModernTools.text("admin-echo", "needs scope mcp:admin", Map.of("type", "object", "properties",
+                        Map.of("text", Map.of("type", "string"))),
+                        (ctx, request) -> modernSubject(ctx) + ": " + request.arguments().get("text"))));
     }
 
     private static String modernSubject(io.modelcontextprotocol.modern.server.McpRequestContext ctx) {
         Object caller = ctx.transportContext().get("caller");
         return caller instanceof BearerValidator.Caller c ? c.subject() : "anonymous";
-    }
-
-    private static io.modelcontextprotocol.modern.server.McpSyncResponse<
-            io.modelcontextprotocol.modern.McpSchema.CallToolOutcome> modernText(String s) {
-        return io.modelcontextprotocol.modern.server.McpSyncResponse.result(
-                new io.modelcontextprotocol.modern.McpSchema.CallToolResult.Builder()
-                        .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent.builder(s).build())
-                        .isError(false).build());
     }
 
     private static McpTransportContext callerContext(HttpServletRequest request) {
