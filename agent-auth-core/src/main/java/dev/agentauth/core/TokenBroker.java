@@ -166,6 +166,16 @@ public interface TokenBroker extends AutoCloseable {
      */
     Duration httpTimeout();
 
+    /**
+     * Where consent interrupts of agents on this broker live: the token store itself when it is also an
+     * {@link dev.agentauth.core.store.InterruptStore} (the in-memory, embedded and PostgreSQL stores are: same database,
+     * same encryption, so replicas on one database share their interrupts), else an in-memory store of this broker.
+     * Thread-safe; never {@code null}.
+     *
+     * @since 0.2.0
+     */
+    dev.agentauth.core.store.InterruptStore interruptStore();
+
     /** Stops the loopback callback server and closes the token store. Pending waits fail. */
     @Override
     void close();

@@ -93,7 +93,8 @@ final class ConsentOutcomeWatcher implements AutoCloseable {
         schedule(id, deadlineNanos, future);
     }
 
-    private void finish(ConsentOutcome outcome, CompletableFuture<AccessToken> future) {
+    /** Finishes {@code future} as {@code outcome} says: with the stored grant's token, or the failure. */
+    void finish(ConsentOutcome outcome, CompletableFuture<AccessToken> future) {
         forgetPending.accept(outcome.id());
         String provider = outcome.key().provider().value();
         if (outcome.status() == ConsentOutcome.Status.COMPLETED) {

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -148,8 +149,16 @@ final class Consents implements AutoCloseable {
     CompletableFuture<AccessToken> completion(ConsentId id) {
         Waiter waiter = waiters.get(id);
         if (waiter == null) {
+            // Started by another replica, or by this process before a restart: the store knows it.
+            Optional<CompletableFuture<AccessToken>> ended = endedElsewhere(id);
+            if (ended.isPresent()) {
+                return ended.get();
+            }
+            waiter = adoptPending(id);
+        }
+        if (waiter == null) {
             return CompletableFuture.failedFuture(new ConsentFailedException(id, ConsentFailedException.Reason.UNKNOWN,
-                    "consent " + id + " is unknown: it was never started here, or it ended and was purged;"
+                    "consent " + id + " is unknown: it was never started, or it ended and was purged;"
                             + " request the token again", null, null, null));
         }
         ConsentRequirement c = waiter.requirement();
@@ -168,6 +177,42 @@ final class Consents implements AutoCloseable {
             }
             return CompletableFuture.failedFuture(cause);
         });
+    }
+
+    /** How consent {@code id} ended, when another replica (or this process before a restart) recorded it. */
+    private Optional<CompletableFuture<AccessToken>> endedElsewhere(ConsentId id) {
+        try {
+            return store.findConsentOutcome(id).map(outcome -> {
+                CompletableFuture<AccessToken> future = new CompletableFuture<>();
+                outcomeWatcher.finish(outcome, future);
+                return future;
+            });
+        } catch (AgentAuthException e) {
+            return Optional.of(CompletableFuture.failedFuture(e));
+        }
+    }
+
+    /**
+     * A consent still pending in the store that this broker did not start (another replica did, or this process did
+     * before a restart): waited for here from now on, finished by the callback here or, on a shared store, by the
+     * outcome another replica records. {@code null} when the store has no such consent.
+     */
+    private Waiter adoptPending(ConsentId id) {
+        Optional<PendingConsent> pending;
+        try {
+            pending = store.findConsent(id);
+        } catch (AgentAuthException e) {
+            log.debug("consent {}: the store could not be read ({})", id, e.getMessage());
+            return null;
+        }
+        if (pending.isEmpty()) {
+            return null;
+        }
+        PendingConsent p = pending.get();
+        // Only its expiry, provider and principal are used here: the authorization URL stays with whoever started it.
+        ConsentRequirement requirement = new ConsentRequirement(id, p.key().provider(), p.key().provider().value(),
+                p.scopes(), p.redirectUri(), p.expiresAt(), p.principal());
+        return waiters.computeIfAbsent(id, k -> new Waiter(requirement, new CompletableFuture<>()));
     }
 
     /** The callback took {@code consent}'s state: it is no longer pending for its grant. */
@@ -194,14 +239,12 @@ final class Consents implements AutoCloseable {
     }
 
     /**
-     * Records how a consent ended in a store shared by replicas, for the replica that started it and may have
-     * someone waiting ({@link ConsentOutcomeWatcher}). {@code detail} is an OAuth error code or a short reason, never
-     * a secret. A store failure here is logged: the callback itself succeeded or failed for its own reasons.
+     * Records how a consent ended in the store: for the replica that started it and may have someone waiting
+     * ({@link ConsentOutcomeWatcher}), and for a resume after a restart. {@code detail} is an OAuth error code or a
+     * short reason, never a secret. A store failure here is logged: the callback itself succeeded or failed for its
+     * own reasons.
      */
     private void recordOutcome(PendingConsent consent, ConsentOutcome.Status status, String detail) {
-        if (!store.sharedAcrossProcesses()) {
-            return;
-        }
         try {
             store.saveConsentOutcome(new ConsentOutcome(consent.id(), status, consent.key(), consent.principal(),
                     detail, clock.instant(), consent.expiresAt().plus(ttl)));

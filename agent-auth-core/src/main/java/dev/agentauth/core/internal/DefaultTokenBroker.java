@@ -47,6 +47,7 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     private final BrokerSettings settings;
     private final TokenStore store;
+    private final dev.agentauth.core.store.InterruptStore interrupts;
     private final ProviderRegistry providers;
     private final GrantCache cache;
     private final BackgroundRenewal renewal;
@@ -61,6 +62,8 @@ public final class DefaultTokenBroker implements TokenBroker {
     private DefaultTokenBroker(BrokerSettings settings) {
         this.settings = settings;
         this.store = settings.store();
+        this.interrupts = store instanceof dev.agentauth.core.store.InterruptStore shared ? shared
+                : dev.agentauth.core.store.InterruptStore.inMemory();
         DpopKeys dpop = new DpopKeys(store, settings.clock());
         this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock(), dpop);
         this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis(),
@@ -317,6 +320,11 @@ public final class DefaultTokenBroker implements TokenBroker {
     /** How many grants are in memory now; for tests and diagnostics. */
     long cachedGrants() {
         return cache.size();
+    }
+
+    @Override
+    public dev.agentauth.core.store.InterruptStore interruptStore() {
+        return interrupts;
     }
 
     @Override

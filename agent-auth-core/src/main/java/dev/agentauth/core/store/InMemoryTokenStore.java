@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  * {@link TokenStore#inMemory()}: concurrent maps, atomic by {@link ConcurrentHashMap}'s per-key guarantees. Grant
  * locks are striped {@link ReentrantLock}s, so brokers sharing one instance in one JVM also refresh a grant once.
  */
-final class InMemoryTokenStore implements TokenStore {
+final class InMemoryTokenStore implements TokenStore, InterruptStore {
+
+    private final InMemoryInterruptStore interrupts = new InMemoryInterruptStore();
 
     private final ConcurrentHashMap<GrantKey, StoredGrant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PendingConsent> consentsByState = new ConcurrentHashMap<>();
@@ -94,6 +96,31 @@ final class InMemoryTokenStore implements TokenStore {
     @Override
     public Optional<ConsentOutcome> findConsentOutcome(ConsentId id) {
         return Optional.ofNullable(outcomes.get(id));
+    }
+
+    @Override
+    public void saveInterrupt(StoredInterrupt interrupt) {
+        interrupts.saveInterrupt(interrupt);
+    }
+
+    @Override
+    public Optional<StoredInterrupt> findInterrupt(String id) {
+        return interrupts.findInterrupt(id);
+    }
+
+    @Override
+    public Optional<StoredInterrupt> takeInterrupt(String id) {
+        return interrupts.takeInterrupt(id);
+    }
+
+    @Override
+    public List<StoredInterrupt> findInterruptsByUser(String user) {
+        return interrupts.findInterruptsByUser(user);
+    }
+
+    @Override
+    public int purgeExpiredInterrupts(Instant now) {
+        return interrupts.purgeExpiredInterrupts(now);
     }
 
     @Override

@@ -27,7 +27,7 @@ class PostgresTokenStoreContractTest extends TokenStoreContract {
         TokenStore store = TokenStores.postgres().jdbcUrl(pg.jdbcUrl("contract"))
                 .encryption(TokenEncryption.of(parse(KEYSET))).build();
         try (Connection c = admin.getConnection(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE agentauth_grant, agentauth_consent, agentauth_consent_outcome");
+            s.execute("TRUNCATE agentauth_grant, agentauth_consent, agentauth_consent_outcome, agentauth_interrupt");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -272,6 +272,82 @@ abstract class TokenStoreContract {
         assertThat(store.toString()).doesNotContain("access-secret-value", "refresh-secret-value", "verifier-c9");
     }
 
+    // ------------------------------------------------------------------------------------------------ interrupts
+
+    static StoredInterrupt interrupt(String id, String user, Instant createdAt, Instant purgeAt) {
+        return new StoredInterrupt(id, user, "default", createdAt, purgeAt,
+                "{\"tool\":\"listNotes\",\"arguments\":\"é ✓ " + id + "\"}");
+    }
+
+    InterruptStore interrupts() {
+        assertThat(store).as("every store of the project keeps interrupts too").isInstanceOf(InterruptStore.class);
+        return (InterruptStore) store;
+    }
+
+    @Test
+    void interruptIsFoundReplacedAndTakenOnce() {
+        StoredInterrupt first = interrupt("i1", "alice", NOW, NOW.plusSeconds(600));
+        interrupts().saveInterrupt(first);
+        assertThat(interrupts().findInterrupt("i1")).contains(first);
+        StoredInterrupt replaced = new StoredInterrupt("i1", "alice", "default", NOW, NOW.plusSeconds(900),
+                "{\"round\":2}");
+        interrupts().saveInterrupt(replaced);
+        assertThat(interrupts().findInterrupt("i1")).contains(replaced);
+        assertThat(interrupts().takeInterrupt("i1")).contains(replaced);
+        assertThat(interrupts().takeInterrupt("i1")).isEmpty();
+        assertThat(interrupts().findInterrupt("i1")).isEmpty();
+        assertThat(interrupts().findInterrupt("never")).isEmpty();
+    }
+
+    @Test
+    void takeInterruptWhenManyCallersRaceThenExactlyOneGetsIt() throws Exception {
+        interrupts().saveInterrupt(interrupt("race", "alice", NOW, NOW.plusSeconds(600)));
+        int callers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Optional<StoredInterrupt>>> results = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            results.add(pool.submit(() -> {
+                go.await();
+                return interrupts().takeInterrupt("race");
+            }));
+        }
+        go.countDown();
+        int winners = 0;
+        for (Future<Optional<StoredInterrupt>> f : results) {
+            winners += f.get(30, TimeUnit.SECONDS).isPresent() ? 1 : 0;
+        }
+        pool.shutdown();
+        assertThat(winners).isEqualTo(1);
+    }
+
+    @Test
+    void interruptsByUserAreThatUsersOnlyOldestFirst() {
+        interrupts().saveInterrupt(interrupt("later", "alice", NOW.plusSeconds(5), NOW.plusSeconds(600)));
+        interrupts().saveInterrupt(interrupt("bobs", "bob", NOW, NOW.plusSeconds(600)));
+        interrupts().saveInterrupt(interrupt("earlier", "alice", NOW, NOW.plusSeconds(600)));
+        assertThat(interrupts().findInterruptsByUser("alice")).extracting(StoredInterrupt::id)
+                .containsExactly("earlier", "later");
+        assertThat(interrupts().findInterruptsByUser("carol")).isEmpty();
+    }
+
+    @Test
+    void purgeExpiredInterruptsRemovesOnlyThosePastTheirPurgeTime() {
+        interrupts().saveInterrupt(interrupt("old", "alice", NOW.minusSeconds(7200), NOW.minusSeconds(1)));
+        interrupts().saveInterrupt(interrupt("new", "alice", NOW, NOW.plusSeconds(600)));
+        assertThat(interrupts().purgeExpiredInterrupts(NOW)).isEqualTo(1);
+        assertThat(interrupts().findInterrupt("old")).isEmpty();
+        assertThat(interrupts().findInterrupt("new")).isPresent();
+    }
+
+    @Test
+    void storedInterruptPrintsWithoutItsPayload() {
+        StoredInterrupt i = interrupt("printed", "alice", NOW, NOW.plusSeconds(60));
+        interrupts().saveInterrupt(i);
+        assertThat(i.toString()).doesNotContain("listNotes");
+        assertThat(store.toString()).doesNotContain("listNotes");
+    }
+
     static ConsentOutcome outcome(String id, Instant expiresAt) {
         return new ConsentOutcome(new ConsentId(id), ConsentOutcome.Status.COMPLETED, ALICE_CORP,
                 Principal.user("alice"), null, NOW, expiresAt);

@@ -7,8 +7,10 @@ import dev.agentauth.core.Scopes;
 import dev.agentauth.core.StoreUnavailableException;
 import dev.agentauth.core.store.ConsentOutcome;
 import dev.agentauth.core.store.GrantKey;
+import dev.agentauth.core.store.InterruptStore;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.store.StoredInterrupt;
 import dev.agentauth.core.store.TokenStore;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +39,7 @@ import javax.sql.DataSource;
  * its connection is cut, so a killed replica never leaves a grant locked. Every other call runs on a pooled connection
  * in auto-commit.
  */
-final class JdbcTokenStore implements TokenStore {
+final class JdbcTokenStore implements TokenStore, InterruptStore {
 
     private static final List<String> GRANT_COLUMNS = List.of("grant_id", "provider", "flow", "user_id", "agent",
             "scope_key", "audience", "subject_provider", "token_type", "access_token", "refresh_token", "scopes",
@@ -58,6 +60,7 @@ final class JdbcTokenStore implements TokenStore {
     private final String upsertGrant;
     private final String upsertConsent;
     private final String upsertOutcome;
+    private final JdbcInterrupts interrupts;
 
     /**
      * @param description names the store in messages, e.g. "PostgreSQL token store at db:5432/agents"
@@ -74,6 +77,7 @@ final class JdbcTokenStore implements TokenStore {
         this.upsertGrant = dialect.upsert("agentauth_grant", GRANT_COLUMNS, "grant_id");
         this.upsertConsent = dialect.upsert("agentauth_consent", CONSENT_COLUMNS, "state_digest");
         this.upsertOutcome = dialect.upsert("agentauth_consent_outcome", OUTCOME_COLUMNS, "consent_id");
+        this.interrupts = new JdbcInterrupts(db, dialect, encryption, description);
     }
 
     /** Creates or migrates the schema. */
@@ -255,6 +259,33 @@ final class JdbcTokenStore implements TokenStore {
         });
     }
 
+    // -------------------------------------------------------------------------------------------------- interrupts
+
+    @Override
+    public void saveInterrupt(StoredInterrupt interrupt) {
+        interrupts.save(interrupt);
+    }
+
+    @Override
+    public Optional<StoredInterrupt> findInterrupt(String id) {
+        return interrupts.find(id);
+    }
+
+    @Override
+    public Optional<StoredInterrupt> takeInterrupt(String id) {
+        return interrupts.take(id);
+    }
+
+    @Override
+    public List<StoredInterrupt> findInterruptsByUser(String user) {
+        return interrupts.findByUser(user);
+    }
+
+    @Override
+    public int purgeExpiredInterrupts(Instant now) {
+        return interrupts.purge(now);
+    }
+
     @Override
     public boolean sharedAcrossProcesses() {
         return dialect == Dialect.POSTGRES;
@@ -319,11 +350,6 @@ final class JdbcTokenStore implements TokenStore {
         }
     }
 
-
-
-
-
-
     private byte[] seal(String secret, byte[] associatedData) {
         try {
             return encryption.encrypt(secret.getBytes(StandardCharsets.UTF_8), associatedData);
@@ -344,12 +370,4 @@ final class JdbcTokenStore implements TokenStore {
                     key.user() == null ? null : new Principal(key.user(), key.agent()), null, false, null);
         }
     }
-
-
-
-
-
-
-
-
 }

@@ -97,7 +97,19 @@ final class Schema {
                             "ALTER TABLE " + t[0] + " ADD COLUMN subject_provider VARCHAR(200)")).toList(),
                     Schema::splitScopeKeys),
             new Migration(3, "the identity-provider account a grant belongs to (encrypted)", List.of(
-                    "ALTER TABLE agentauth_grant ADD COLUMN account BYTEA")));
+                    "ALTER TABLE agentauth_grant ADD COLUMN account BYTEA")),
+            new Migration(4, "paused agent turns (consent interrupts), payload encrypted", List.of(
+                    """
+                    CREATE TABLE agentauth_interrupt (
+                      interrupt_id VARCHAR(64)  NOT NULL PRIMARY KEY,
+                      user_id      VARCHAR(500) NOT NULL,
+                      agent        VARCHAR(500) NOT NULL,
+                      created_at   BIGINT       NOT NULL,
+                      purge_at     BIGINT       NOT NULL,
+                      payload      BYTEA        NOT NULL
+                    )""",
+                    "CREATE INDEX agentauth_interrupt_user ON agentauth_interrupt (user_id)",
+                    "CREATE INDEX agentauth_interrupt_purge ON agentauth_interrupt (purge_at)")));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

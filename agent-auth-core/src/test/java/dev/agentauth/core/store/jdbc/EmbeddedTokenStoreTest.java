@@ -216,7 +216,7 @@ class EmbeddedTokenStoreTest {
         TokenStores.embedded().directory(dir).build().close();
         TokenStores.embedded().directory(dir).build().close();
         assertThat(rawQuery(dir, "SELECT version FROM agentauth_schema_version ORDER BY version"))
-                .containsExactly("1", "2", "3");
+                .containsExactly("1", "2", "3", "4");
 
         raw(dir, "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (99, 'future', 0)");
         assertThatThrownBy(() -> TokenStores.embedded().directory(dir).build())
@@ -251,6 +251,7 @@ class EmbeddedTokenStoreTest {
             raw(dir, "ALTER TABLE " + table + " DROP COLUMN subject_provider");
         }
         raw(dir, "ALTER TABLE agentauth_grant DROP COLUMN account");
+        raw(dir, "DROP TABLE agentauth_interrupt");
         raw(dir, "DELETE FROM agentauth_schema_version WHERE version >= 2");
 
         try (TokenStore store = TokenStores.embedded().directory(dir).build()) {

@@ -67,13 +67,20 @@ class PostgresEncryptionAtRestTest {
                 ConsentRequirement pending = ((TokenResult.ConsentRequired) broker.token(
                         TokenRequest.forUser("corp", USER, "extra-scope"))).consent();
                 secrets.add(store.findConsent(pending.id()).orElseThrow().codeVerifier());
+                // A paused turn's tool arguments are the user's data: sealed like the tokens.
+                String argument = "interrupt-tool-argument-of-carol-5551234";
+                broker.interruptStore().saveInterrupt(new dev.agentauth.core.store.StoredInterrupt("i-at-rest", USER,
+                        "default", clock.instant(), clock.instant().plusSeconds(3600),
+                        "{\"arguments\":\"" + argument + "\"}"));
+                secrets.add(argument);
             }
         }
-        assertThat(secrets).hasSize(6).doesNotContainNull();
+        assertThat(secrets).hasSize(7).doesNotContainNull();
 
         List<String> rows = new ArrayList<>();
         try (Connection c = admin.getConnection(); Statement s = c.createStatement()) {
-            for (String table : List.of("agentauth_grant", "agentauth_consent", "agentauth_consent_outcome")) {
+            for (String table : List.of("agentauth_grant", "agentauth_consent", "agentauth_consent_outcome",
+                    "agentauth_interrupt")) {
                 try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                     while (rs.next()) {
                         StringBuilder row = new StringBuilder(table).append(':');

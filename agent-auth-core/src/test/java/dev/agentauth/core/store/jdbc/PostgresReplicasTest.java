@@ -89,7 +89,7 @@ class PostgresReplicasTest {
     @BeforeEach
     void emptyTables() throws SQLException {
         store().close(); // creates the schema on first use
-        sql("TRUNCATE agentauth_grant, agentauth_consent, agentauth_consent_outcome");
+        sql("TRUNCATE agentauth_grant, agentauth_consent, agentauth_consent_outcome, agentauth_interrupt");
     }
 
     @AfterEach
@@ -188,6 +188,26 @@ class PostgresReplicasTest {
         // A cached it: its next call is the fast path, and the same token as B's.
         assertThat(((TokenResult.Granted) a.token(REQUEST)).token().value()).isEqualTo(fromCompletion.value());
         assertThat(((TokenResult.Granted) b.token(REQUEST)).token().value()).isEqualTo(fromCompletion.value());
+    }
+
+    /** B never started the consent: its consentCompletion learns the outcome from the store, pending or ended. */
+    @Test
+    void consentStartedOnAWhenBAsksForItsCompletionThenBLearnsOfItWhereverTheCallbackLands() throws Exception {
+        TokenBroker a = replica(idp, false);
+        TokenBroker b = replica(idp, false);
+        ConsentRequirement c = ((TokenResult.ConsentRequired) a.token(REQUEST)).consent();
+        CompletableFuture<AccessToken> onB = b.consentCompletion(c.id());
+        assertThat(onB).as("pending in the store, so B waits instead of answering UNKNOWN").isNotDone();
+
+        assertThat(a.completeConsent(browser.signIn(c.authorizationUri(), "alice")).success()).isTrue();
+
+        AccessToken token = onB.get(30, TimeUnit.SECONDS);
+        assertThat(((TokenResult.Granted) a.token(REQUEST)).token().value()).isEqualTo(token.value());
+        // Asked once more after the end, on a third replica: answered from the recorded outcome at once.
+        TokenBroker c3 = replica(idp, false);
+        assertThat(c3.consentCompletion(c.id()).get(30, TimeUnit.SECONDS).value()).isEqualTo(token.value());
+        assertThatThrownBy(() -> c3.consentCompletion(new dev.agentauth.core.ConsentId("never-started")).join())
+                .hasCauseInstanceOf(ConsentFailedException.class);
     }
 
     @Test
