@@ -126,7 +126,7 @@ class McpToolsetAgentTest {
             assertThat(c.scopes()).contains("mcp:tools");
         });
         authorize(connect, "alice");
-        assertThat(agent.resume(connect.id(), "alice")).contains("Connected tools", "whoami");
+        assertThat(agent.<String>resume(connect.id(), "alice")).contains("Connected tools", "whoami");
 
         // Now the catalog is known and shared; alice's call runs with her token.
         assertThat(assistant.chat("alice-chat", "who am i", as("alice"))).contains("whoami -> alice");
@@ -140,7 +140,7 @@ class McpToolsetAgentTest {
             assertThat(w.provider()).isEqualTo("tools-sso");
         });
         authorize(bobs, "bob");
-        assertThat(agent.resume(bobs.id(), "bob")).contains("whoami -> bob");
+        assertThat(agent.<String>resume(bobs.id(), "bob")).contains("whoami -> bob");
     }
 
     @Test
@@ -209,7 +209,7 @@ class McpToolsetAgentTest {
         assertThat(toolNames(model.requests().get(0))).contains("local_whoami", "local_env", "local_pid");
         authorize(interrupt, "gina");
 
-        assertThat(agent.resume(interrupt.id(), "gina")).contains("local_whoami -> gina");
+        assertThat(agent.<String>resume(interrupt.id(), "gina")).contains("local_whoami -> gina");
     }
 
     @Test

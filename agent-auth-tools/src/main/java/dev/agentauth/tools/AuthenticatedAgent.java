@@ -4,6 +4,7 @@ import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.store.InterruptStore;
 import java.security.SecureRandom;
 import dev.agentauth.tools.internal.AgentRuntime;
 import dev.agentauth.tools.internal.ToolBinding;
@@ -12,6 +13,8 @@ import dev.langchain4j.memory.ChatMemory;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.AiServices;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -56,6 +59,7 @@ public final class AuthenticatedAgent {
 
     private final AgentRuntime runtime;
     private final ChatModel chatModel;
+    private final StreamingChatModel streamingChatModel;
     private final ChatMemoryProvider memory;
     private final Executor toolExecutor;
     private final boolean concurrentTools;
@@ -63,6 +67,7 @@ public final class AuthenticatedAgent {
     private AuthenticatedAgent(Builder b, AgentRuntime runtime, ChatMemoryProvider memory) {
         this.runtime = runtime;
         this.chatModel = b.chatModel;
+        this.streamingChatModel = b.streamingChatModel;
         this.memory = memory;
         this.toolExecutor = b.toolExecutor;
         this.concurrentTools = b.concurrentTools;
@@ -85,10 +90,15 @@ public final class AuthenticatedAgent {
      */
     public <T> T aiService(Class<T> type, Consumer<AiServices<T>> customizer) {
         AiServices<T> services = AiServices.builder(type)
-                .chatModel(chatModel)
-                .chatMemoryProvider(memory)
+                .chatMemoryProvider(AgentRuntime.pipeline(memory))
                 .toolProvider(runtime.toolProvider())
                 .toolExecutionErrorHandler(runtime.errorHandler());
+        if (chatModel != null) {
+            services.chatModel(AgentRuntime.pipeline(chatModel));
+        }
+        if (streamingChatModel != null) {
+            services.streamingChatModel(AgentRuntime.pipeline(streamingChatModel));
+        }
         if (concurrentTools) {
             if (toolExecutor != null) {
                 services.executeToolsConcurrently(toolExecutor);
@@ -110,7 +120,8 @@ public final class AuthenticatedAgent {
             try {
                 // The AI-service interface may be package-private in the caller's package.
                 method.trySetAccessible();
-                return method.invoke(delegate, args);
+                Object result = method.invoke(delegate, args);
+                return result instanceof TokenStream stream ? runtime.interruptible(stream) : result;
             } catch (InvocationTargetException e) {
                 if (e.getCause() instanceof ConsentInterruptException interrupt) {
                     throw runtime.settle(interrupt);
@@ -121,34 +132,84 @@ public final class AuthenticatedAgent {
                 throw e.getCause();
             }
         };
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+        T proxy = type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+        runtime.services().register(type, proxy);
+        return proxy;
     }
 
     /**
-     * Resumes an interrupted turn once the user has answered every consent: runs each waiting tool call exactly once
-     * (with the new token, or reporting a declined or expired consent to the model), puts the results in chat memory
-     * and returns the model's continued answer.
+     * Resumes an interrupted turn once the user has answered every consent, on this replica or any other sharing the
+     * interrupt store: runs each waiting tool call exactly once (with the new token, or reporting a declined or
+     * expired consent to the model), puts the results in chat memory, and continues the turn <em>through the AI
+     * service that was interrupted</em> — the same method, called again with its original arguments, so its input and
+     * output guardrails, listeners, retrieval and output parsing apply — and returns what that method returns: a
+     * {@code String}, a POJO, a {@code Result<T>}, or a {@code TokenStream} to start (which streams the continued
+     * answer). The user's message is not added again: the model sees the conversation with the tool results, as if
+     * the turn had not paused.
+     *
+     * <pre>{@code
+     * Reply reply = agent.resume(interruptId, "alice");          // the interrupted method returned Reply
+     * TokenStream stream = agent.resume(interruptId, "alice");   // ... or a TokenStream
+     * }</pre>
+     *
+     * <p>Blocks while the waiting tool calls and (except for a {@code TokenStream}) the model run. Of concurrent
+     * resumes of one interrupt, on any number of replicas, exactly one proceeds; the others get
+     * {@link ResumeRejectedException.Reason#UNKNOWN}.
      *
      * @param interruptId {@link ConsentInterrupt#id()}
      * @param user        the signed-in user asking to resume; must be the interrupt's user
-     * @throws ResumeRejectedException    unknown or already resumed, another user's, or a consent still pending
+     * @param <R>         the interrupted AI-service method's return type (the caller's assignment decides; a wrong
+     *                    one fails with {@link ClassCastException} at the call site)
+     * @throws ResumeRejectedException    unknown or already resumed, another user's, a consent still pending, or the
+     *                                    interrupted AI service not built on this agent yet
      * @throws ConsentInterruptException the continued turn needs yet another consent
      */
-    public String resume(String interruptId, String user) {
-        return runtime.resume(interruptId, user);
+    @SuppressWarnings("unchecked")
+    public <R> R resume(String interruptId, String user) {
+        return (R) runtime.resume(interruptId, user);
+    }
+
+    /**
+     * {@link #resume(String, String)} with the expected return type named: for a call site where the type cannot be
+     * inferred (an argument of an overloaded method such as {@code println}), or to fail with a clear message when
+     * the interrupted method returns something else. For a generic type name its raw class
+     * ({@code Result.class}).
+     *
+     * @throws ClassCastException the interrupted method returned something that is not a {@code returnType}
+     * @since 0.2.0
+     */
+    @SuppressWarnings("unchecked")
+    public <R> R resume(String interruptId, String user, Class<? super R> returnType) {
+        Object result = runtime.resume(interruptId, user);
+        if (result != null && !returnType.isInstance(result)) {
+            throw new ClassCastException("interrupt " + interruptId + " continued a method returning "
+                    + result.getClass().getName() + ", not " + returnType.getName());
+        }
+        return (R) result;
     }
 
     /**
      * The user said "not now" on the consent card: every consent of the interrupt that is still pending is declined
      * ({@link dev.agentauth.core.TokenBroker#declineConsent}), and the turn goes on as {@link #resume} does — the
      * waiting tool calls report to the model that the user declined (calls whose consent was already given run), and
-     * the model's continued answer comes back.
+     * what the interrupted AI-service method returns comes back.
      *
      * @throws ResumeRejectedException unknown or already resumed, or another user's
      * @since 0.2.0
      */
-    public String decline(String interruptId, String user) {
-        return runtime.decline(interruptId, user);
+    @SuppressWarnings("unchecked")
+    public <R> R decline(String interruptId, String user) {
+        return (R) runtime.decline(interruptId, user);
+    }
+
+    /**
+     * {@code user}'s open interrupts, oldest first, from the interrupt store (raised on any replica): a chat UI shows
+     * their cards again after a page reload. Blocks on the store.
+     *
+     * @since 0.2.0
+     */
+    public List<ConsentInterrupt> pendingInterrupts(String user) {
+        return runtime.pending(Objects.requireNonNull(user, "user"));
     }
 
     /** The open interrupt with this id, e.g. to show its card again after a page reload. */
@@ -173,6 +234,8 @@ public final class AuthenticatedAgent {
     public static final class Builder {
         private TokenBroker broker;
         private ChatModel chatModel;
+        private StreamingChatModel streamingChatModel;
+        private InterruptStore interruptStore;
         private ChatMemoryProvider memory;
         private final List<Object> tools = new ArrayList<>();
         private final List<ToolSource> sources = new ArrayList<>();
@@ -197,9 +260,32 @@ public final class AuthenticatedAgent {
             return this;
         }
 
-        /** The model. Required. */
+        /** The model. This or {@link #streamingChatModel} (or both) is required. */
         public Builder chatModel(ChatModel chatModel) {
             this.chatModel = Objects.requireNonNull(chatModel, "chatModel");
+            return this;
+        }
+
+        /**
+         * The streaming model, for AI services returning {@code TokenStream}: a tool call needing consent ends the
+         * stream with the {@link ConsentInterruptException} in {@code onError}, and {@link #resume} returns a
+         * {@code TokenStream} of the continued answer.
+         *
+         * @since 0.2.0
+         */
+        public Builder streamingChatModel(StreamingChatModel model) {
+            this.streamingChatModel = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /**
+         * Where interrupts live. Default: {@link TokenBroker#interruptStore()} — the broker's token store when it is
+         * the embedded or PostgreSQL store (durable, encrypted, shared by replicas on one database), else memory.
+         *
+         * @since 0.2.0
+         */
+        public Builder interruptStore(InterruptStore store) {
+            this.interruptStore = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -318,7 +404,9 @@ public final class AuthenticatedAgent {
          */
         public AuthenticatedAgent build() {
             Objects.requireNonNull(broker, "broker is required");
-            Objects.requireNonNull(chatModel, "chatModel is required");
+            if (chatModel == null && streamingChatModel == null) {
+                throw new NullPointerException("chatModel or streamingChatModel is required");
+            }
             if (tools.isEmpty() && sources.isEmpty()) {
                 throw new IllegalArgumentException("at least one tool object or tool source is required");
             }
@@ -339,7 +427,8 @@ public final class AuthenticatedAgent {
                     principals != null ? principals : PrincipalResolver.invocationParameters(defaultAgent), mode,
                     blockingTimeout, consentListener, clock, interruptRetention, List.copyOf(sources),
                     reauthorization != null ? reauthorization : Reauthorization.defaults(),
-                    random != null ? random : new SecureRandom()), bindings);
+                    random != null ? random : new SecureRandom(),
+                    interruptStore != null ? interruptStore : broker.interruptStore()), bindings);
             return new AuthenticatedAgent(this, runtime, mem);
         }
     }

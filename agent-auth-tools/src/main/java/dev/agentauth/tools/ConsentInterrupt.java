@@ -125,4 +125,48 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
             throw new IllegalStateException("cannot serialize consent interrupt " + id, e);
         }
     }
+
+    /**
+     * The interrupt a {@link #toJson()} produced: for a chat UI or a replica that keeps the JSON and needs the object
+     * back.
+     *
+     * @throws IllegalArgumentException {@code json} is not an interrupt's JSON
+     * @since 0.2.0
+     */
+    public static ConsentInterrupt fromJson(String json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+            if (n == null || !"consent_interrupt".equals(n.path("type").asText())) {
+                throw new IllegalArgumentException("not a consent interrupt's JSON (type is not consent_interrupt)");
+            }
+            List<Consent> consents = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode c : n.path("consents")) {
+                List<ScopeDetail> details = new java.util.ArrayList<>();
+                for (com.fasterxml.jackson.databind.JsonNode d : c.path("scopeDetails")) {
+                    details.add(new ScopeDetail(d.path("scope").asText(), text(d, "description"),
+                            d.path("alreadyGranted").asBoolean()));
+                }
+                List<String> scopes = new java.util.ArrayList<>();
+                c.path("scopes").forEach(x -> scopes.add(x.asText()));
+                consents.add(new Consent(c.path("consentId").asText(), c.path("provider").asText(),
+                        c.path("providerDisplayName").asText(), scopes, c.path("authorizationUrl").asText(),
+                        Instant.parse(c.path("expiresAt").asText()), details, text(c, "connectedAccount")));
+            }
+            List<WaitingToolCall> waiting = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode w : n.path("waitingToolCalls")) {
+                waiting.add(new WaitingToolCall(w.path("id").asText(), w.path("toolName").asText(),
+                        text(w, "provider"), text(w, "toolDescription")));
+            }
+            return new ConsentInterrupt(n.path("id").asText(), n.path("user").asText(), text(n, "agent"), consents,
+                    waiting, Instant.parse(n.path("expiresAt").asText()));
+        } catch (JsonProcessingException | java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("not a consent interrupt's JSON (" + e.getClass().getSimpleName()
+                    + ")");
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String field) {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
 }

@@ -15,7 +15,14 @@ public class ResumeRejectedException extends AgentAuthException {
         /** The interrupt belongs to another user. */
         WRONG_USER,
         /** The user has not finished every consent yet (and none has expired); resume again later. */
-        CONSENT_PENDING
+        CONSENT_PENDING,
+        /**
+         * The interrupted AI service was not built on this agent (no {@code aiService(X.class)} call yet on this
+         * replica), so the turn cannot continue through it here; the interrupt stays open.
+         *
+         * @since 0.2.0
+         */
+        SERVICE_UNAVAILABLE
     }
 
     private final Reason reason;

@@ -83,7 +83,7 @@ class ConsentInterruptResumeTest extends AgentToolsTestBase {
                 .isInstanceOfSatisfying(ResumeRejectedException.class,
                         r -> assertThat(r.reason()).isEqualTo(ResumeRejectedException.Reason.WRONG_USER));
         assertThat(tools.listRuns).hasValue(0);
-        assertThat(agent.resume(interrupt.id(), "alice")).contains("notes of alice");
+        assertThat(agent.<String>resume(interrupt.id(), "alice")).contains("notes of alice");
     }
 
     @Test

@@ -30,7 +30,7 @@ class TokenInjectionTest extends AgentToolsTestBase {
             ConsentInterrupt i = catchThrowableOfType(ConsentInterruptException.class,
                     () -> assistant.chat("conv-" + user, "notes and crm", as(user))).interrupt();
             authorizeAll(i, user);
-            assertThat(agent.resume(i.id(), user)).contains("notes of " + user, "sub=" + user);
+            assertThat(agent.<String>resume(i.id(), user)).contains("notes of " + user, "sub=" + user);
         }
 
         ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -57,7 +57,7 @@ class TokenInjectionTest extends AgentToolsTestBase {
         ConsentInterrupt forA = catchThrowableOfType(ConsentInterruptException.class,
                 () -> assistant.chat("a", "private notes", as("erin", "agent-a"))).interrupt();
         authorizeAll(forA, "erin");
-        assertThat(agent.resume(forA.id(), "erin")).contains("notes of erin");
+        assertThat(agent.<String>resume(forA.id(), "erin")).contains("notes of erin");
 
         assertThatThrownBy(() -> assistant.chat("b", "private notes", as("erin", "agent-b")))
                 .isInstanceOf(ConsentInterruptException.class);

@@ -45,7 +45,7 @@ class ToolReauthorizationTest extends AgentToolsTestBase {
 
         assertThat(again.consents()).singleElement().satisfies(c -> assertThat(c.provider()).isEqualTo("corp"));
         authorizeAll(again, "nina");
-        assertThat(agent.resume(again.id(), "nina")).contains("notes of nina");
+        assertThat(agent.<String>resume(again.id(), "nina")).contains("notes of nina");
     }
 
     @Test
@@ -64,7 +64,7 @@ class ToolReauthorizationTest extends AgentToolsTestBase {
                 assertThat(c.scopes()).containsExactly("notes.archive", "notes.read", "openid"));
         assertEveryToolCallAnswered(agent.chatMemory("c").messages());
         authorizeAll(stepUp.interrupt(), "oscar");
-        assertThat(agent.resume(stepUp.interrupt().id(), "oscar"))
+        assertThat(agent.<String>resume(stepUp.interrupt().id(), "oscar"))
                 .contains("archived with scopes notes.archive notes.read openid");
     }
 }

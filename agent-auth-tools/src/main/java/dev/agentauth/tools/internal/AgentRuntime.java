@@ -3,6 +3,7 @@ package dev.agentauth.tools.internal;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.store.InterruptStore;
 import dev.agentauth.tools.ConsentInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
 import dev.agentauth.tools.ConsentMode;
@@ -33,20 +34,52 @@ public final class AgentRuntime {
     public record Settings(TokenBroker broker, ChatModel chatModel, ChatMemoryProvider memory,
                            PrincipalResolver principals, ConsentMode mode, Duration blockingTimeout,
                            ConsentListener consentListener, Clock clock, Duration interruptRetention,
-                           List<ToolSource> sources, Reauthorization reauthorization, SecureRandom random) {
+                           List<ToolSource> sources, Reauthorization reauthorization, SecureRandom random,
+                           InterruptStore interruptStore) {
     }
 
     private final ToolRegistry registry;
     private final InterruptRegistry interrupts;
     private final Resumer resumer;
+    private final Services services = new Services();
 
     public AgentRuntime(Settings settings, List<ToolBinding> tools) {
         var bindings = ToolRegistry.index(tools);
         TurnJournals journals = new TurnJournals(settings.clock());
-        this.interrupts = new InterruptRegistry(settings, bindings, journals);
+        this.interrupts = new InterruptRegistry(settings, bindings, journals, new InterruptCodec(services::type));
         ToolCalls calls = new ToolCalls(settings, journals, interrupts);
         this.registry = new ToolRegistry(bindings, settings.sources(), settings.principals(), calls);
-        this.resumer = new Resumer(settings, registry, interrupts);
+        this.resumer = new Resumer(settings, registry, interrupts, services);
+    }
+
+    /** The AI services built on this agent, for resumes. */
+    public Services services() {
+        return services;
+    }
+
+    /**
+     * The AI service's own stream, delivering a consent interrupt (settled and stored) or a missing principal to
+     * {@code onError} as such, and starting a resumed turn's continuation.
+     */
+    public dev.langchain4j.service.TokenStream interruptible(dev.langchain4j.service.TokenStream stream) {
+        return new InterruptibleTokenStream(stream, this::settle, this::settleMissingPrincipal,
+                ResumeMarker.current());
+    }
+
+    /** The application's chat model as the agent's AI services use it ({@link PipelineModels}). */
+    public static ChatModel pipeline(ChatModel model) {
+        return PipelineModels.chat(model);
+    }
+
+    /** The application's streaming model as the agent's AI services use it ({@link PipelineModels}). */
+    public static dev.langchain4j.model.chat.StreamingChatModel pipeline(
+            dev.langchain4j.model.chat.StreamingChatModel model) {
+        return PipelineModels.streaming(model);
+    }
+
+    /** {@code memory}'s memories as the agent's AI services use them ({@link ResumeMarker}). */
+    public static ChatMemoryProvider pipeline(ChatMemoryProvider memory) {
+        return ResumeMarker.memories(memory);
     }
 
     /**
@@ -105,13 +138,18 @@ public final class AgentRuntime {
         return interrupts.interrupt(id);
     }
 
-    /** Resumes an interrupted turn for {@code user}; the model's continued answer. */
+    /** {@code user}'s open interrupts, oldest first. */
+    public List<ConsentInterrupt> pending(String user) {
+        return interrupts.pending(user);
+    }
+
     /** See {@link dev.agentauth.tools.AuthenticatedAgent#decline}. */
-    public String decline(String interruptId, String user) {
+    public Object decline(String interruptId, String user) {
         return resumer.decline(interruptId, user);
     }
 
-    public String resume(String interruptId, String user) {
+    /** Resumes an interrupted turn for {@code user}; what the interrupted AI-service method returns. */
+    public Object resume(String interruptId, String user) {
         return resumer.resume(interruptId, user);
     }
 }

@@ -4,6 +4,8 @@ import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.InterruptStore;
+import dev.agentauth.core.store.StoredInterrupt;
 import dev.agentauth.tools.ConsentInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
@@ -39,7 +41,10 @@ import org.slf4j.LoggerFactory;
  *                              consent of the turn (look-ahead at the turn's other tool calls)
  *  interrupt leaves the AI service ──► settle(): waits for the turn's other calls (TurnJournals), then answers every
  *                              tool call in chat memory (results, placeholders), so memory stays valid
- *  resume ──► take(): removes the interrupt atomically, so each waiting call runs exactly once
+ *                              and stores it (persist): from now on the InterruptStore is where it lives, for
+ *                              every replica sharing the store and across restarts
+ *  resume ──► take(): removes the stored interrupt atomically, so each waiting call runs exactly once, on whichever
+ *                              replica wins
  * </pre>
  *
  * Interrupt ids come from the injected {@link SecureRandom}. Thread-safe; {@link #settle} blocks up to a minute on the
@@ -60,11 +65,14 @@ final class InterruptRegistry {
         final List<ToolExecutionRequest> batch;
         final Map<String, ConsentRequirement> consentByCall = new LinkedHashMap<>();
         final TurnJournals.Journal journal;
+        final ServiceCall call;
         volatile ConsentInterrupt snapshot;
         boolean settled;
 
         Interrupted(String id, UUID invocationId, Object memoryId, Principal principal,
-                    InvocationParameters parameters, List<ToolExecutionRequest> batch, TurnJournals.Journal journal) {
+                    InvocationParameters parameters, List<ToolExecutionRequest> batch, TurnJournals.Journal journal,
+                    ServiceCall call) {
+            this.call = call;
             this.id = id;
             this.invocationId = invocationId;
             this.memoryId = memoryId;
@@ -79,14 +87,21 @@ final class InterruptRegistry {
     private final Map<String, ToolBinding> bindings;
     private final TurnJournals journals;
     private final SecureRandom random;
+    /** Turns being interrupted here: from the first tool call that needs a consent until settled and stored. */
     private final ConcurrentHashMap<String, Interrupted> interrupts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Interrupted> byInvocation = new ConcurrentHashMap<>();
+    private final InterruptStore store;
+    private final InterruptCodec codec;
+    private final java.util.concurrent.atomic.AtomicLong nextPurge = new java.util.concurrent.atomic.AtomicLong();
 
-    InterruptRegistry(AgentRuntime.Settings settings, Map<String, ToolBinding> bindings, TurnJournals journals) {
+    InterruptRegistry(AgentRuntime.Settings settings, Map<String, ToolBinding> bindings, TurnJournals journals,
+                      InterruptCodec codec) {
         this.settings = settings;
         this.bindings = bindings;
         this.journals = journals;
         this.random = settings.random();
+        this.store = settings.interruptStore();
+        this.codec = codec;
     }
 
     /**
@@ -99,7 +114,7 @@ final class InterruptRegistry {
         Interrupted state = byInvocation.computeIfAbsent(invocationId, id -> {
             List<ToolExecutionRequest> batch = batchOf(context.chatMemoryId(), request);
             Interrupted s = new Interrupted(newId(), invocationId, context.chatMemoryId(), principal,
-                    context.invocationParameters(), batch, journals.of(context));
+                    context.invocationParameters(), batch, journals.of(context), ServiceCall.of(context));
             lookAhead(s, request);
             interrupts.put(s.id, s);
             return s;
@@ -136,27 +151,65 @@ final class InterruptRegistry {
                             : ToolExecutionResultMessage.from(call,
                             "Waiting for the user to authorize; this call runs when they do."));
                 }
+                persist(state);
             }
             return new ConsentInterruptException(state.snapshot);
         }
     }
 
-    /** The open interrupt with this id. */
+    /**
+     * Stores a settled interrupt, so any replica sharing the store can show, resume or decline it, and drops it from
+     * this process's in-flight table. Expired interrupts are purged at most once a minute on the way.
+     */
+    private void persist(Interrupted state) {
+        Instant now = settings.clock().instant();
+        store.saveInterrupt(new StoredInterrupt(state.id, state.principal.user(), state.principal.agent(), now,
+                state.snapshot.expiresAt().plus(settings.interruptRetention()), codec.encode(state)));
+        interrupts.remove(state.id, state);
+        long due = nextPurge.get();
+        if (now.toEpochMilli() >= due && nextPurge.compareAndSet(due, now.toEpochMilli() + 60_000)) {
+            try {
+                store.purgeExpiredInterrupts(now);
+            } catch (RuntimeException e) {
+                log.debug("purging expired interrupts failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** The open interrupt with this id, from the store (any replica may have raised it). */
     Optional<ConsentInterrupt> interrupt(String id) {
-        Interrupted s = interrupts.get(id);
+        Interrupted s = find(id);
         return s == null ? Optional.empty() : Optional.ofNullable(s.snapshot);
     }
 
-    /** The open interrupt's state, or {@code null}; expired ones are purged first. */
-    Interrupted find(String id) {
-        Instant horizon = settings.clock().instant().minus(settings.interruptRetention());
-        interrupts.values().removeIf(s -> s.snapshot != null && s.snapshot.expiresAt().isBefore(horizon));
-        return interrupts.get(id);
+    /** {@code user}'s open interrupts, oldest first: the cards a chat shows again after a reload. */
+    List<ConsentInterrupt> pending(String user) {
+        Instant now = settings.clock().instant();
+        List<ConsentInterrupt> open = new ArrayList<>();
+        for (StoredInterrupt stored : store.findInterruptsByUser(user)) {
+            if (!stored.purgeAt().isBefore(now)) {
+                open.add(decode(stored).snapshot);
+            }
+        }
+        return open;
     }
 
-    /** Removes {@code state} if it is still open; of concurrent callers, exactly one gets {@code true}. */
+    /** The stored interrupt's state, or {@code null} when there is none (or it is past its retention). */
+    Interrupted find(String id) {
+        Optional<StoredInterrupt> stored = store.findInterrupt(id);
+        if (stored.isEmpty() || stored.get().purgeAt().isBefore(settings.clock().instant())) {
+            return null;
+        }
+        return decode(stored.get());
+    }
+
+    private Interrupted decode(StoredInterrupt stored) {
+        return codec.decode(stored, new TurnJournals.Journal(stored.createdAt()));
+    }
+
+    /** Removes {@code state} from the store; of concurrent callers on every replica, exactly one gets {@code true}. */
     boolean take(Interrupted state) {
-        return interrupts.remove(state.id, state);
+        return store.takeInterrupt(state.id).isPresent();
     }
 
     /**
@@ -177,6 +230,7 @@ final class InterruptRegistry {
             next.settled = true;
             byInvocation.remove(next.invocationId, next);
             next.snapshot = snapshot(next);
+            persist(next);
             return new ConsentInterruptException(next.snapshot);
         }
     }

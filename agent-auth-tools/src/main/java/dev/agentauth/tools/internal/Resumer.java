@@ -56,8 +56,10 @@ final class Resumer {
     private final AgentRuntime.Settings settings;
     private final ToolRegistry registry;
     private final InterruptRegistry interrupts;
+    private final Services services;
 
-    Resumer(AgentRuntime.Settings settings, ToolRegistry registry, InterruptRegistry interrupts) {
+    Resumer(AgentRuntime.Settings settings, ToolRegistry registry, InterruptRegistry interrupts, Services services) {
+        this.services = services;
         this.settings = settings;
         this.registry = registry;
         this.interrupts = interrupts;
@@ -70,7 +72,7 @@ final class Resumer {
         InterruptRegistry.Interrupted state = interrupts.find(interruptId);
         if (state == null) {
             throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
-                    + " is unknown: it was already resumed, expired and was discarded, or never issued here",
+                    + " is unknown: it was already resumed, expired and was discarded, or never issued",
                     Principal.user(user), null);
         }
         if (!user.equals(state.principal.user())) {
@@ -82,7 +84,7 @@ final class Resumer {
     }
 
     /** Declines the interrupt's pending consents for {@code user}, then resumes: the declined calls report it. */
-    String decline(String interruptId, String user) {
+    Object decline(String interruptId, String user) {
         InterruptRegistry.Interrupted state = owned(interruptId, user, "decline");
         for (ConsentRequirement c : new LinkedHashMap<>(state.consentByCall).values()) {
             if (outcome(c) == ConsentEnd.PENDING) {
@@ -92,10 +94,12 @@ final class Resumer {
         return resume(interruptId, user);
     }
 
-    /** Resumes interrupt {@code interruptId} for {@code user}; the model's continued answer. */
-    String resume(String interruptId, String user) {
+    /**
+     * Resumes interrupt {@code interruptId} for {@code user}: what the interrupted AI-service method returns (the turn
+     * continues through the service), or the model's continued text when the service call could not be kept.
+     */
+    Object resume(String interruptId, String user) {
         InterruptRegistry.Interrupted state = owned(interruptId, user, "resume");
-        interrupts.settle(new ConsentInterruptException(state.snapshot));
         Map<String, ConsentEnd> outcomes = new HashMap<>();
         for (ConsentRequirement c : new LinkedHashMap<>(state.consentByCall).values()) {
             ConsentEnd outcome = outcome(c);
@@ -106,14 +110,31 @@ final class Resumer {
             }
             outcomes.put(c.id().value(), outcome);
         }
+        Services.Handle service = null;
+        if (state.call != null && state.call.arguments() != null) {
+            service = services.handle(state.call.interfaceName(), state.call.methodName(),
+                    state.call.arguments().size());
+            if (service == null) {
+                throw new ResumeRejectedException(ResumeRejectedException.Reason.SERVICE_UNAVAILABLE, "interrupt "
+                        + interruptId + " continues " + state.call.interfaceName() + "." + state.call.methodName()
+                        + ", which this agent has not built: call agent.aiService(" + simpleName(state.call)
+                        + ".class, ...) on this replica first; the interrupt stays open", state.principal,
+                        state.snapshot);
+            }
+        } else if (settings.chatModel() == null) {
+            throw new ResumeRejectedException(ResumeRejectedException.Reason.SERVICE_UNAVAILABLE, "interrupt "
+                    + interruptId + " did not keep its AI-service call and this agent has no ChatModel to continue"
+                    + " it with; the interrupt stays open", state.principal, state.snapshot);
+        }
         if (!interrupts.take(state)) {
             throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
                     + " was resumed concurrently", state.principal, null);
         }
-        InvocationContext context = InvocationContext.builder().invocationId(UUID.randomUUID())
+        InvocationContext.Builder builder = InvocationContext.builder().invocationId(UUID.randomUUID())
                 .chatMemoryId(state.memoryId)
                 .invocationParameters(state.parameters != null ? state.parameters : new InvocationParameters())
-                .timestampNow().build();
+                .timestampNow();
+        InvocationContext context = (state.call != null ? state.call.into(builder) : builder).build();
         Map<String, ToolExecutionResultMessage> results = new LinkedHashMap<>();
         ChatMemory memory = settings.memory().get(state.memoryId);
         for (ToolExecutionRequest call : state.batch) {
@@ -139,7 +160,15 @@ final class Resumer {
         replaceResults(memory, results);
         log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal,
                 results.size());
+        if (service != null) {
+            return service.replay(state.memoryId, state.call.arguments());
+        }
         return continueTurn(memory, context);
+    }
+
+    private static String simpleName(ServiceCall call) {
+        String name = call.interfaceName();
+        return name.substring(Math.max(name.lastIndexOf('.'), name.lastIndexOf('$')) + 1);
     }
 
     private ToolExecutionResult run(ToolExecutionRequest call, InvocationContext context) {

@@ -64,8 +64,9 @@ class InterruptRegistryTest {
     InterruptRegistry registry(SecureRandom random) {
         AgentRuntime.Settings settings = new AgentRuntime.Settings(null, null, id -> memory,
                 PrincipalResolver.invocationParameters("default"), ConsentMode.INTERRUPT, Duration.ofMinutes(1), null,
-                clock, Duration.ofHours(1), List.of(), Reauthorization.defaults(), random);
-        return new InterruptRegistry(settings, Map.of(), journals);
+                clock, Duration.ofHours(1), List.of(), Reauthorization.defaults(), random,
+                dev.agentauth.core.store.InterruptStore.inMemory());
+        return new InterruptRegistry(settings, Map.of(), journals, new InterruptCodec(name -> null));
     }
 
     static ConsentRequirement consent(String provider) {
@@ -134,8 +135,12 @@ class InterruptRegistryTest {
         memory.add(AiMessage.from(notes));
         InvocationContext turn = InvocationContext.builder().invocationId(UUID.randomUUID()).chatMemoryId("c1")
                 .build();
-        String id = registry.raise(turn, ALICE, notes, consent("notes")).interrupt().id();
+        ConsentInterruptException raised = registry.raise(turn, ALICE, notes, consent("notes"));
+        assertThat(registry.find(raised.interrupt().id())).as("stored once settled, not before").isNull();
+        String id = registry.settle(raised).interrupt().id();
         InterruptRegistry.Interrupted state = registry.find(id);
+        assertThat(state.memoryId).isEqualTo("c1");
+        assertThat(state.consentByCall).containsKey("c1");
 
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Callable<Boolean>> takers = new ArrayList<>();

@@ -1,0 +1,184 @@
+package dev.agentauth.tools.internal;
+
+import dev.agentauth.tools.ConsentInterruptException;
+import dev.agentauth.tools.MissingPrincipalException;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
+import dev.langchain4j.model.chat.response.PartialToolCall;
+import dev.langchain4j.model.chat.response.PartialToolCallContext;
+import dev.langchain4j.rag.content.Content;
+import dev.langchain4j.service.TokenStream;
+import dev.langchain4j.service.tool.BeforeToolExecution;
+import dev.langchain4j.service.tool.ToolExecution;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link TokenStream} of the agent's AI services: the service's own stream, except that a tool call needing consent
+ * ends it with the settled {@link ConsentInterruptException} in {@code onError} (chat memory already repaired, the
+ * interrupt stored for any replica) instead of a generic error, and that a resumed turn's stream starts with its
+ * {@link ResumeMarker}. Like LangChain4j's, configure it on one thread and start it once.
+ */
+final class InterruptibleTokenStream implements TokenStream {
+
+    private static final Logger log = LoggerFactory.getLogger(InterruptibleTokenStream.class);
+
+    private final TokenStream delegate;
+    private final Function<ConsentInterruptException, ConsentInterruptException> settle;
+    private final Consumer<MissingPrincipalException> settleMissing;
+    private final ResumeMarker marker;
+    private Consumer<Throwable> errorHandler;
+    private boolean ignoreErrors;
+
+    InterruptibleTokenStream(TokenStream delegate,
+                             Function<ConsentInterruptException, ConsentInterruptException> settle,
+                             Consumer<MissingPrincipalException> settleMissing, ResumeMarker marker) {
+        this.delegate = delegate;
+        this.settle = settle;
+        this.settleMissing = settleMissing;
+        this.marker = marker;
+    }
+
+    @Override
+    public TokenStream onPartialResponse(Consumer<String> handler) {
+        delegate.onPartialResponse(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onPartialResponseWithContext(BiConsumer<PartialResponse, PartialResponseContext> handler) {
+        delegate.onPartialResponseWithContext(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onPartialThinking(Consumer<PartialThinking> handler) {
+        delegate.onPartialThinking(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onPartialThinkingWithContext(BiConsumer<PartialThinking, PartialThinkingContext> handler) {
+        delegate.onPartialThinkingWithContext(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onPartialToolCall(Consumer<PartialToolCall> handler) {
+        delegate.onPartialToolCall(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onPartialToolCallWithContext(BiConsumer<PartialToolCall, PartialToolCallContext> handler) {
+        delegate.onPartialToolCallWithContext(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onRetrieved(Consumer<List<Content>> handler) {
+        delegate.onRetrieved(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onIntermediateResponse(Consumer<ChatResponse> handler) {
+        delegate.onIntermediateResponse(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream beforeToolExecution(Consumer<BeforeToolExecution> handler) {
+        delegate.beforeToolExecution(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onUnmappedRawEvent(Consumer<Object> handler) {
+        delegate.onUnmappedRawEvent(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onToolExecuted(Consumer<ToolExecution> handler) {
+        delegate.onToolExecuted(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onCompleteResponse(Consumer<ChatResponse> handler) {
+        delegate.onCompleteResponse(handler);
+        return this;
+    }
+
+    @Override
+    public TokenStream onError(Consumer<Throwable> handler) {
+        this.errorHandler = handler;
+        return this;
+    }
+
+    @Override
+    public TokenStream ignoreErrors() {
+        this.ignoreErrors = true;
+        return this;
+    }
+
+    @Override
+    public void start() {
+        if (errorHandler == null && !ignoreErrors) {
+            // LangChain4j's own rule: a stream must say what happens to its errors.
+            delegate.start();
+            return;
+        }
+        delegate.onError(this::error);
+        if (marker == null) {
+            delegate.start();
+            return;
+        }
+        try {
+            marker.around(() -> {
+                delegate.start();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void error(Throwable error) {
+        Throwable delivered = error;
+        ConsentInterruptException interrupt = find(error, ConsentInterruptException.class);
+        if (interrupt != null) {
+            delivered = settle.apply(interrupt);
+        } else {
+            MissingPrincipalException missing = find(error, MissingPrincipalException.class);
+            if (missing != null) {
+                settleMissing.accept(missing);
+                delivered = missing;
+            }
+        }
+        if (errorHandler != null) {
+            errorHandler.accept(delivered);
+        } else {
+            log.warn("streamed turn ended with {} (the stream ignores errors)", delivered.getClass().getSimpleName());
+        }
+    }
+
+    private static <E extends Throwable> E find(Throwable error, Class<E> type) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}

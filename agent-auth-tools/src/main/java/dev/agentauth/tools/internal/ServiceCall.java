@@ -1,0 +1,29 @@
+package dev.agentauth.tools.internal;
+
+import dev.langchain4j.invocation.InvocationContext;
+import java.util.List;
+
+/**
+ * The AI-service call a turn began with: which interface and method, with which arguments. A resumed turn calls it
+ * again, so it runs through the application's own AI-service pipeline (guardrails, output parsing, listeners).
+ *
+ * @param interfaceName the AI-service interface
+ * @param methodName    its method
+ * @param arguments     the arguments as given; {@code null} when they could not be kept (see {@link InterruptCodec})
+ */
+record ServiceCall(String interfaceName, String methodName, List<Object> arguments) {
+
+    /** The call of {@code context}, or {@code null} when it names none (a tool run outside an AI service). */
+    static ServiceCall of(InvocationContext context) {
+        if (context == null || context.interfaceName() == null || context.methodName() == null) {
+            return null;
+        }
+        return new ServiceCall(context.interfaceName(), context.methodName(), context.methodArguments());
+    }
+
+    /** {@code context} naming this call again, for tool calls run on resume. */
+    InvocationContext.Builder into(InvocationContext.Builder context) {
+        return context.interfaceName(interfaceName).methodName(methodName)
+                .methodArguments(arguments == null ? List.of() : arguments);
+    }
+}

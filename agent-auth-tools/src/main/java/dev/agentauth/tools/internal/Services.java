@@ -1,0 +1,67 @@
+package dev.agentauth.tools.internal;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The AI services an agent built, by interface name: a resumed turn calls its interrupted method again through the
+ * same proxy the application uses, so the whole pipeline (guardrails, output parsing, listeners, streaming) applies.
+ * The latest {@code aiService(type, ...)} of a type is the one resumes use. Thread-safe.
+ */
+public final class Services {
+
+    /** One built AI service. */
+    record Handle(Class<?> type, Object proxy, Method method) {
+
+        /** Calls the method again with {@code arguments}, its re-sent user message dropped ({@link ResumeMarker}). */
+        Object replay(Object memoryId, List<Object> arguments) {
+            ResumeMarker marker = new ResumeMarker(memoryId);
+            try {
+                return marker.around(() -> {
+                    try {
+                        return method.invoke(proxy, arguments.toArray());
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                    }
+                });
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("resuming " + type.getSimpleName() + "." + method.getName()
+                        + " failed", e);
+            }
+        }
+    }
+
+    private record Built(Class<?> type, Object proxy) {
+    }
+
+    private final ConcurrentHashMap<String, Built> byName = new ConcurrentHashMap<>();
+
+    /** Records {@code proxy} as the agent's AI service of {@code type}. */
+    public void register(Class<?> type, Object proxy) {
+        byName.put(type.getName(), new Built(type, proxy));
+    }
+
+    /** The built interface named {@code name}, or {@code null}. */
+    Class<?> type(String name) {
+        Built b = byName.get(name);
+        return b == null ? null : b.type();
+    }
+
+    /** The method {@code method} of the built service {@code name} taking {@code count} arguments, or {@code null}. */
+    Handle handle(String name, String method, int count) {
+        Built b = byName.get(name);
+        if (b == null) {
+            return null;
+        }
+        Method m = InterruptCodec.find(b.type(), method, count);
+        if (m == null) {
+            return null;
+        }
+        m.trySetAccessible();
+        return new Handle(b.type(), b.proxy(), m);
+    }
+}
