@@ -10,6 +10,54 @@ async function post(path, body) {
   return r.json();
 }
 
+// A chat turn: POST, then server-sent events — "token" events while the answer streams into one message, then the
+// turn's end ({type: 'reply' | 'consent_interrupt' | 'pending' | 'error'}), which the promise resolves to.
+async function turn(path, body) {
+  const r = await fetch(path, {
+    method: 'POST', headers: {'Content-Type': 'application/json', 'Accept': 'text/event-stream'},
+    body: JSON.stringify(body)
+  });
+  if (!r.ok || !r.body) return {type: 'error', text: 'The chat server did not answer (' + r.status + ').'};
+  const reader = r.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let streaming = null;   // the message the tokens go into
+  for (;;) {
+    const {value, done} = await reader.read();
+    if (done) return {type: 'error', text: 'The answer was cut off.'};
+    buffer += decoder.decode(value, {stream: true});
+    let at;
+    while ((at = buffer.indexOf('\n\n')) >= 0) {
+      const raw = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      let name = 'message';
+      let data = '';
+      for (const line of raw.split('\n')) {
+        if (line.startsWith('event: ')) name = line.slice(7);
+        else if (line.startsWith('data: ')) data += line.slice(6);
+      }
+      const event = JSON.parse(data);
+      if (name === 'token') {
+        if (!streaming) streaming = add('agent streaming', '');
+        streaming.textContent += event.text;
+        document.body.dataset.tokens = String(Number(document.body.dataset.tokens || 0) + 1);
+        streaming.scrollIntoView({block: 'end'});
+      } else {
+        if (streaming) {
+          if (event.type === 'reply') {
+            streaming.textContent = event.text;   // the whole answer, as the model completed it
+            streaming.classList.remove('streaming');
+            event.shown = true;
+          } else {
+            streaming.remove();
+          }
+        }
+        return event;
+      }
+    }
+  }
+}
+
 function add(kind, text) {
   const div = document.createElement('div');
   div.className = 'message ' + kind;
@@ -28,7 +76,7 @@ function busy(on) {
 // An answer of the agent: a reply, or a consent card to show.
 function show(answer) {
   if (answer.type === 'reply') {
-    add('agent', answer.text);
+    if (!answer.shown) add('agent', answer.text);
   } else if (answer.type === 'consent_interrupt') {
     card(answer);
   } else {
@@ -51,7 +99,7 @@ function card(interrupt) {
   const resume = async () => {
     if (state !== 'open') return;
     state = 'resuming';
-    const answer = await post('/api/resume', {interruptId: interrupt.id});
+    const answer = await turn('/api/resume', {interruptId: interrupt.id});
     if (answer.type === 'pending') {
       // The popup closed before the sign-in finished: nothing is waiting any more, so say what to do.
       state = 'open';
@@ -70,7 +118,7 @@ function card(interrupt) {
     box.classList.add('done');
     box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     status.textContent = 'Not now: the agent goes on without it.';
-    show(await post('/api/decline', {interruptId: interrupt.id}));
+    show(await turn('/api/decline', {interruptId: interrupt.id}));
   };
   for (const consent of interrupt.consents) {
     const row = document.createElement('div');
@@ -141,20 +189,51 @@ async function loadAccounts() {
     list.appendChild(li);
   }
   for (const a of accounts) {
+    // One row per provider: which account is connected, what it allows; disconnecting asks first.
     const li = document.createElement('li');
     li.className = 'account';
     li.dataset.provider = a.provider;
-    li.textContent = a.displayName + ' — ' + a.scopes.join(' ') + ' ';
+    const name = document.createElement('strong');
+    name.textContent = a.displayName;
+    const who = document.createElement('span');
+    who.className = 'connected-as';
+    who.textContent = a.account ? 'as ' + a.account : '';
+    const scopes = document.createElement('span');
+    scopes.className = 'granted-scopes';
+    scopes.textContent = a.scopes.join(' ');
     const button = document.createElement('button');
     button.className = 'disconnect';
     button.textContent = 'Disconnect';
-    button.addEventListener('click', async () => {
+    const confirm = document.createElement('span');
+    confirm.className = 'confirm';
+    confirm.hidden = true;
+    const question = document.createElement('span');
+    question.textContent = 'Disconnect ' + a.displayName + '? The agent will have to ask again. ';
+    const yes = document.createElement('button');
+    yes.className = 'confirm-disconnect';
+    yes.textContent = 'Disconnect';
+    const no = document.createElement('button');
+    no.className = 'cancel-disconnect';
+    no.textContent = 'Cancel';
+    confirm.append(question, yes, no);
+    button.addEventListener('click', () => { button.hidden = true; confirm.hidden = false; });
+    no.addEventListener('click', () => { confirm.hidden = true; button.hidden = false; });
+    yes.addEventListener('click', async () => {
       await post('/api/disconnect', {provider: a.provider});
       loadAccounts();
     });
-    li.appendChild(button);
+    li.append(name, ' ', who, ' ', scopes, ' ', button, confirm);
     list.appendChild(li);
   }
+}
+
+// After a reload: the conversation so far, then the cards still waiting for the user.
+async function restore() {
+  const r = await fetch('/api/history');
+  if (!r.ok) return;
+  const history = await r.json();
+  for (const m of history.messages) add(m.role, m.text);
+  for (const interrupt of history.interrupts) card(interrupt);
 }
 
 async function start() {
@@ -176,7 +255,7 @@ async function start() {
     add('user', text);
     busy(true);
     try {
-      show(await post('/api/chat', {message: text}));
+      show(await turn('/api/chat', {message: text}));
     } catch (err) {
       add('error', 'The chat server did not answer.');
     } finally {
@@ -184,6 +263,7 @@ async function start() {
       $('input').focus();
     }
   });
+  await restore();
   loadAccounts();
   $('input').focus();
 }

@@ -11,4 +11,10 @@ public interface DemoAssistant {
     @SystemMessage("You are the agent-auth demo assistant. Use the tools to read and write the user's notes and to"
             + " check the notes service. Answer briefly.")
     String chat(@MemoryId String conversation, @UserMessage String message, InvocationParameters parameters);
+
+    /** {@link #chat}, streamed: the web chat shows the answer as it comes. */
+    @SystemMessage("You are the agent-auth demo assistant. Use the tools to read and write the user's notes and to"
+            + " check the notes service. Answer briefly.")
+    dev.langchain4j.service.TokenStream stream(@MemoryId String conversation, @UserMessage String message,
+                                               InvocationParameters parameters);
 }

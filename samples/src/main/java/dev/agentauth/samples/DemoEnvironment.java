@@ -99,7 +99,8 @@ public final class DemoEnvironment implements AutoCloseable {
 
     /** An agent builder with the broker, the model and every tool; the caller picks the consent mode. */
     public AuthenticatedAgent.Builder agent() {
-        return AuthenticatedAgent.builder().broker(broker).chatModel(model.model()).tools(tools.toArray())
+        return AuthenticatedAgent.builder().broker(broker).chatModel(model.model())
+                .streamingChatModel(model.streaming()).tools(tools.toArray())
                 .toolSources(mcpServers.stream().map(AuthenticatedMcpToolset::of).toArray(ToolSource[]::new));
     }
 

@@ -10,7 +10,14 @@ import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.tools.ConsentInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.service.TokenStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import dev.agentauth.tools.PrincipalResolver;
 import dev.agentauth.tools.ResumeRejectedException;
 import dev.langchain4j.invocation.InvocationParameters;
@@ -39,9 +46,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /login} (a name) sets a session cookie. The chat user — the principal of every tool call — comes
  *       from that cookie only, never from a message.</li>
- *   <li>{@code POST /api/chat} answers {@code {"type":"reply"}} or a consent interrupt (the card);
- *       {@code POST /api/resume} continues the interrupted turn once the popup has completed the consent;
- *       {@code POST /api/decline} ("Not now") declines its consents and continues without them.</li>
+ *   <li>{@code POST /api/chat} streams the answer as server-sent events ({@code token} events, then {@code reply})
+ *       or ends with a consent interrupt (the card); {@code POST /api/resume} continues the interrupted turn once
+ *       the popup has completed the consent, streaming too; {@code POST /api/decline} ("Not now") declines its
+ *       consents and continues without them.</li>
+ *   <li>{@code GET /api/history}: the conversation and the open cards, for a reloaded page.</li>
  *   <li>{@code GET /oauth/callback} is the OAuth redirect URI: the broker completes the consent for the signed-in user
  *       and the page tells its opener and closes itself.</li>
  *   <li>{@code GET /api/accounts} and {@code POST /api/disconnect}: the connected accounts panel.</li>
@@ -196,6 +205,7 @@ public final class WebChat implements AutoCloseable {
                 case "/api/me" -> json(ex, 200, JSON.createObjectNode().put("user", user)
                         .put("model", demo.modelLabel()));
                 case "/api/accounts" -> json(ex, 200, accounts(user));
+                case "/api/history" -> json(ex, 200, history(user));
                 default -> send(ex, 404, "text/plain", "not found");
             }
             return;
@@ -209,12 +219,10 @@ public final class WebChat implements AutoCloseable {
         }
         JsonNode body = JSON.readTree(ex.getRequestBody());
         switch (path) {
-            case "/api/chat" -> json(ex, 200, turn(user, () -> assistant.chat(conversation(user),
-                    body.path("message").asText(), InvocationParameters.from(PrincipalResolver.USER, user))));
-            case "/api/resume" -> json(ex, 200, turn(user, () -> agent.resume(body.path("interruptId").asText(),
-                    user)));
-            case "/api/decline" -> json(ex, 200, turn(user, () -> agent.decline(body.path("interruptId").asText(),
-                    user)));
+            case "/api/chat" -> stream(ex, user, () -> assistant.stream(conversation(user),
+                    body.path("message").asText(), InvocationParameters.from(PrincipalResolver.USER, user)));
+            case "/api/resume" -> stream(ex, user, () -> agent.resume(body.path("interruptId").asText(), user));
+            case "/api/decline" -> stream(ex, user, () -> agent.decline(body.path("interruptId").asText(), user));
             case "/api/disconnect" -> {
                 int removed = demo.broker().disconnect(ProviderId.of(body.path("provider").asText()), user);
                 demo.closeMcpSessions(user);
@@ -225,37 +233,115 @@ public final class WebChat implements AutoCloseable {
     }
 
     private interface Turn {
-        String run();
+        Object run();
     }
 
-    /** One chat turn: the model's answer, or the consent card. */
-    private ObjectNode turn(String user, Turn turn) throws IOException {
-        synchronized (turnLocks.computeIfAbsent(user, k -> new Object())) {
-            try {
-                return JSON.createObjectNode().put("type", "reply").put("text", turn.run());
-            } catch (ConsentInterruptException e) {
-                return (ObjectNode) JSON.readTree(e.interrupt().toJson());
-            } catch (ResumeRejectedException e) {
-                return JSON.createObjectNode().put("type", e.reason() == ResumeRejectedException.Reason.CONSENT_PENDING
-                        ? "pending" : "error").put("text", e.getMessage());
-            } catch (RuntimeException e) {
-                log.warn("chat turn of {} failed: {}", user, e.toString());
-                return JSON.createObjectNode().put("type", "error").put("text", "Something went wrong: "
-                        + e.getClass().getSimpleName());
+    /**
+     * One chat turn as server-sent events: {@code token} events while the answer streams, then one of {@code reply}
+     * (the whole answer), {@code consent_interrupt} (the card's JSON), {@code pending} or {@code error}. A turn runs
+     * through the streaming AI service; a resume continues it as the stream it was.
+     */
+    private void stream(HttpExchange ex, String user, Turn turn) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            synchronized (turnLocks.computeIfAbsent(user, k -> new Object())) {
+                ObjectNode end;
+                try {
+                    Object result = turn.run();
+                    end = result instanceof TokenStream stream ? streamed(stream, out)
+                            : JSON.createObjectNode().put("type", "reply").put("text", String.valueOf(result));
+                } catch (RuntimeException e) {
+                    end = ended(user, e);
+                }
+                event(out, end.path("type").asText(), end);
             }
         }
     }
 
-    private ObjectNode accounts(String user) {
-        ArrayNode list = JSON.createArrayNode();
-        for (GrantInfo grant : demo.broker().grants(user)) {
-            ObjectNode g = list.addObject();
-            g.put("provider", grant.provider().value());
-            g.put("displayName", demo.broker().provider(grant.provider()).displayName());
-            ArrayNode scopes = g.putArray("scopes");
-            grant.scopes().values().forEach(scopes::add);
-            g.put("expiresAt", grant.expiresAt() == null ? null : grant.expiresAt().toString());
+    /** Streams {@code stream}'s tokens to {@code out}; its end as an event body. */
+    private ObjectNode streamed(TokenStream stream, OutputStream out) {
+        CompletableFuture<ObjectNode> end = new CompletableFuture<>();
+        stream.onPartialResponse(token -> {
+            try {
+                event(out, "token", JSON.createObjectNode().put("text", token));
+            } catch (IOException e) {
+                end.complete(JSON.createObjectNode().put("type", "error").put("text", "the page went away"));
+            }
+        }).onCompleteResponse(r -> end.complete(JSON.createObjectNode().put("type", "reply")
+                .put("text", r.aiMessage().text()))).onError(e -> end.complete(ended(null, e))).start();
+        try {
+            return end.get(10, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            return JSON.createObjectNode().put("type", "error").put("text", "The answer did not come in time.");
         }
+    }
+
+    /** How a turn ended other than with an answer: the consent card, a refused resume, or an error. */
+    private ObjectNode ended(String user, Throwable e) {
+        try {
+            if (e instanceof ConsentInterruptException interrupt) {
+                return (ObjectNode) JSON.readTree(interrupt.interrupt().toJson());
+            }
+        } catch (IOException io) {
+            throw new IllegalStateException(io);
+        }
+        if (e instanceof ResumeRejectedException r) {
+            return JSON.createObjectNode().put("type", r.reason() == ResumeRejectedException.Reason.CONSENT_PENDING
+                    ? "pending" : "error").put("text", r.getMessage());
+        }
+        log.warn("chat turn of {} failed: {}", user, e.toString());
+        return JSON.createObjectNode().put("type", "error").put("text", "Something went wrong: "
+                + e.getClass().getSimpleName());
+    }
+
+    private static void event(OutputStream out, String name, JsonNode data) throws IOException {
+        synchronized (out) {
+            out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    /** What a reloaded page shows again: the conversation so far and the cards still open. */
+    private ObjectNode history(String user) throws IOException {
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode messages = answer.putArray("messages");
+        for (ChatMessage m : agent.chatMemory(conversation(user)).messages()) {
+            if (m instanceof UserMessage u && u.hasSingleText()) {
+                messages.addObject().put("role", "user").put("text", u.singleText());
+            } else if (m instanceof AiMessage ai && !ai.hasToolExecutionRequests() && ai.text() != null) {
+                messages.addObject().put("role", "agent").put("text", ai.text());
+            }
+        }
+        ArrayNode cards = answer.putArray("interrupts");
+        for (ConsentInterrupt i : agent.pendingInterrupts(user)) {
+            cards.add(JSON.readTree(i.toJson()));
+        }
+        return answer;
+    }
+
+    /** The connected accounts: one row per provider, with the account and every scope granted there. */
+    private ObjectNode accounts(String user) {
+        Map<String, ObjectNode> byProvider = new java.util.LinkedHashMap<>();
+        Map<String, java.util.Set<String>> scopes = new java.util.HashMap<>();
+        for (GrantInfo grant : demo.broker().grants(user)) {
+            String provider = grant.provider().value();
+            ObjectNode g = byProvider.computeIfAbsent(provider, p -> JSON.createObjectNode().put("provider", p)
+                    .put("displayName", demo.broker().provider(grant.provider()).displayName()));
+            if (grant.account() != null && !g.hasNonNull("account")) {
+                String name = grant.account().email() != null ? grant.account().email() : grant.account().username();
+                g.put("account", name);
+            }
+            scopes.computeIfAbsent(provider, p -> new java.util.TreeSet<>()).addAll(grant.scopes().values());
+        }
+        ArrayNode list = JSON.createArrayNode();
+        byProvider.forEach((provider, g) -> {
+            ArrayNode s = g.putArray("scopes");
+            scopes.get(provider).stream().filter(x -> !x.equals("openid") && !x.equals("offline_access"))
+                    .forEach(s::add);
+            list.add(g);
+        });
         ObjectNode answer = JSON.createObjectNode();
         answer.set("accounts", list);
         return answer;

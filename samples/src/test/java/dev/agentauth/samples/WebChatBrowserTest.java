@@ -158,13 +158,22 @@ class WebChatBrowserTest {
         send(alice, "list my notes");   // (answered from her grant)
         waitForAgentMessage(alice, 5);
         Object refused = ((JavascriptExecutor) alice).executeAsyncScript("const done = arguments[arguments.length - 1];"
-                + "post('/api/resume', {interruptId: arguments[0]}).then(a => done(a.type + ': ' + a.text));",
+                + "turn('/api/resume', {interruptId: arguments[0]}).then(a => done(a.type + ': ' + a.text));",
                 bobsInterrupt);
         assertThat(refused.toString()).startsWith("error:");
 
         // 9. Disconnect: the grant is gone, and the next call asks again.
+        // One row per provider, and disconnecting asks first: Cancel keeps the connection.
+        assertThat(alice.findElements(By.cssSelector("#accounts li.account"))).hasSize(1);
         new WebDriverWait(alice, WAIT).ignoring(StaleElementReferenceException.class).until(b -> {
             b.findElement(By.cssSelector("#accounts li.account .disconnect")).click();   // re-rendered after answers
+            b.findElement(By.cssSelector("#accounts li.account .cancel-disconnect")).click();
+            return true;
+        });
+        assertThat(accounts(alice, "Demo identity provider")).contains("notes.read");
+        new WebDriverWait(alice, WAIT).ignoring(StaleElementReferenceException.class).until(b -> {
+            b.findElement(By.cssSelector("#accounts li.account .disconnect")).click();
+            b.findElement(By.cssSelector("#accounts li.account .confirm-disconnect")).click();
             return true;
         });
         assertThat(accounts(alice, "None yet.")).isEqualTo("None yet.");
@@ -225,6 +234,58 @@ class WebChatBrowserTest {
         driver.manage().window().setSize(new Dimension(1000, 640));
         browsers.add(driver);
         return driver;
+    }
+
+    /**
+     * At phone width: answers stream in, a card that appears after the chat has scrolled is wholly in view (its
+     * buttons too), a reload restores the conversation and the open card, and the restored card still works. A
+     * screenshot of the narrow page goes to {@code target/screenshots}.
+     */
+    @Test
+    void phoneWidthWhenTheChatHasScrolledAndThePageReloadsThenTheCardIsInViewAndRestored() {
+        WebDriver carol = browser();
+        carol.manage().window().setSize(new org.openqa.selenium.Dimension(390, 780));
+        signIn(carol, "carol");
+        for (int i = 1; i <= 6; i++) {   // machine-to-machine answers, no card: enough to scroll the chat
+            send(carol, "service status");
+            waitForAgentMessage(carol, i);
+        }
+        assertThat(Integer.parseInt(carol.findElement(By.tagName("body")).getAttribute("data-tokens")))
+                .as("answers arrive as streamed tokens").isGreaterThan(6);
+        send(carol, "list my notes");
+        WebElement card = waitFor(carol, By.cssSelector(".message.card:not(.done)"));
+        String interrupt = card.getAttribute("data-interrupt");
+        new WebDriverWait(carol, WAIT).until(b -> fullyInView(b, card.findElement(By.className("decline")))
+                && fullyInView(b, card.findElement(By.className("authorize"))));
+        assertThat(noHorizontalOverflow(carol)).isTrue();
+        screenshot(carol, Path.of("target", "screenshots", "web-chat-phone-width.png"));
+
+        carol.navigate().refresh();
+        WebElement restored = waitFor(carol, By.cssSelector(".message.card:not(.done)"));
+        assertThat(restored.getAttribute("data-interrupt")).isEqualTo(interrupt);
+        assertThat(carol.findElements(By.cssSelector(".message.user"))).hasSize(7);
+        assertThat(carol.findElements(By.cssSelector(".message.agent"))).hasSize(6);
+        assertThat(restored.findElement(By.className("why")).getText()).contains("List the user's notes");
+        new WebDriverWait(carol, WAIT).until(b -> fullyInView(b, restored.findElement(By.className("authorize"))));
+
+        authorizeInPopup(carol, restored, "carol");
+        assertThat(lastAgentMessage(carol)).isEqualTo("(no notes yet)");
+        assertThat(noHorizontalOverflow(carol)).isTrue();
+    }
+
+    /** Whether {@code e} is wholly inside the window and inside the chat's scrolling message list. */
+    static boolean fullyInView(WebDriver browser, WebElement e) {
+        Object inside = ((JavascriptExecutor) browser).executeScript("""
+                const r = arguments[0].getBoundingClientRect();
+                const box = document.getElementById('messages').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= window.innerHeight && r.top >= box.top - 1
+                    && r.bottom <= box.bottom + 1 && r.left >= 0 && r.right <= window.innerWidth;""", e);
+        return Boolean.TRUE.equals(inside);
+    }
+
+    static boolean noHorizontalOverflow(WebDriver browser) {
+        return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollWidth <= window.innerWidth;"));
     }
 
     static void signIn(WebDriver browser, String user) {
