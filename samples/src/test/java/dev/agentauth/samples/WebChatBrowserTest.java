@@ -110,7 +110,7 @@ class WebChatBrowserTest {
         }
 
         // 2. Authorize: the identity provider's login in a popup; it closes itself; the turn resumes, no retyping.
-        authorizeInPopup(alice, card, "alice");
+        authorizeInPopup(alice, card, "alice", "{\"email\":\"alice@example.com\"}");
         assertThat(lastAgentMessage(alice)).isEqualTo("(no notes yet)");
 
         // 3. Writing needs notes.write too: a second card for the union of scopes (incremental consent).
@@ -120,6 +120,9 @@ class WebChatBrowserTest {
         assertThat(stepUp.findElement(By.cssSelector(".scopes li.new")).getText()).isEqualTo("Add notes for you");
         assertThat(stepUp.findElement(By.cssSelector(".scopes li.granted")).getText())
                 .isEqualTo("Read your notes (already allowed)");
+        // The account the step-up adds to, as the identity provider named it.
+        assertThat(stepUp.findElement(By.className("meta")).getText()).contains("Connected as alice@example.com");
+        assertThat(accounts(alice, "alice@example.com")).contains("Demo identity provider", "as alice@example.com");
         authorizeInPopup(alice, stepUp, "alice");
         assertThat(lastAgentMessage(alice)).isEqualTo("saved");
 
@@ -307,6 +310,11 @@ class WebChatBrowserTest {
 
     /** Clicks Authorize, signs in as {@code user} in the popup, and waits until it has closed and the turn resumed. */
     static void authorizeInPopup(WebDriver browser, WebElement card, String user) {
+        authorizeInPopup(browser, card, user, null);
+    }
+
+    /** {@link #authorizeInPopup(WebDriver, WebElement, String)}, the identity provider adding {@code claims}. */
+    static void authorizeInPopup(WebDriver browser, WebElement card, String user, String claims) {
         String chatWindow = browser.getWindowHandle();
         Set<String> before = browser.getWindowHandles();
         int answers = browser.findElements(By.cssSelector(".message.agent")).size();
@@ -315,6 +323,9 @@ class WebChatBrowserTest {
                 .filter(h -> !before.contains(h)).findFirst().orElse(null));
         browser.switchTo().window(popup);
         waitFor(browser, By.name("username")).sendKeys(user);
+        if (claims != null) {
+            browser.findElement(By.name("claims")).sendKeys(claims);
+        }
         browser.findElement(By.cssSelector("input[type=submit]")).click();
         new WebDriverWait(browser, WAIT).until(b -> !b.getWindowHandles().contains(popup));   // closed itself
         browser.switchTo().window(chatWindow);
