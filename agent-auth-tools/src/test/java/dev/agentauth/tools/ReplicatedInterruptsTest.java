@@ -224,6 +224,57 @@ class ReplicatedInterruptsTest extends AgentToolsTestBase {
         assertEveryToolCallAnswered(after.agent.chatMemory("conv-restart").messages());
     }
 
+    /** The embedded default (an H2 file): a paused turn survives the process; memory comes from a store too. */
+    @Test
+    void interruptOnTheEmbeddedStoreWhenTheProcessRestartsThenItResumesAfterwards(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.Map<Object, List<ChatMessage>> durableMemory = new java.util.concurrent.ConcurrentHashMap<>();
+        ChatMemoryStore memoryStore = new ChatMemoryStore() {
+            @Override
+            public List<ChatMessage> getMessages(Object id) {
+                return ChatMessageDeserializer.messagesFromJson(ChatMessageSerializer.messagesToJson(
+                        durableMemory.getOrDefault(id, List.of())));
+            }
+
+            @Override
+            public void updateMessages(Object id, List<ChatMessage> messages) {
+                durableMemory.put(id, List.copyOf(messages));
+            }
+
+            @Override
+            public void deleteMessages(Object id) {
+                durableMemory.remove(id);
+            }
+        };
+        java.util.function.Supplier<TokenBroker> process = () -> TokenBroker.builder()
+                .provider(Provider.oauth2("corp").displayName("Corp Notes").issuer(idp.issuer())
+                        .clientId("notes-agent").clientSecret("notes-secret").defaultScopes("openid").build())
+                .provider(Provider.oauth2("crm").displayName("CRM").issuer(idp.issuer())
+                        .clientId("crm-agent").clientSecret("crm-secret").defaultScopes("openid").build())
+                .provider(Provider.apiKey("weather").apiKey(dev.agentauth.core.Secret.of(WEATHER_KEY)).build())
+                .tokenStore(TokenStores.embedded().directory(dir).build()).redirectUri(REDIRECT).build();
+        java.util.function.Function<TokenBroker, AuthenticatedAgent> agentOf = broker -> AuthenticatedAgent.builder()
+                .broker(broker).chatModel(new ScriptedChatModel(SCRIPT)).tools(new NotesTools(api))
+                .chatMemoryProvider(id -> MessageWindowChatMemory.builder().id(id).maxMessages(100)
+                        .chatMemoryStore(memoryStore).build()).build();
+
+        TokenBroker first = process.get();
+        AuthenticatedAgent before = agentOf.apply(first);
+        ConsentInterrupt interrupt = catchThrowableOfType(ConsentInterruptException.class,
+                () -> before.aiService(Assistant.class).chat("conv-h2", "list my notes", as("frank"))).interrupt();
+        first.close();
+
+        TokenBroker second = process.get();
+        closing.add(second);
+        AuthenticatedAgent after = agentOf.apply(second);
+        after.aiService(Assistant.class);
+        assertThat(after.pendingInterrupts("frank")).extracting(ConsentInterrupt::id).containsExactly(interrupt.id());
+        assertThat(second.completeConsent(browser.signIn(URI.create(interrupt.consents().get(0).authorizationUrl()),
+                "frank"), "frank").success()).isTrue();
+        assertThat(after.<String>resume(interrupt.id(), "frank")).contains("notes of frank");
+        assertEveryToolCallAnswered(after.chatMemory("conv-h2").messages());
+    }
+
     @Test
     void blockingToolCallOnAWhenTheConsentIsCompletedOnBThenItWakesAndAnswers() throws Exception {
         Replica a = new Replica(ConsentMode.BLOCKING);
