@@ -37,6 +37,7 @@ public final class TokenBrokerBuilder {
     private final List<AuditListener> auditListeners = new ArrayList<>();
     private final List<ConsentListener> consentListeners = new ArrayList<>();
     private TokenStore store;
+    private dev.agentauth.core.internal.Telemetry telemetry = dev.agentauth.core.internal.Telemetry.NONE;
     private Clock clock;
     private Duration clockSkew;
     private Duration consentTtl;
@@ -221,6 +222,25 @@ public final class TokenBrokerBuilder {
         return this;
     }
 
+    /**
+     * Reports what the broker does as Micrometer observations — metrics and trace spans through the registry's
+     * handlers (e.g. Spring Boot's): {@code agentauth.token.request} (each token endpoint call: tags
+     * {@code provider}, {@code grant_type}, {@code operation} obtain/refresh, {@code outcome}, {@code error}),
+     * {@code agentauth.consent.request} ({@code provider}) and {@code agentauth.consent.complete} (each callback or
+     * decline: {@code provider}, {@code outcome}); agents on this broker add {@code agentauth.interrupt.raise} and
+     * {@code agentauth.interrupt.resume}. Tags are low-cardinality: a provider id and values from fixed sets, never a
+     * user, token, scope or URL, and failures are recorded by exception type only. Needs
+     * {@code io.micrometer:micrometer-observation} (optional); without this call nothing is reported and Micrometer is
+     * not loaded.
+     *
+     * @since 0.2.0
+     */
+    public TokenBrokerBuilder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+        this.telemetry = new dev.agentauth.core.internal.MicrometerTelemetry(java.util.Objects.requireNonNull(
+                registry, "registry"));
+        return this;
+    }
+
     /** Receives every audit event. */
     public TokenBrokerBuilder auditListener(AuditListener listener) {
         auditListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -280,7 +300,7 @@ public final class TokenBrokerBuilder {
                 eagerDiscovery == null || eagerDiscovery,
                 refreshAhead != null ? refreshAhead : Duration.ofMinutes(5), refreshExecutor,
                 expectedAccount != null ? expectedAccount : (principal, provider) -> java.util.Optional.empty(),
-                cacheMaximumSize != null ? cacheMaximumSize : 100_000L);
+                cacheMaximumSize != null ? cacheMaximumSize : 100_000L, telemetry);
         return DefaultTokenBroker.start(settings);
     }
 }

@@ -16,5 +16,6 @@ public record BrokerSettings(List<Provider> providers, TokenStore store, Clock c
                              String loopbackPath, SecureRandom random, List<AuditListener> auditListeners,
                              List<ConsentListener> consentListeners, boolean eagerDiscovery,
                              Duration refreshAhead, java.util.concurrent.Executor refreshExecutor,
-                             dev.agentauth.core.ExpectedAccount expectedAccount, long cacheMaximumSize) {
+                             dev.agentauth.core.ExpectedAccount expectedAccount, long cacheMaximumSize,
+                             Telemetry telemetry) {
 }

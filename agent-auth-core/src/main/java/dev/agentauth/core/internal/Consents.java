@@ -73,9 +73,11 @@ final class Consents implements AutoCloseable {
     private final ConcurrentHashMap<GrantKey, ConsentRequirement> pendingByKey = new ConcurrentHashMap<>();
     private final ConsentOutcomeWatcher outcomeWatcher;
     private final dev.agentauth.core.ExpectedAccount expectedAccount;
+    private final Telemetry telemetry;
 
     Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri,
-             dev.agentauth.core.ExpectedAccount expectedAccount) {
+             dev.agentauth.core.ExpectedAccount expectedAccount, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.expectedAccount = expectedAccount;
         this.store = grants.store();
         this.audit = grants.audit();
@@ -140,6 +142,8 @@ final class Consents implements AutoCloseable {
         waiters.put(id, new Waiter(requirement, new CompletableFuture<>()));
         pendingByKey.put(key, requirement);
         audit.record(AuditEvent.Type.CONSENT_REQUESTED, client.id(), request.principal(), scopes, id, null);
+        telemetry.start("agentauth.consent.request").tag("provider", client.id().value())
+                .tag("flow", request.flow().name().toLowerCase(java.util.Locale.ROOT)).stop();
         log.info("consent {} requested: {} for {} scopes [{}]", id, client.id(), request.principal(), scopes);
         audit.consentStarted(requirement);
         return new TokenResult.ConsentRequired(requirement);

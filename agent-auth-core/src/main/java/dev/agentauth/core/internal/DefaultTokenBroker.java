@@ -48,6 +48,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final BrokerSettings settings;
     private final TokenStore store;
     private final dev.agentauth.core.store.InterruptStore interrupts;
+    private final Telemetry telemetry;
     private final ProviderRegistry providers;
     private final GrantCache cache;
     private final BackgroundRenewal renewal;
@@ -65,7 +66,9 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.interrupts = store instanceof dev.agentauth.core.store.InterruptStore shared ? shared
                 : dev.agentauth.core.store.InterruptStore.inMemory();
         DpopKeys dpop = new DpopKeys(store, settings.clock());
-        this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock(), dpop);
+        this.providers = new ProviderRegistry(settings.providers(), settings.http(), settings.clock(), dpop,
+                settings.telemetry());
+        this.telemetry = settings.telemetry();
         this.cache = new GrantCache(settings.clockSkew().toMillis(), settings.refreshAhead().toMillis(),
                 settings.cacheMaximumSize(), dpop);
         this.renewal = new BackgroundRenewal(settings.refreshExecutor(), settings.clock());
@@ -75,7 +78,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.loopback = settings.loopbackPort() != null
                 ? LoopbackCallbackServer.start(settings.loopbackPort(), settings.loopbackPath(), this) : null;
         this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
-                loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount());
+                loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount(), settings.telemetry());
         this.callback = new ConsentCallback(providers, grants, consents);
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);
@@ -227,17 +230,44 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     @Override
     public ConsentCallbackResult completeConsent(URI callbackUri) {
-        return callback.complete(callbackUri, null);
+        return completeConsent(callbackUri, null);
     }
 
     @Override
     public ConsentCallbackResult completeConsent(URI callbackUri, String signedInUser) {
-        return callback.complete(callbackUri, signedInUser);
+        Telemetry.Span span = telemetry.start("agentauth.consent.complete");
+        try {
+            ConsentCallbackResult result = callback.complete(callbackUri, signedInUser);
+            span.tag("provider", result.provider() == null ? "unknown" : result.provider().value())
+                    .tag("outcome", result.status().name().toLowerCase(java.util.Locale.ROOT));
+            return result;
+        } catch (RuntimeException e) {
+            span.tag("provider", "unknown").tag("outcome", "error").error(e);
+            throw e;
+        } finally {
+            span.stop();
+        }
     }
 
     @Override
     public boolean declineConsent(ConsentId id, String user) {
-        return callback.decline(id, user);
+        Telemetry.Span span = telemetry.start("agentauth.consent.complete").tag("outcome", "declined");
+        if (telemetry != Telemetry.NONE) {
+            span.tag("provider", store.findConsent(id).map(c -> c.key().provider().value()).orElse("unknown"));
+        }
+        try {
+            return callback.decline(id, user);
+        } catch (RuntimeException e) {
+            span.error(e);
+            throw e;
+        } finally {
+            span.stop();
+        }
+    }
+
+    /** Where this broker's observations go ({@link Telemetry#NONE} unless a registry was given); for the agent. */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     // ------------------------------------------------------------------------------------------- grant management

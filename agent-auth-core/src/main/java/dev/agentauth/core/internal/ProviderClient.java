@@ -14,6 +14,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.agentauth.core.SigningKey;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.Issuer;
@@ -43,8 +44,10 @@ final class ProviderClient {
     private final TokenResponseParser responses;
     private final DpopKeys dpop;
     private volatile Endpoints endpoints;
+    private final Telemetry telemetry;
 
-    ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock, DpopKeys dpop) {
+    ProviderClient(Provider provider, HttpTransport http, java.time.Clock clock, DpopKeys dpop, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.dpop = dpop;
         this.provider = provider;
         this.http = http;
@@ -172,6 +175,68 @@ final class ProviderClient {
      * authorization server's nonce when it answers {@code use_dpop_nonce} (RFC 9449 §8).
      */
     HTTPResponse executeTokenRequest(HTTPRequest request, Principal principal) {
+        if (telemetry == Telemetry.NONE) {
+            return executeTokenRequestOnce(request, principal);
+        }
+        String grantType = grantType(request);
+        Telemetry.Span span = telemetry.start("agentauth.token.request").tag("provider", id().value())
+                .tag("grant_type", grantType).tag("operation", "refresh_token".equals(grantType) ? "refresh" : "obtain");
+        try {
+            HTTPResponse response = executeTokenRequestOnce(request, principal);
+            int status = response.getStatusCode();
+            span.tag("outcome", status / 100 == 2 ? "success" : status / 100 == 4 ? "refused" : "failed")
+                    .tag("error", status / 100 == 2 ? "none" : errorCode(response));
+            return response;
+        } catch (RuntimeException e) {
+            span.tag("outcome", "unavailable").tag("error", "unreachable").error(e);
+            throw e;
+        } finally {
+            span.stop();
+        }
+    }
+
+    /** OAuth error codes a tag may carry (RFC 6749 §5.2, RFC 8628 §3.5, RFC 9449); any other is {@code other}. */
+    private static final java.util.Set<String> KNOWN_ERRORS = java.util.Set.of("invalid_request", "invalid_client",
+            "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_target",
+            "access_denied", "authorization_pending", "slow_down", "expired_token", "use_dpop_nonce",
+            "invalid_dpop_proof", "server_error", "temporarily_unavailable");
+
+    private static String errorCode(HTTPResponse response) {
+        try {
+            Object error = response.getBodyAsJSONObject().get("error");
+            return error instanceof String e && KNOWN_ERRORS.contains(e) ? e : "other";
+        } catch (ParseException | RuntimeException e) {
+            return "other";
+        }
+    }
+
+    /** The request's grant type, shortened for a tag: the RFC 6749 names, {@code token_exchange}, {@code jwt_bearer}. */
+    private static String grantType(HTTPRequest request) {
+        String type = null;
+        try {
+            java.util.List<String> values = request.getBodyAsFormParameters().get("grant_type");
+            type = values == null || values.isEmpty() ? null : values.get(0);
+        } catch (ParseException | RuntimeException e) {
+            try {
+                Object value = JSONObjectUtils.parse(request.getBody()).get("grant_type");
+                type = value instanceof String v ? v : null;
+            } catch (ParseException | RuntimeException ignored) {
+                // neither a form nor JSON: other
+            }
+        }
+        if (type == null) {
+            return "other";
+        }
+        return switch (type) {
+            case "authorization_code", "refresh_token", "client_credentials", "password" -> type;
+            case "urn:ietf:params:oauth:grant-type:token-exchange" -> "token_exchange";
+            case "urn:ietf:params:oauth:grant-type:jwt-bearer" -> "jwt_bearer";
+            case "urn:ietf:params:oauth:grant-type:device_code" -> "device_code";
+            default -> "other";
+        };
+    }
+
+    private HTTPResponse executeTokenRequestOnce(HTTPRequest request, Principal principal) {
         if (!provider.dpop()) {
             return execute(request, principal, "token endpoint");
         }

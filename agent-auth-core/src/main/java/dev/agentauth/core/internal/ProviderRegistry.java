@@ -25,12 +25,15 @@ final class ProviderRegistry {
     private final Clock clock;
     private final DpopKeys dpop;
 
-    ProviderRegistry(List<Provider> providers, HttpTransport http, Clock clock, DpopKeys dpop) {
+    private final Telemetry telemetry;
+
+    ProviderRegistry(List<Provider> providers, HttpTransport http, Clock clock, DpopKeys dpop, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.http = http;
         this.clock = clock;
         this.dpop = dpop;
         for (Provider p : providers) {
-            clients.put(p.id(), new ProviderClient(p, http, clock, dpop));
+            clients.put(p.id(), new ProviderClient(p, http, clock, dpop, telemetry));
         }
     }
 
@@ -59,7 +62,7 @@ final class ProviderRegistry {
 
     /** See {@link dev.agentauth.core.TokenBroker#registerProvider}. */
     Provider register(Provider provider) {
-        ProviderClient registered = clients.putIfAbsent(provider.id(), new ProviderClient(provider, http, clock, dpop));
+        ProviderClient registered = clients.putIfAbsent(provider.id(), new ProviderClient(provider, http, clock, dpop, telemetry));
         if (registered == null) {
             log.info("provider {} registered at run time", provider.id());
             return provider;

@@ -42,11 +42,20 @@ public final class AgentRuntime {
     private final InterruptRegistry interrupts;
     private final Resumer resumer;
     private final Services services = new Services();
+    private final dev.agentauth.core.internal.Telemetry telemetry;
+
+    /** The broker's observations: an agent reports where its broker does. */
+    static dev.agentauth.core.internal.Telemetry telemetryOf(TokenBroker broker) {
+        return broker instanceof dev.agentauth.core.internal.DefaultTokenBroker b ? b.telemetry()
+                : dev.agentauth.core.internal.Telemetry.NONE;
+    }
 
     public AgentRuntime(Settings settings, List<ToolBinding> tools) {
+        this.telemetry = telemetryOf(settings.broker());
         var bindings = ToolRegistry.index(tools);
         TurnJournals journals = new TurnJournals(settings.clock());
-        this.interrupts = new InterruptRegistry(settings, bindings, journals, new InterruptCodec(services::type));
+        this.interrupts = new InterruptRegistry(settings, bindings, journals, new InterruptCodec(services::type),
+                telemetry);
         ToolCalls calls = new ToolCalls(settings, journals, interrupts);
         this.registry = new ToolRegistry(bindings, settings.sources(), settings.principals(), calls);
         this.resumer = new Resumer(settings, registry, interrupts, services);
@@ -145,11 +154,33 @@ public final class AgentRuntime {
 
     /** See {@link dev.agentauth.tools.AuthenticatedAgent#decline}. */
     public Object decline(String interruptId, String user) {
-        return resumer.decline(interruptId, user);
+        return observed("decline", () -> resumer.decline(interruptId, user));
     }
 
     /** Resumes an interrupted turn for {@code user}; what the interrupted AI-service method returns. */
     public Object resume(String interruptId, String user) {
-        return resumer.resume(interruptId, user);
+        return observed("resume", () -> resumer.resume(interruptId, user));
+    }
+
+    /** A resume or decline as an {@code agentauth.interrupt.resume} observation, tagged with how it ended. */
+    private Object observed(String kind, java.util.function.Supplier<Object> work) {
+        dev.agentauth.core.internal.Telemetry.Span span = telemetry.start("agentauth.interrupt.resume")
+                .tag("kind", kind);
+        try {
+            Object result = work.get();
+            span.tag("outcome", "continued");
+            return result;
+        } catch (ConsentInterruptException e) {
+            span.tag("outcome", "interrupted_again");
+            throw e;
+        } catch (dev.agentauth.tools.ResumeRejectedException e) {
+            span.tag("outcome", "rejected_" + e.reason().name().toLowerCase(java.util.Locale.ROOT));
+            throw e;
+        } catch (RuntimeException e) {
+            span.tag("outcome", "failed").error(e);
+            throw e;
+        } finally {
+            span.stop();
+        }
     }
 }

@@ -92,10 +92,17 @@ final class InterruptRegistry {
     private final ConcurrentHashMap<UUID, Interrupted> byInvocation = new ConcurrentHashMap<>();
     private final InterruptStore store;
     private final InterruptCodec codec;
+    private final dev.agentauth.core.internal.Telemetry telemetry;
     private final java.util.concurrent.atomic.AtomicLong nextPurge = new java.util.concurrent.atomic.AtomicLong();
 
     InterruptRegistry(AgentRuntime.Settings settings, Map<String, ToolBinding> bindings, TurnJournals journals,
                       InterruptCodec codec) {
+        this(settings, bindings, journals, codec, dev.agentauth.core.internal.Telemetry.NONE);
+    }
+
+    InterruptRegistry(AgentRuntime.Settings settings, Map<String, ToolBinding> bindings, TurnJournals journals,
+                      InterruptCodec codec, dev.agentauth.core.internal.Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.settings = settings;
         this.bindings = bindings;
         this.journals = journals;
@@ -162,6 +169,8 @@ final class InterruptRegistry {
      * this process's in-flight table. Expired interrupts are purged at most once a minute on the way.
      */
     private void persist(Interrupted state) {
+        telemetry.start("agentauth.interrupt.raise").tag("consents", state.snapshot.consents().size() > 1 ? "several"
+                : "one").tag("mode", settings.mode().name().toLowerCase(java.util.Locale.ROOT)).stop();
         Instant now = settings.clock().instant();
         store.saveInterrupt(new StoredInterrupt(state.id, state.principal.user(), state.principal.agent(), now,
                 state.snapshot.expiresAt().plus(settings.interruptRetention()), codec.encode(state)));
