@@ -50,12 +50,12 @@ class PublishingTest {
         Element bom = pom(Path.of("..", "agent-auth-bom", "pom.xml")).getDocumentElement();
         List<String> libraries = new ArrayList<>();
         for (String module : texts(parent, "module")) {
-            if (Files.isDirectory(Path.of("..", module, "src", "main", "java")) && !module.equals("samples")
-                    && !module.equals("benchmarks")) {
+            if (module.startsWith("agent-auth-") && !module.equals("agent-auth-bom")) {
                 libraries.add(module);
             }
         }
-        assertThat(libraries).contains("agent-auth-core", "agent-auth-tools", "agent-auth-mcp");
+        assertThat(libraries).contains("agent-auth-core", "agent-auth-tools", "agent-auth-mcp",
+                "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter");
         assertThat(bom.getElementsByTagName("parent").getLength()).as("imports bring agent-auth only").isZero();
         assertThat(child(bom, "version")).isEqualTo(child(parent, "version"));
         Element managed = (Element) bom.getElementsByTagName("dependencyManagement").item(0);
@@ -74,7 +74,8 @@ class PublishingTest {
             assertThat(texts(root, "developer")).as(pom + " developers").isNotEmpty();
         }
         assertThat(Files.readString(Path.of("..", "LICENSE"))).contains("Apache License", "Version 2.0");
-        for (String module : List.of("agent-auth-core", "agent-auth-tools", "agent-auth-mcp")) {
+        for (String module : List.of("agent-auth-core", "agent-auth-tools", "agent-auth-mcp",
+                "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter")) {
             Element root = pom(Path.of("..", module, "pom.xml")).getDocumentElement();
             assertThat(child(root, "name")).as(module).isNotBlank();
             assertThat(child(root, "description")).as(module).isNotBlank();

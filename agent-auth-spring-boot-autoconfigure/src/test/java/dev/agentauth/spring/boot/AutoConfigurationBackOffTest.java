@@ -1,0 +1,76 @@
+package dev.agentauth.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.store.TokenStore;
+import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.tools.testing.ScriptedChatModel;
+import dev.langchain4j.model.chat.ChatModel;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+
+/** Every auto-configured bean backs off to the application's own, and the switches switch things off. */
+class AutoConfigurationBackOffTest {
+
+    final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+            AgentAuthAutoConfiguration.class, AgentAuthLangChain4jAutoConfiguration.class));
+
+    @Test
+    void applicationsOwnBrokerAndStoreWhenDefinedThenUsedAndNoSecondOne() {
+        TokenBroker own = TokenBroker.builder().provider(Provider.apiKey("weather").build()).build();
+        runner.withBean(TokenBroker.class, () -> own).run(context -> {
+            assertThat(context).hasSingleBean(TokenBroker.class);
+            assertThat(context.getBean(TokenBroker.class)).isSameAs(own);
+        });
+        own.close();
+        TokenStore store = TokenStore.inMemory();
+        runner.withBean(TokenStore.class, () -> store).withPropertyValues("agent-auth.providers.corp.client-id=x",
+                "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
+                "agent-auth.providers.corp.token-uri=https://idp.example/token").run(context -> {
+                    assertThat(context).hasSingleBean(TokenStore.class);
+                    assertThat(context.getBean(TokenBroker.class).providers()).extracting(p -> p.id().value())
+                            .containsExactly("corp");
+                });
+    }
+
+    @Test
+    void agentWhenThereIsAModelThenBuiltAndWhenDisabledOrNoModelThenNot() {
+        ChatModel model = new ScriptedChatModel(Map.of());
+        runner.withBean(ChatModel.class, () -> model)
+                .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
+                .withPropertyValues("agent-auth.providers.corp.client-id=x",
+                        "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
+                        "agent-auth.providers.corp.token-uri=https://idp.example/token")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(AuthenticatedAgent.class);
+                    assertThat(context.getBean(AuthenticatedAgent.class).toolSpecifications())
+                            .extracting(s -> s.name()).containsExactly("listNotes");
+                });
+        runner.withBean(ChatModel.class, () -> model).withPropertyValues("agent-auth.agent.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(AuthenticatedAgent.class));
+        runner.run(context -> assertThat(context).doesNotHaveBean(AuthenticatedAgent.class));
+        runner.withPropertyValues("agent-auth.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(TokenBroker.class));
+    }
+
+    @Test
+    void callbackWhenNoRedirectUriThenNotRegisteredAndWhenSetThenAtItsPath() {
+        WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                AgentAuthAutoConfiguration.class, AgentAuthWebAutoConfiguration.class));
+        web.run(context -> assertThat(context).doesNotHaveBean("agentAuthConsentCallback"));
+        web.withPropertyValues("agent-auth.callback.redirect-uri=https://agent.example.com/auth/done",
+                "agent-auth.callback.path=/auth/done").run(context -> {
+                    ServletRegistrationBean<?> callback = context.getBean("agentAuthConsentCallback",
+                            ServletRegistrationBean.class);
+                    assertThat(callback.getUrlMappings()).containsExactly("/auth/done");
+                    assertThat(context.getBean(TokenBroker.class).redirectUri()).hasValueSatisfying(
+                            u -> assertThat(u.toString()).isEqualTo("https://agent.example.com/auth/done"));
+                });
+    }
+}

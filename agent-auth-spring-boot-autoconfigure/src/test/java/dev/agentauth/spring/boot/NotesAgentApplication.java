@@ -1,0 +1,107 @@
+package dev.agentauth.spring.boot;
+
+import com.nimbusds.jwt.SignedJWT;
+import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.tools.AuthenticatedTool;
+import dev.agentauth.tools.ConsentInterruptException;
+import dev.agentauth.tools.PrincipalResolver;
+import dev.agentauth.tools.ToolCredential;
+import dev.agentauth.tools.testing.ScriptedChatModel;
+import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.invocation.InvocationParameters;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.service.MemoryId;
+import dev.langchain4j.service.UserMessage;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * A Spring Boot application as a user writes one: Spring Security users, a LangChain4j model bean, a tool bean with
+ * an {@code @AuthenticatedTool} method, a chat endpoint. Everything agent-auth comes from the auto-configuration and
+ * the properties of the test.
+ */
+@SpringBootApplication
+public class NotesAgentApplication {
+
+    /** The AI service the chat endpoint calls. */
+    public interface Assistant {
+        String chat(@MemoryId String conversation, @UserMessage String message, InvocationParameters user);
+    }
+
+    /** A tool that needs the user's token: it reports whose token it got and with which scopes. */
+    public static class NotesTools {
+        @Tool("List the user's notes")
+        @AuthenticatedTool(provider = "corp", scopes = "notes.read")
+        public String listNotes(ToolCredential credential) throws java.text.ParseException {
+            String subject = SignedJWT.parse(credential.value()).getJWTClaimsSet().getSubject();
+            return "notes of " + subject + " read with " + credential.scopes();
+        }
+    }
+
+    @Bean
+    NotesTools notesTools() {
+        return new NotesTools();
+    }
+
+    @Bean
+    ChatModel chatModel() {
+        return new ScriptedChatModel(Map.of("list my notes",
+                List.of(new ScriptedChatModel.Call("listNotes", "{}"))));
+    }
+
+    @Bean
+    Assistant assistant(AuthenticatedAgent agent) {
+        return agent.aiService(Assistant.class);
+    }
+
+    @Bean
+    SecurityFilterChain security(HttpSecurity http) throws Exception {
+        return http.authorizeHttpRequests(a -> a.anyRequest().authenticated()).httpBasic(Customizer.withDefaults())
+                .csrf(c -> c.disable()).build();
+    }
+
+    @Bean
+    InMemoryUserDetailsManager users() {
+        return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}alice-pw").roles("USER")
+                .build(), User.withUsername("bob").password("{noop}bob-pw").roles("USER").build());
+    }
+
+    /** The chat API: the user is the Spring Security principal, never part of the message. */
+    @RestController
+    public static class ChatController {
+        private final Assistant assistant;
+        private final AuthenticatedAgent agent;
+
+        public ChatController(Assistant assistant, AuthenticatedAgent agent) {
+            this.assistant = assistant;
+            this.agent = agent;
+        }
+
+        @PostMapping(value = "/chat", produces = "application/json")
+        public String chat(@RequestBody String message, Principal user) {
+            try {
+                return "{\"type\":\"reply\",\"text\":\"" + assistant.chat(user.getName(), message,
+                        InvocationParameters.from(PrincipalResolver.USER, user.getName())) + "\"}";
+            } catch (ConsentInterruptException e) {
+                return e.interrupt().toJson();
+            }
+        }
+
+        @PostMapping(value = "/resume", produces = "text/plain")
+        public String resume(@RequestParam("id") String id, Principal user) {
+            return agent.resume(id, user.getName());
+        }
+    }
+}
