@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of issue "performance against the limit and the peers" in one go, on this machine, and
-# regenerates the performance table of README.md (between <!-- perf-table:start --> and <!-- perf-table:end -->).
+# regenerates the performance table of docs/performance.md (between <!-- perf-table:start --> and <!-- perf-table:end -->).
 # Every goal there is a ratio between figures of this same run, so the machine's speed cancels out.
 #
 #   - JMH, one invocation (-prof gc): the cached path and the limit, Spring Security's cached client, token
@@ -36,6 +36,6 @@ java -cp "$JAR" dev.agentauth.benchmarks.ConsentLatencyMeasurement 2>"$OUT/conse
 echo "== scale"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.ScaleMeasurement 2>"$OUT/scale.err" | grep '=' > "$OUT/scale.txt"
 java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/rollover.txt" \
-  "$OUT/consent.txt" "$OUT/scale.txt" --readme README.md
+  "$OUT/consent.txt" "$OUT/scale.txt" --readme docs/performance.md
 java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/rollover.txt" \
   "$OUT/consent.txt" "$OUT/scale.txt" | tee "$OUT/table.md"

@@ -13,11 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the README's performance table from one run: the JMH results (a JSON file, every benchmark of that run) and
+ * Writes the performance table (docs/performance.md) from one run: the JMH results (a JSON file, every benchmark of that run) and
  * the harnesses' {@code key=value} lines. Every goal is a ratio within that run, so the machine's speed cancels out.
  * Replaces what lies between {@value #START} and {@value #END} in the README.
  *
- * <p>Usage: {@code PerfTable <jmh.json> <harness output>... --readme README.md}.
+ * <p>Usage: {@code PerfTable <jmh.json> <harness output>... --readme docs/performance.md}.
  */
 public final class PerfTable {
 
