@@ -103,7 +103,9 @@ function card(interrupt) {
     if (answer.type === 'pending') {
       // The popup closed before the sign-in finished: nothing is waiting any more, so say what to do.
       state = 'open';
-      status.textContent = 'The sign-in window closed before you finished. Authorize again, or choose Not now.';
+      status.textContent = interrupt.consents.some((c) => c.userCode)
+          ? 'Not approved yet: enter the code on the sign-in page first, or choose Not now.'
+          : 'The sign-in window closed before you finished. Authorize again, or choose Not now.';
       return;
     }
     state = 'done';
@@ -142,6 +144,28 @@ function card(interrupt) {
     meta.className = 'meta';
     meta.textContent = (consent.connectedAccount ? 'Connected as ' + consent.connectedAccount + '. ' : '')
         + 'This request expires at ' + new Date(consent.expiresAt).toLocaleTimeString() + '.';
+    if (consent.userCode) {
+      // Device authorization (RFC 8628): a code to enter on the provider's page, on this or any other device.
+      const code = document.createElement('p');
+      code.className = 'device-code';
+      code.append('Open ');
+      const link = document.createElement('a');
+      link.href = consent.verificationUriComplete || consent.verificationUri;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.textContent = consent.verificationUri;
+      const value = document.createElement('strong');
+      value.className = 'user-code';
+      value.textContent = consent.userCode;
+      code.append(link, ' and enter the code ', value, '.');
+      const approved = document.createElement('button');
+      approved.className = 'authorize';
+      approved.textContent = "I've approved";
+      approved.addEventListener('click', resume);
+      row.append(name, scopes, code, meta, approved);
+      box.appendChild(row);
+      continue;
+    }
     const button = document.createElement('button');
     button.className = 'authorize';
     button.textContent = 'Authorize';

@@ -72,6 +72,8 @@ public final class Provider {
     private final Map<String, String> authorizationParameters;
     private final boolean pkce;
     private final boolean dpop;
+    private final boolean deviceAuthorization;
+    private final URI deviceAuthorizationEndpoint;
     private final Boolean issuerParameterRequired;
     private final TokenResponseFormat tokenResponseFormat;
     private final TokenRequestFormat tokenRequestFormat;
@@ -104,6 +106,8 @@ public final class Provider {
         this.authorizationParameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.authorizationParameters));
         this.pkce = b.pkce;
         this.dpop = b.dpop;
+        this.deviceAuthorization = b.deviceAuthorization || b.deviceAuthorizationEndpoint != null;
+        this.deviceAuthorizationEndpoint = b.deviceAuthorizationEndpoint;
         this.issuerParameterRequired = b.issuerParameterRequired;
         this.tokenResponseFormat = b.tokenResponseFormat;
         this.tokenRequestFormat = b.tokenRequestFormat;
@@ -161,6 +165,8 @@ public final class Provider {
         b.authorizationParameters.putAll(authorizationParameters);
         b.pkce = pkce;
         b.dpop = dpop;
+        b.deviceAuthorization = deviceAuthorization;
+        b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
         b.issuerParameterRequired = issuerParameterRequired;
         b.tokenResponseFormat = tokenResponseFormat;
         b.tokenRequestFormat = tokenRequestFormat;
@@ -287,6 +293,22 @@ public final class Provider {
     }
 
     /**
+     * Whether a user's consent uses the device authorization grant (RFC 8628) instead of a browser redirect: the
+     * consent requirement carries a user code and a verification URI for the user to open on any device, and the
+     * broker polls the token endpoint until they approve. For agents without a browser or a callback URL.
+     *
+     * @since 0.2.0
+     */
+    public boolean deviceAuthorization() {
+        return deviceAuthorization;
+    }
+
+    /** The device authorization endpoint, when configured rather than discovered from the issuer's metadata. */
+    public Optional<URI> deviceAuthorizationEndpoint() {
+        return Optional.ofNullable(deviceAuthorizationEndpoint);
+    }
+
+    /**
      * Whether the callback must carry {@code iss} (RFC 9207); empty means "as the provider's metadata advertises".
      */
     public Optional<Boolean> issuerParameterRequired() {
@@ -363,7 +385,8 @@ public final class Provider {
                 && Objects.equals(clientSecret, p.clientSecret) && clientAuthMethod == p.clientAuthMethod
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
-                && pkce == p.pkce && dpop == p.dpop && workloadIdentity == p.workloadIdentity
+                && pkce == p.pkce && dpop == p.dpop && deviceAuthorization == p.deviceAuthorization
+                && Objects.equals(deviceAuthorizationEndpoint, p.deviceAuthorizationEndpoint) && workloadIdentity == p.workloadIdentity
                 && scopeDescriptions.equals(p.scopeDescriptions)
                 && Objects.equals(identityProvider, p.identityProvider) && identityAssertion == p.identityAssertion
                 && Objects.equals(identityAssertionAudience, p.identityAssertionAudience) && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)

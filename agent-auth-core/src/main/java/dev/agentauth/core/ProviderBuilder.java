@@ -25,6 +25,8 @@ public final class ProviderBuilder {
     final Map<String, String> authorizationParameters = new LinkedHashMap<>();
     boolean pkce = true;
     boolean dpop;
+    boolean deviceAuthorization;
+    URI deviceAuthorizationEndpoint;
     AssertionSource workloadIdentity;
     final Map<String, String> scopeDescriptions = new LinkedHashMap<>();
     ProviderId identityProvider;
@@ -119,6 +121,29 @@ public final class ProviderBuilder {
                     + "' is set by the broker and cannot be overridden");
         }
         this.authorizationParameters.put(name, value);
+        return this;
+    }
+
+    /**
+     * User consents through the device authorization grant (RFC 8628): a user code and a verification URI instead of
+     * a browser redirect; the broker polls for the user's approval. For headless agents; see
+     * {@link Provider#deviceAuthorization()}.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder deviceAuthorization(boolean device) {
+        this.deviceAuthorization = device;
+        return this;
+    }
+
+    /**
+     * The device authorization endpoint (RFC 8628 §3.1), when the issuer's metadata does not name it; implies
+     * {@link #deviceAuthorization(boolean) deviceAuthorization(true)}.
+     *
+     * @since 0.2.0
+     */
+    public ProviderBuilder deviceAuthorizationEndpoint(String uri) {
+        this.deviceAuthorizationEndpoint = URI.create(uri);
         return this;
     }
 

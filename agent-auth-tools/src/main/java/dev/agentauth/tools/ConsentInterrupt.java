@@ -43,19 +43,44 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
      * @param scopes              the scopes asked for
      * @param authorizationUrl    where the user's browser goes (a popup)
      * @param expiresAt           after this the consent is void
+     * @param scopeDetails        each scope in words, those granted before marked
+     * @param connectedAccount    the account already connected at the provider, or {@code null}
+     * @param userCode            the code to enter, for a device authorization (RFC 8628); else {@code null}
+     * @param verificationUri     where to enter it; else {@code null}
+     * @param verificationUriComplete the same page with the code filled in, or {@code null}
      */
     public record Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
                           String authorizationUrl, Instant expiresAt, List<ScopeDetail> scopeDetails,
-                          String connectedAccount) {
+                          String connectedAccount, String userCode, String verificationUri,
+                          String verificationUriComplete) {
         public Consent {
             scopes = List.copyOf(scopes);
             scopeDetails = scopeDetails == null ? List.of() : List.copyOf(scopeDetails);
+        }
+
+        /** A consent through a browser redirect: no device code. */
+        public Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
+                       String authorizationUrl, Instant expiresAt, List<ScopeDetail> scopeDetails,
+                       String connectedAccount) {
+            this(consentId, provider, providerDisplayName, scopes, authorizationUrl, expiresAt, scopeDetails,
+                    connectedAccount, null, null, null);
         }
 
         /** A consent without scope details or account. */
         public Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
                        String authorizationUrl, Instant expiresAt) {
             this(consentId, provider, providerDisplayName, scopes, authorizationUrl, expiresAt, List.of(), null);
+        }
+
+        /**
+         * Whether the user authorizes with a code on another device (RFC 8628): show {@link #userCode()} and
+         * {@link #verificationUri()} (a link or QR code of {@link #verificationUriComplete()}), then resume once they
+         * approved — the broker polls meanwhile.
+         *
+         * @since 0.2.0
+         */
+        public boolean deviceCode() {
+            return userCode != null;
         }
     }
 
@@ -106,6 +131,11 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
                 return sd;
             }).toList());
             m.put("connectedAccount", c.connectedAccount());
+            if (c.deviceCode()) {
+                m.put("userCode", c.userCode());
+                m.put("verificationUri", c.verificationUri());
+                m.put("verificationUriComplete", c.verificationUriComplete());
+            }
             m.put("authorizationUrl", c.authorizationUrl());
             m.put("expiresAt", c.expiresAt().toString());
             return m;
@@ -150,7 +180,8 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
                 c.path("scopes").forEach(x -> scopes.add(x.asText()));
                 consents.add(new Consent(c.path("consentId").asText(), c.path("provider").asText(),
                         c.path("providerDisplayName").asText(), scopes, c.path("authorizationUrl").asText(),
-                        Instant.parse(c.path("expiresAt").asText()), details, text(c, "connectedAccount")));
+                        Instant.parse(c.path("expiresAt").asText()), details, text(c, "connectedAccount"),
+                        text(c, "userCode"), text(c, "verificationUri"), text(c, "verificationUriComplete")));
             }
             List<WaitingToolCall> waiting = new java.util.ArrayList<>();
             for (com.fasterxml.jackson.databind.JsonNode w : n.path("waitingToolCalls")) {

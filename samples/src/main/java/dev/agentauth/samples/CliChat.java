@@ -109,7 +109,16 @@ public final class CliChat {
         out.println("  " + consent.providerDisplayName() + " asks you to authorize: " + consent.scopes());
         String url = consent.authorizationUri().toString();
         // A terminal that knows OSC 8 makes the URL clickable; others show it as it is.
-        out.println("  open: " + (terminal ? "\u001b]8;;" + url + "\u001b\\" + url + "\u001b]8;;\u001b\\" : url));
+        consent.deviceCode().ifPresentOrElse(device -> {
+            // Device authorization (RFC 8628): the user may be on another device; the code is what they type.
+            String page = device.verificationUri().toString();
+            out.println("  on any device, open " + (terminal ? "\u001b]8;;" + page + "\u001b\\" + page
+                    + "\u001b]8;;\u001b\\" : page) + " and enter the code  " + device.userCode());
+            if (device.verificationUriComplete() != null) {
+                out.println("  (or open " + device.verificationUriComplete() + ")");
+            }
+        }, () -> out.println("  open: " + (terminal ? "\u001b]8;;" + url + "\u001b\\" + url + "\u001b]8;;\u001b\\"
+                : url)));
         CompletableFuture<?> done = demo.broker().consentCompletion(consent.id());
         long deadline = System.nanoTime() + timeout.toNanos();
         Thread spinner = new Thread(() -> {

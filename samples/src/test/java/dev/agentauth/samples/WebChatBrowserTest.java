@@ -274,6 +274,23 @@ class WebChatBrowserTest {
         authorizeInPopup(carol, restored, "carol");
         assertThat(lastAgentMessage(carol)).isEqualTo("(no notes yet)");
         assertThat(noHorizontalOverflow(carol)).isTrue();
+
+        // A provider with device codes (RFC 8628; the demo's own identity provider has none): the card shows the code
+        // and where to enter it, and "I've approved" resumes. Rendered from an interrupt's JSON as the server sends it.
+        ((JavascriptExecutor) carol).executeScript("card(JSON.parse(arguments[0]))", """
+                {"type":"consent_interrupt","id":"device-demo","user":"carol","agent":"default","consents":[
+                {"consentId":"c1","provider":"sso","providerDisplayName":"Company SSO","scopes":["openid"],
+                "scopeDetails":[],"connectedAccount":null,"authorizationUrl":"https://sso.example.com/device?user_code=WDJB-MJHT",
+                "expiresAt":"2030-01-01T00:00:00Z","userCode":"WDJB-MJHT","verificationUri":"https://sso.example.com/device",
+                "verificationUriComplete":"https://sso.example.com/device?user_code=WDJB-MJHT"}],
+                "waitingToolCalls":[{"id":"t1","toolName":"whoAmI","provider":"sso","toolDescription":"Who am I"}],
+                "expiresAt":"2030-01-01T00:00:00Z"}""");
+        WebElement device = waitFor(carol, By.cssSelector(".message.card[data-interrupt='device-demo']"));
+        assertThat(device.findElement(By.className("user-code")).getText()).isEqualTo("WDJB-MJHT");
+        assertThat(device.findElement(By.cssSelector(".device-code a")).getAttribute("href"))
+                .isEqualTo("https://sso.example.com/device?user_code=WDJB-MJHT");
+        assertThat(device.findElement(By.className("authorize")).getText()).isEqualTo("I've approved");
+        new WebDriverWait(carol, WAIT).until(b -> fullyInView(b, device.findElement(By.className("authorize"))));
     }
 
     /** Whether {@code e} is wholly inside the window and inside the chat's scrolling message list. */

@@ -35,7 +35,7 @@ final class ConfigReader extends ConfigValues {
     static final List<String> OAUTH_KEYS = List.of("display-name", "client-id", "client-secret",
             "client-auth", "issuer", "authorization-endpoint", "token-endpoint", "revocation-endpoint", "scopes",
             "authorization-params", "pkce", "scope-delimiter", "require-iss", "default-token-lifetime", "dpop",
-            "workload-identity-file");
+            "workload-identity-file", "device-authorization", "device-authorization-endpoint");
     static final List<String> API_KEY_KEYS = List.of("type", "display-name", "api-key");
     static final List<String> ALL_PROVIDER_KEYS;
     static final String MICROSOFT = "microsoft";
@@ -224,6 +224,8 @@ final class ConfigReader extends ConfigValues {
         Boolean requireIss = bool(p, path, "require-iss");
         Duration lifetime = duration(p, path, "default-token-lifetime", false);
         Boolean dpop = bool(p, path, "dpop");
+        Boolean device = bool(p, path, "device-authorization");
+        String deviceEndpoint = text(p, path, "device-authorization-endpoint");
         String workloadFile = text(p, path, "workload-identity-file");
         String tenant = text(p, path, "tenant");
         if (tenant != null && !TENANT.matcher(tenant).matches()) {
@@ -303,6 +305,12 @@ final class ConfigReader extends ConfigValues {
         }
         if (dpop != null) {
             b.dpop(dpop);
+        }
+        if (device != null) {
+            b.deviceAuthorization(device);
+        }
+        if (deviceEndpoint != null) {
+            b.deviceAuthorizationEndpoint(deviceEndpoint);
         }
         if (workloadFile != null) {
             b.workloadIdentity(dev.agentauth.core.AssertionSource.file(java.nio.file.Path.of(workloadFile)));

@@ -173,6 +173,16 @@ final class ConsentCallback {
                     display + " did not complete the sign-in" + (e.retryable() ? " (it is unreachable)" : "")
                             + ". Return to the agent and try again.");
         }
+        return completeWith(consent, client, issued, "authorization_code");
+    }
+
+    /**
+     * The tokens of {@code consent} were issued (a redeemed code, or an approved device authorization): checks the
+     * account, stores the grant under its lock, audits, and wakes the consent's waiters.
+     */
+    ConsentCallbackResult completeWith(PendingConsent consent, ProviderClient client, IssuedTokens issued,
+                                       String grantType) {
+        String display = client.provider().displayName();
         ConnectedAccount account = null;
         String unidentified = null;
         try {
@@ -199,7 +209,7 @@ final class ConsentCallback {
                 account);
         // Under the grant's lock, so a refresh of the old grant running meanwhile cannot overwrite the new one.
         TokenResult.Granted granted = grants.store().withGrantLock(consent.key(), () -> grants.keep(grant, true,
-                consent.principal(), AuditEvent.Type.TOKEN_ISSUED, consent.id(), "authorization_code"));
+                consent.principal(), AuditEvent.Type.TOKEN_ISSUED, consent.id(), grantType));
         grants.audit().record(AuditEvent.Type.CONSENT_COMPLETED, client.id(), consent.principal(), grant.scopes(),
                 consent.id(), null, account);
         log.info("consent {} completed: {} for {} scopes [{}]", consent.id(), client.id(), consent.principal(),
@@ -207,6 +217,29 @@ final class ConsentCallback {
         consents.completed(consent, granted.token());
         return new ConsentCallbackResult(Status.COMPLETED, consent.id(), client.id(), consent.principal(),
                 "Connected " + display + ". You can close this window and return to the agent.");
+    }
+
+    /**
+     * A device authorization ended without tokens (RFC 8628 §3.5): the user said no ({@code access_denied}), the device
+     * code expired ({@code expired_token}, or its lifetime passed), or the provider refused otherwise. {@code consent}
+     * was already taken from the store.
+     */
+    void deviceEnded(PendingConsent consent, String error) {
+        ProviderId provider = consent.key().provider();
+        if ("access_denied".equals(error)) {
+            consents.failed(consent, new ConsentFailedException(consent.id(), ConsentFailedException.Reason.DENIED,
+                    consent.principal() + " declined to connect " + provider + " on the device page; the tool cannot"
+                            + " act for this user until they do", provider, consent.principal(), "access_denied"),
+                    ConsentOutcome.Status.DENIED, "access_denied");
+            grants.audit().record(AuditEvent.Type.CONSENT_DENIED, provider, consent.principal(), consent.scopes(),
+                    consent.id(), "access_denied");
+            log.info("consent {} denied by {} on the device page", consent.id(), consent.principal());
+            return;
+        }
+        boolean expired = "expired_token".equals(error);
+        reject(consent, expired ? Status.EXPIRED : Status.FAILED, expired ? ConsentFailedException.Reason.EXPIRED
+                : ConsentFailedException.Reason.REJECTED, expired ? "the device code expired before the user approved"
+                : "the provider refused the device code (" + error + ")", "");
     }
 
     /** Best effort: tokens redeemed for a consent that is then refused are revoked at the provider (RFC 7009). */

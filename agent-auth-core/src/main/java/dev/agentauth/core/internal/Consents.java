@@ -74,6 +74,7 @@ final class Consents implements AutoCloseable {
     private final ConsentOutcomeWatcher outcomeWatcher;
     private final dev.agentauth.core.ExpectedAccount expectedAccount;
     private final Telemetry telemetry;
+    private volatile DevicePoller devices;
 
     Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri,
              dev.agentauth.core.ExpectedAccount expectedAccount, Telemetry telemetry) {
@@ -121,9 +122,14 @@ final class Consents implements AutoCloseable {
                 return new TokenResult.ConsentRequired(pending);
             }
         }
+        if (client.provider().deviceAuthorization()) {
+            purgeExpired(now);
+            return startDevice(request, client, key, scopes, now);
+        }
         if (redirectUri == null) {
             throw new ConfigurationException("user consent needs a redirect URI: configure"
-                    + " TokenBroker.builder().redirectUri(...) or .loopbackCallback()", client.id(), null);
+                    + " TokenBroker.builder().redirectUri(...) or .loopbackCallback(), or let the provider use the"
+                    + " device authorization grant (ProviderBuilder.deviceAuthorization(true))", client.id(), null);
         }
         purgeExpired(now);
         // RFC 6749 §10.12 / RFC 9700 §4.7: state is unguessable and single use; only its digest is stored.
@@ -146,6 +152,75 @@ final class Consents implements AutoCloseable {
                 .tag("flow", request.flow().name().toLowerCase(java.util.Locale.ROOT)).stop();
         log.info("consent {} requested: {} for {} scopes [{}]", id, client.id(), request.principal(), scopes);
         audit.consentStarted(requirement);
+        return new TokenResult.ConsentRequired(requirement);
+    }
+
+    /** Polls device authorizations; set once by the broker after its callback exists. */
+    void devicePoller(DevicePoller poller) {
+        this.devices = poller;
+    }
+
+    /**
+     * RFC 8628 §3.1–3.2: asks the provider's device authorization endpoint for a device code and a user code. The
+     * consent is stored like a redirect's, the device code in place of the PKCE verifier (sealed by durable stores),
+     * the verification URI in place of the redirect URI; the poller then waits for the user's approval.
+     */
+    private TokenResult startDevice(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes,
+                                    Instant now) {
+        URI endpoint = client.endpoints().deviceAuthorization();
+        if (endpoint == null) {
+            throw new ConfigurationException("provider '" + client.id() + "' uses the device authorization grant,"
+                    + " but its metadata names no device_authorization_endpoint; set"
+                    + " ProviderBuilder.deviceAuthorizationEndpoint(...)", client.id(), null);
+        }
+        com.nimbusds.oauth2.sdk.auth.ClientAuthentication auth = client.clientAuthentication();
+        com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder b = auth != null
+                ? new com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder(auth)
+                : new com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder(
+                        new com.nimbusds.oauth2.sdk.id.ClientID(client.provider().clientId()));
+        if (!scopes.isEmpty()) {
+            b.scope(new com.nimbusds.oauth2.sdk.Scope(scopes.values().toArray(String[]::new)));
+        }
+        com.nimbusds.oauth2.sdk.http.HTTPResponse response = client.execute(b.endpointURI(endpoint).build()
+                .toHTTPRequest(), request.principal(), "device authorization endpoint");
+        com.nimbusds.oauth2.sdk.device.DeviceAuthorizationSuccessResponse ok;
+        try {
+            com.nimbusds.oauth2.sdk.device.DeviceAuthorizationResponse parsed =
+                    com.nimbusds.oauth2.sdk.device.DeviceAuthorizationResponse.parse(response);
+            if (!parsed.indicatesSuccess()) {
+                com.nimbusds.oauth2.sdk.ErrorObject error = parsed.toErrorResponse().getErrorObject();
+                String code = error != null ? error.getCode() : null;
+                throw new dev.agentauth.core.TokenRefusedException("provider '" + client.id() + "' refused the device"
+                        + " authorization request (HTTP " + response.getStatusCode() + (code != null ? ", " + code : "")
+                        + "); check the client's device grant settings and scopes", client.id(), request.principal(),
+                        code);
+            }
+            ok = parsed.toSuccessResponse();
+        } catch (com.nimbusds.oauth2.sdk.ParseException e) {
+            throw new AgentAuthException("provider '" + client.id() + "': the device authorization response is"
+                    + " malformed (HTTP " + response.getStatusCode() + "); nothing was started, try again",
+                    client.id(), request.principal(), null, true, null);
+        }
+        ConsentId id = new ConsentId(randomToken(16));
+        Duration interval = Duration.ofSeconds(Math.max(1, ok.getInterval() > 0 ? ok.getInterval() : 5));
+        Instant expiresAt = now.plusSeconds(ok.getLifetime() > 0 ? ok.getLifetime() : ttl.toSeconds());
+        URI verification = ok.getVerificationURI();
+        URI complete = ok.getVerificationURIComplete();
+        PendingConsent consent = new PendingConsent(id, digest(randomToken(32)), key, request.principal(), scopes,
+                ok.getDeviceCode().getValue(), verification, now, expiresAt);
+        store.saveConsent(consent);
+        ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
+                scopes, complete != null ? complete : verification, expiresAt, request.principal(),
+                new ConsentRequirement.DeviceCode(ok.getUserCode().getValue(), verification, complete, interval));
+        waiters.put(id, new Waiter(requirement, new CompletableFuture<>()));
+        pendingByKey.put(key, requirement);
+        audit.record(AuditEvent.Type.CONSENT_REQUESTED, client.id(), request.principal(), scopes, id, "device_code");
+        telemetry.start("agentauth.consent.request").tag("provider", client.id().value())
+                .tag("flow", "device_code").stop();
+        log.info("consent {} requested (device authorization): {} for {} scopes [{}]", id, client.id(),
+                request.principal(), scopes);
+        audit.consentStarted(requirement);
+        devices.poll(consent, interval);
         return new TokenResult.ConsentRequired(requirement);
     }
 

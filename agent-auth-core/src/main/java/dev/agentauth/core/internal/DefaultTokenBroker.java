@@ -49,6 +49,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final TokenStore store;
     private final dev.agentauth.core.store.InterruptStore interrupts;
     private final Telemetry telemetry;
+    private final DevicePoller devices;
     private final ProviderRegistry providers;
     private final GrantCache cache;
     private final BackgroundRenewal renewal;
@@ -80,6 +81,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
                 loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount(), settings.telemetry());
         this.callback = new ConsentCallback(providers, grants, consents);
+        this.devices = new DevicePoller(store, settings.clock(), providers, callback);
+        consents.devicePoller(devices);
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);
         this.policies = new GrantPolicies(List.of(
@@ -339,6 +342,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             loopback.stop();
         }
         consents.close();
+        devices.close();
         renewal.close();
         try {
             store.close();

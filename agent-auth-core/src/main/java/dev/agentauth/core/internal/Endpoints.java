@@ -3,5 +3,10 @@ package dev.agentauth.core.internal;
 import java.net.URI;
 
 /** A provider's endpoints after discovery, and whether callbacks must carry {@code iss} (RFC 9207). */
-record Endpoints(URI issuer, URI authorization, URI token, URI revocation, boolean issuerParameterRequired) {
+record Endpoints(URI issuer, URI authorization, URI token, URI revocation, boolean issuerParameterRequired,
+                 URI deviceAuthorization) {
+
+    Endpoints(URI issuer, URI authorization, URI token, URI revocation, boolean issuerParameterRequired) {
+        this(issuer, authorization, token, revocation, issuerParameterRequired, null);
+    }
 }

@@ -83,14 +83,16 @@ final class ProviderClient {
         if (issuer == null) {
             return new Endpoints(null, provider.authorizationEndpoint().orElse(null),
                     provider.tokenEndpoint().orElseThrow(), provider.revocationEndpoint().orElse(null),
-                    provider.issuerParameterRequired().orElse(false));
+                    provider.issuerParameterRequired().orElse(false),
+                    provider.deviceAuthorizationEndpoint().orElse(null));
         }
         if (provider.authorizationEndpoint().isPresent() && provider.tokenEndpoint().isPresent()
                 && provider.issuerParameterRequired().isPresent()) {
             // Everything discovery would give is configured (e.g. by the MCP layer, which discovers metadata in the
             // order the MCP specification prescribes): keep the issuer for the RFC 9207 check, fetch nothing.
             return new Endpoints(issuer, provider.authorizationEndpoint().get(), provider.tokenEndpoint().get(),
-                    provider.revocationEndpoint().orElse(null), provider.issuerParameterRequired().get());
+                    provider.revocationEndpoint().orElse(null), provider.issuerParameterRequired().get(),
+                    provider.deviceAuthorizationEndpoint().orElse(null));
         }
         AuthorizationServerMetadata md = resolveMetadata(issuer);
         URI authorization = provider.authorizationEndpoint().orElse(md.getAuthorizationEndpointURI());
@@ -102,7 +104,8 @@ final class ProviderClient {
         URI revocation = provider.revocationEndpoint().orElse(md.getRevocationEndpointURI());
         boolean issRequired = provider.issuerParameterRequired().orElse(md.supportsAuthorizationResponseIssuerParam());
         log.debug("provider {}: discovered endpoints from issuer {}", id(), issuer);
-        return new Endpoints(issuer, authorization, token, revocation, issRequired);
+        URI device = provider.deviceAuthorizationEndpoint().orElse(md.getDeviceAuthorizationEndpointURI());
+        return new Endpoints(issuer, authorization, token, revocation, issRequired, device);
     }
 
     private AuthorizationServerMetadata resolveMetadata(URI issuerUri) {
@@ -153,6 +156,11 @@ final class ProviderClient {
 
     /** Sends a token request for {@code grant} (RFC 6749 §4/§6) and parses the answer. */
     IssuedTokens requestToken(AuthorizationGrant grant, Scopes scopes, Principal principal) {
+        return parseTokenResponse(sendTokenRequest(grant, scopes, principal), principal);
+    }
+
+    /** Sends a token request for {@code grant} and returns the answer unparsed (the device poller reads it first). */
+    HTTPResponse sendTokenRequest(AuthorizationGrant grant, Scopes scopes, Principal principal) {
         URI tokenEndpoint = endpoints().token();
         ClientAuthentication auth = clientAuthentication();
         TokenRequest.Builder builder = auth != null
@@ -167,7 +175,7 @@ final class ProviderClient {
         if (provider.tokenRequestFormat() == Provider.TokenRequestFormat.JSON) {
             toJsonBody(request);
         }
-        return send(request, principal);
+        return executeTokenRequest(request, principal);
     }
 
     /**
@@ -284,11 +292,6 @@ final class ProviderClient {
                     + " unreachable (" + describe(e) + "); the stored grant was kept, retry later",
                     id(), principal, e);
         }
-    }
-
-    private IssuedTokens send(HTTPRequest request, Principal principal) {
-        HTTPResponse response = executeTokenRequest(request, principal);
-        return parseTokenResponse(response, principal);
     }
 
     IssuedTokens parseTokenResponse(HTTPResponse response, Principal principal) {

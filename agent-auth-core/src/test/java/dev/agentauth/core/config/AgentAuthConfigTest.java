@@ -143,6 +143,27 @@ class AgentAuthConfigTest {
     }
 
     @Test
+    void parseWhenDeviceAuthorizationThenTheProviderUsesDeviceCodes() {
+        AgentAuthConfig config = AgentAuthConfig.parse(yaml(
+                "providers:",
+                "  sso:",
+                "    type: oidc",
+                "    issuer: https://sso.example.com/realms/corp",
+                "    client-id: cli-agent",
+                "    device-authorization: true",
+                "  other:",
+                "    type: oauth2",
+                "    token-endpoint: https://idp.example.com/token",
+                "    client-id: x",
+                "    device-authorization-endpoint: https://idp.example.com/device"), env());
+
+        assertThat(provider(config, "sso").deviceAuthorization()).isTrue();
+        assertThat(provider(config, "other").deviceAuthorization()).isTrue();
+        assertThat(provider(config, "other").deviceAuthorizationEndpoint())
+                .contains(URI.create("https://idp.example.com/device"));
+    }
+
+    @Test
     void parseWhenOauth2TypeWithListScopesThenBuiltWithoutIssuer() {
         AgentAuthConfig config = AgentAuthConfig.parse(yaml(
                 "providers:",

@@ -75,7 +75,15 @@ public final class FlakyGateway implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
+    private final List<Long> requestTimes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** When each request arrived ({@link System#nanoTime()}), in order. */
+    public List<Long> requestTimes() {
+        return List.copyOf(requestTimes);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        requestTimes.add(System.nanoTime());
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             lastRequestBody.set(new String(requestBody, StandardCharsets.UTF_8));

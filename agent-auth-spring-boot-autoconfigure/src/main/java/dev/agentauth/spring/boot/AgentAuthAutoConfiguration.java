@@ -143,6 +143,9 @@ public class AgentAuthAutoConfiguration {
         if (p.isDpop()) {
             b.dpop(true);
         }
+        if (p.isDeviceAuthorization()) {
+            b.deviceAuthorization(true);
+        }
         return b.build();
     }
 }

@@ -99,6 +99,12 @@ public class AgentAuthProperties {
         /** Whether tokens are bound to the broker's key with DPoP (RFC 9449). */
         private boolean dpop;
 
+        /**
+         * Whether users consent with a code on any device (device authorization grant, RFC 8628) instead of a browser
+         * redirect: for agents without a browser or a callback URL.
+         */
+        private boolean deviceAuthorization;
+
         public String getPreset() {
             return preset;
         }
@@ -173,6 +179,14 @@ public class AgentAuthProperties {
 
         public boolean isDpop() {
             return dpop;
+        }
+
+        public boolean isDeviceAuthorization() {
+            return deviceAuthorization;
+        }
+
+        public void setDeviceAuthorization(boolean deviceAuthorization) {
+            this.deviceAuthorization = deviceAuthorization;
         }
 
         public void setDpop(boolean dpop) {

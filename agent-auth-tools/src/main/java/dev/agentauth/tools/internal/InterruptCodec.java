@@ -208,6 +208,12 @@ final class InterruptCodec {
                 .put("scopes", c.scopes().join(" ")).put("authorizationUri", c.authorizationUri().toString())
                 .put("expiresAt", c.expiresAt().toString()).put("user", c.principal().user())
                 .put("agent", c.principal().agent());
+        if (c.device() != null) {
+            n.put("userCode", c.device().userCode()).put("verificationUri", c.device().verificationUri().toString())
+                    .put("verificationUriComplete", c.device().verificationUriComplete() == null ? null
+                            : c.device().verificationUriComplete().toString())
+                    .put("interval", c.device().interval().toSeconds());
+        }
         return n;
     }
 
@@ -216,6 +222,10 @@ final class InterruptCodec {
         return new ConsentRequirement(new ConsentId(n.path("id").asText()), ProviderId.of(n.path("provider").asText()),
                 n.path("displayName").asText(), scopes.isBlank() ? Scopes.NONE : Scopes.of(scopes.split(" ")),
                 URI.create(n.path("authorizationUri").asText()), Instant.parse(n.path("expiresAt").asText()),
-                Principal.of(n.path("user").isNull() ? null : n.path("user").asText(), n.path("agent").asText()));
+                Principal.of(n.path("user").isNull() ? null : n.path("user").asText(), n.path("agent").asText()),
+                !n.hasNonNull("userCode") ? null : new ConsentRequirement.DeviceCode(n.path("userCode").asText(),
+                        URI.create(n.path("verificationUri").asText()), n.hasNonNull("verificationUriComplete")
+                        ? URI.create(n.path("verificationUriComplete").asText()) : null,
+                        java.time.Duration.ofSeconds(n.path("interval").asLong(5))));
     }
 }

@@ -318,8 +318,12 @@ final class InterruptRegistry {
             details.add(new ConsentInterrupt.ScopeDetail(scope, description,
                     granted.containsAll(dev.agentauth.core.Scopes.of(scope))));
         }
+        ConsentRequirement.DeviceCode device = c.device();
         return new ConsentInterrupt.Consent(c.id().value(), c.provider().value(), c.providerDisplayName(),
-                List.copyOf(c.scopes().values()), c.authorizationUri().toString(), c.expiresAt(), details, account);
+                List.copyOf(c.scopes().values()), c.authorizationUri().toString(), c.expiresAt(), details, account,
+                device == null ? null : device.userCode(), device == null ? null : device.verificationUri().toString(),
+                device == null || device.verificationUriComplete() == null ? null
+                        : device.verificationUriComplete().toString());
     }
 
     /** The tool calls of the AI message that contains {@code request}, from chat memory. */

@@ -1,0 +1,153 @@
+package dev.agentauth.core.internal;
+
+import com.nimbusds.oauth2.sdk.device.DeviceCode;
+import com.nimbusds.oauth2.sdk.device.DeviceCodeGrant;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.store.PendingConsent;
+import dev.agentauth.core.store.TokenStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls the token endpoint for device authorizations (RFC 8628 §3.4–3.5) this broker started, until the user
+ * approves, declines, or the device code expires: every {@code interval}, five seconds more after each
+ * {@code slow_down}, and with the same interval after a network failure or a 5xx (the grant is not lost). On approval
+ * the consent completes as a redirect's would ({@link ConsentCallback#completeWith}); the pending consent is taken
+ * from the store first, so a decline in the application meanwhile stops the polling.
+ *
+ * <p>One daemon thread per broker ({@code agent-auth-device-poller}), started on the first device consent, stopped by
+ * {@link #close()}. Thread-safe.
+ */
+final class DevicePoller implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DevicePoller.class);
+    /** RFC 8628 §3.5: each slow_down adds five seconds to the interval. */
+    private static final Duration SLOW_DOWN = Duration.ofSeconds(5);
+
+    private final TokenStore store;
+    private final Clock clock;
+    private final ProviderRegistry providers;
+    private final ConsentCallback completion;
+    private ScheduledExecutorService scheduler;
+    private boolean closed;
+
+    DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion) {
+        this.store = store;
+        this.clock = clock;
+        this.providers = providers;
+        this.completion = completion;
+    }
+
+    /** Starts polling for {@code consent}, whose device code is its {@code codeVerifier}. */
+    void poll(PendingConsent consent, Duration interval) {
+        schedule(consent, interval);
+    }
+
+    private void schedule(PendingConsent consent, Duration interval) {
+        ScheduledExecutorService s = scheduler();
+        if (s == null) {
+            return;
+        }
+        try {
+            s.schedule(() -> attempt(consent, interval), interval.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    private void attempt(PendingConsent consent, Duration interval) {
+        ProviderClient client = providers.find(consent.key().provider());
+        if (client == null) {
+            return;
+        }
+        if (!clock.instant().isBefore(consent.expiresAt())) {
+            end(consent, "expired_token");
+            return;
+        }
+        try {
+            if (store.findConsent(consent.id()).isEmpty()) {
+                log.debug("consent {}: no longer pending (declined or ended); polling stops", consent.id());
+                return;
+            }
+            HTTPResponse response = client.sendTokenRequest(new DeviceCodeGrant(new DeviceCode(
+                    consent.codeVerifier())), null, consent.principal());
+            String error = response.getStatusCode() == 400 ? errorCode(response) : null;
+            if ("authorization_pending".equals(error)) {
+                schedule(consent, interval);
+                return;
+            }
+            if ("slow_down".equals(error)) {
+                log.debug("consent {}: the provider asked to slow down; polling every {} s", consent.id(),
+                        interval.plus(SLOW_DOWN).toSeconds());
+                schedule(consent, interval.plus(SLOW_DOWN));
+                return;
+            }
+            if ("access_denied".equals(error) || "expired_token".equals(error)) {
+                end(consent, error);
+                return;
+            }
+            IssuedTokens issued = client.parseTokenResponse(response, consent.principal());
+            if (store.takeConsent(consent.stateDigest()).isEmpty()) {
+                return; // declined in the application at the same moment: the decline stands
+            }
+            completion.completeWith(consent, client, issued, "device_code");
+        } catch (AgentAuthException e) {
+            String error = e.oauthError();
+            if (e.retryable() || error == null) {
+                log.info("consent {}: polling {} failed ({}); trying again in {} s", consent.id(),
+                        consent.key().provider(), e.getClass().getSimpleName(), interval.toSeconds());
+                schedule(consent, interval);
+            } else {
+                end(consent, error);
+            }
+        } catch (RuntimeException e) {
+            log.warn("consent {}: polling failed unexpectedly ({}); trying again", consent.id(),
+                    e.getClass().getSimpleName());
+            schedule(consent, interval);
+        }
+    }
+
+    private static String errorCode(HTTPResponse response) {
+        try {
+            Object error = response.getBodyAsJSONObject().get("error");
+            return error instanceof String e ? e : null;
+        } catch (com.nimbusds.oauth2.sdk.ParseException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void end(PendingConsent consent, String error) {
+        if (store.takeConsent(consent.stateDigest()).isPresent()) {
+            completion.deviceEnded(consent, error);
+        }
+    }
+
+    private synchronized ScheduledExecutorService scheduler() {
+        if (closed) {
+            return null;
+        }
+        if (scheduler == null) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "agent-auth-device-poller");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return scheduler;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.agentauth.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jwt.SignedJWT;
+import dev.agentauth.core.testing.FlakyGateway;
+import dev.agentauth.core.testing.KeycloakServer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The device authorization grant (RFC 8628) against a real Keycloak: the consent requirement carries the user code and
+ * the verification URI (complete form too), the broker polls until the user approves on "another device" and the
+ * token is the user's; a refusal, an expired device code and a {@code slow_down} are each handled; no redirect URI is
+ * needed at all.
+ */
+class DeviceAuthorizationTest {
+
+    static KeycloakServer keycloak;
+    final List<TokenBroker> brokers = new CopyOnWriteArrayList<>();
+    final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        keycloak = KeycloakServer.shared();
+    }
+
+    @AfterEach
+    void close() {
+        brokers.forEach(TokenBroker::close);
+    }
+
+    TokenBroker broker(String clientId, String secret, String tokenEndpoint) {
+        ProviderBuilder p = Provider.oauth2("sso").displayName("Company SSO").issuer(keycloak.issuer())
+                .clientId(clientId).clientSecret(secret).defaultScopes("openid").deviceAuthorization(true);
+        if (tokenEndpoint != null) {
+            p.tokenEndpoint(tokenEndpoint);
+        }
+        TokenBroker broker = TokenBroker.builder().provider(p.build()).auditListener(events::add).build();
+        brokers.add(broker);
+        return broker;
+    }
+
+    static ConsentRequirement consentOf(TokenResult result) {
+        assertThat(result).isInstanceOf(TokenResult.ConsentRequired.class);
+        return ((TokenResult.ConsentRequired) result).consent();
+    }
+
+    @Test
+    void consentWhenTheUserApprovesOnAnotherDeviceThenTheBrokerPollsAndHoldsTheirToken() throws Exception {
+        TokenBroker broker = broker("device-agent", "device-secret", null);
+        TokenRequest request = TokenRequest.forUser("sso", "alice");
+        ConsentRequirement consent = consentOf(broker.token(request));
+        ConsentRequirement.DeviceCode device = consent.deviceCode().orElseThrow();
+        assertThat(device.userCode()).matches("[A-Z]{4}-[A-Z]{4}");
+        assertThat(device.verificationUri().toString()).isEqualTo(keycloak.issuer() + "/device");
+        assertThat(device.verificationUriComplete().toString()).contains("user_code=" + device.userCode());
+        assertThat(consent.authorizationUri()).isEqualTo(device.verificationUriComplete());
+        assertThat(device.interval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(consent.toString()).doesNotContain("device_code");
+        CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
+        assertThat(consentOf(broker.token(request)).id()).as("one consent while it is pending").isEqualTo(consent.id());
+
+        keycloak.approve(device.verificationUriComplete(), "alice", "alice-pw");
+
+        AccessToken token = completion.get(30, TimeUnit.SECONDS);
+        assertThat(SignedJWT.parse(token.value()).getJWTClaimsSet().getStringClaim("preferred_username"))
+                .isEqualTo("alice");
+        assertThat(((TokenResult.Granted) broker.token(request)).token().value()).isEqualTo(token.value());
+        assertThat(broker.grants("alice")).singleElement().satisfies(g -> assertThat(g.connectedAccount())
+                .hasValueSatisfying(a -> assertThat(a.email()).isEqualTo("alice@example.com")));
+        assertThat(events).extracting(AuditEvent::type).contains(AuditEvent.Type.CONSENT_REQUESTED,
+                AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.CONSENT_COMPLETED);
+        assertThat(broker.redirectUri()).as("no callback needed").isEmpty();
+    }
+
+    @Test
+    void awaitTokenWhenTheUserApprovesThenItReturnsTheirTokenAndTheListenerSawTheCode() throws Exception {
+        TokenBroker broker = broker("device-agent", "device-secret", null);
+        List<ConsentRequirement> shown = new CopyOnWriteArrayList<>();
+        CompletableFuture<AccessToken> awaited = CompletableFuture.supplyAsync(() -> broker.awaitToken(
+                TokenRequest.forUser("sso", "bob"), shown::add, Duration.ofSeconds(60)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (shown.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        ConsentRequirement.DeviceCode device = shown.get(0).deviceCode().orElseThrow();
+        keycloak.approve(device.verificationUriComplete(), "bob", "bob-pw");
+        AccessToken token = awaited.get(30, TimeUnit.SECONDS);
+        assertThat(SignedJWT.parse(token.value()).getJWTClaimsSet().getStringClaim("preferred_username"))
+                .isEqualTo("bob");
+    }
+
+    @Test
+    void consentWhenTheUserRefusesThenDenied() {
+        TokenBroker broker = broker("device-agent", "device-secret", null);
+        ConsentRequirement consent = consentOf(broker.token(TokenRequest.forUser("sso", "alice", "profile")));
+        CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
+
+        keycloak.deny(consent.deviceCode().orElseThrow().verificationUriComplete(), "alice", "alice-pw");
+
+        assertThatThrownBy(() -> completion.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(ConsentFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ConsentFailedException.Reason.DENIED));
+        assertThat(events).extracting(AuditEvent::type).contains(AuditEvent.Type.CONSENT_DENIED);
+    }
+
+    @Test
+    void consentWhenTheDeviceCodeExpiresBeforeApprovalThenExpired() {
+        TokenBroker broker = broker("short-device-agent", "short-secret", null);
+        ConsentRequirement consent = consentOf(broker.token(TokenRequest.forUser("sso", "alice")));
+        CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
+
+        assertThatThrownBy(() -> completion.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(ConsentFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ConsentFailedException.Reason.EXPIRED));
+        // A new request starts a new device authorization.
+        assertThat(consentOf(broker.token(TokenRequest.forUser("sso", "alice"))).id()).isNotEqualTo(consent.id());
+    }
+
+    @Test
+    void pollingWhenTheProviderSaysSlowDownThenTheIntervalGrowsByFiveSeconds() throws Exception {
+        try (FlakyGateway gateway = FlakyGateway.to(URI.create(keycloak.issuer()))) {
+            TokenBroker broker = broker("device-agent", "device-secret", gateway.url(keycloak.tokenPath()));
+            gateway.answerNextWith(400, Map.of(), "{\"error\":\"slow_down\"}");
+            ConsentRequirement consent = consentOf(broker.token(TokenRequest.forUser("sso", "alice", "email")));
+            CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
+            keycloak.approve(consent.deviceCode().orElseThrow().verificationUriComplete(), "alice", "alice-pw");
+
+            assertThat(completion.get(30, TimeUnit.SECONDS).value()).isNotBlank();
+            List<Long> polls = gateway.requestTimes();
+            assertThat(polls).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(Duration.ofNanos(polls.get(1) - polls.get(0))).as("1 s interval + 5 s after slow_down")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(5_900));
+        }
+    }
+}
