@@ -1,5 +1,6 @@
 package dev.agentauth.spring.boot;
 
+import dev.agentauth.spring.boot.sample.NotesAgentApplication;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;

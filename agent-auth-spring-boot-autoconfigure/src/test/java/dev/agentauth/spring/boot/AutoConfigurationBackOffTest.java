@@ -1,5 +1,6 @@
 package dev.agentauth.spring.boot;
 
+import dev.agentauth.spring.boot.sample.NotesAgentApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentauth.core.Provider;

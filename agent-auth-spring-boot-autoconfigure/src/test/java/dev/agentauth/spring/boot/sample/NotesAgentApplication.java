@@ -1,4 +1,4 @@
-package dev.agentauth.spring.boot;
+package dev.agentauth.spring.boot.sample;
 
 import com.nimbusds.jwt.SignedJWT;
 import dev.agentauth.tools.AuthenticatedAgent;

@@ -1,0 +1,74 @@
+package dev.agentauth.samples.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentauth.core.testing.ScriptedBrowser;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The sample as a user runs it: sign in, chat, the card, the identity provider's login, the callback, resume. */
+@SpringBootTest(classes = NotesAgentApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
+class NotesAgentApplicationTest {
+
+    static final int PORT = freePort();
+    static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void port(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+    }
+
+    static HttpResponse<String> post(String path, String user, String body) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + PORT + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)), user);
+    }
+
+    static HttpResponse<String> send(HttpRequest.Builder request, String user) throws Exception {
+        request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + user + "-pw")
+                .getBytes(StandardCharsets.UTF_8)));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void chatWhenTheToolNeedsConsentThenTheCardThenTheCallbackThenTheResumedAnswer() throws Exception {
+        JsonNode card = new ObjectMapper().readTree(post("/chat", "alice", "list my notes").body());
+        assertThat(card.path("type").asText()).isEqualTo("consent_interrupt");
+        JsonNode consent = card.path("consents").get(0);
+        assertThat(consent.path("providerDisplayName").asText()).isEqualTo("Notes");
+        assertThat(consent.path("scopeDetails").get(0).path("description").asText()).isEqualTo("Read your notes");
+        assertThat(card.path("waitingToolCalls").get(0).path("toolDescription").asText())
+                .isEqualTo("List the user's notes");
+
+        URI callback = new ScriptedBrowser().signIn(URI.create(consent.path("authorizationUrl").asText()), "alice");
+        assertThat(send(HttpRequest.newBuilder(callback), "alice").body()).contains("COMPLETED");
+
+        JsonNode answer = new ObjectMapper().readTree(post("/resume?id=" + card.path("id").asText(), "alice", "")
+                .body());
+        assertThat(answer.path("text").asText()).isEqualTo("Here are the notes of alice: (none yet), read with"
+                + " notes.read openid");
+        // Now connected: the next question is answered at once.
+        assertThat(post("/chat", "alice", "list my notes again").body()).contains("\"type\":\"reply\"");
+        // Bob is asked for his own consent.
+        assertThat(post("/chat", "bob", "list my notes").body()).contains("consent_interrupt");
+    }
+}
