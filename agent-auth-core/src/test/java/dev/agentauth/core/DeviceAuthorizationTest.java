@@ -29,6 +29,8 @@ class DeviceAuthorizationTest {
     static KeycloakServer keycloak;
     final List<TokenBroker> brokers = new CopyOnWriteArrayList<>();
     final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     @BeforeAll
     static void start() {
@@ -46,7 +48,12 @@ class DeviceAuthorizationTest {
         if (tokenEndpoint != null) {
             p.tokenEndpoint(tokenEndpoint);
         }
-        TokenBroker broker = TokenBroker.builder().provider(p.build()).auditListener(events::add).build();
+        io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry
+                .create();
+        observations.observationConfig().observationHandler(
+                new io.micrometer.core.instrument.observation.DefaultMeterObservationHandler(meters));
+        TokenBroker broker = TokenBroker.builder().provider(p.build()).auditListener(events::add)
+                .observationRegistry(observations).build();
         brokers.add(broker);
         return broker;
     }
@@ -82,6 +89,11 @@ class DeviceAuthorizationTest {
         assertThat(events).extracting(AuditEvent::type).contains(AuditEvent.Type.CONSENT_REQUESTED,
                 AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.CONSENT_COMPLETED);
         assertThat(broker.redirectUri()).as("no callback needed").isEmpty();
+        // Observed like any consent: the polls as token requests, the end as a completed consent.
+        assertThat(meters.find("agentauth.token.request").tag("grant_type", "device_code").timer().count())
+                .isGreaterThanOrEqualTo(1);
+        assertThat(meters.find("agentauth.consent.complete").tag("flow", "device_code").tag("outcome", "completed")
+                .timer().count()).isEqualTo(1);
     }
 
     @Test
@@ -113,6 +125,7 @@ class DeviceAuthorizationTest {
                 .cause().isInstanceOfSatisfying(ConsentFailedException.class,
                         e -> assertThat(e.reason()).isEqualTo(ConsentFailedException.Reason.DENIED));
         assertThat(events).extracting(AuditEvent::type).contains(AuditEvent.Type.CONSENT_DENIED);
+        assertThat(meters.find("agentauth.consent.complete").tag("outcome", "denied").timer().count()).isEqualTo(1);
     }
 
     @Test

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every Java block of README.md compiles, on Java 17, against the project's modules: the manual cannot drift from
- * the code. A block is compiled as it stands when it declares a type; a block of statements is compiled as the body
+ * Every Java block of README.md (and of the pages under docs/) compiles, on Java 17, against the project's modules:
+ * the manual cannot drift from the code. A block is compiled as it stands when it declares a type; a block of statements is compiled as the body
  * of a method. Such a block may name what it takes from the text around it in an HTML comment just before it —
  * {@code <!-- given: TokenBroker broker, ChatModel model -->} — which become the method's parameters (the block's own
  * imports resolve their types). Nothing else is added: no import, no declaration.
@@ -107,16 +107,25 @@ class ReadmeSnippetsTest {
 
     @Test
     void everyJavaBlockOfTheReadmeCompilesAgainstTheModulesOnJava17(@TempDir Path dir) throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        List<Snippet> snippets = snippets(readme);
-        assertThat(snippets).as("README has Java blocks").hasSizeGreaterThan(10);
         List<String> failures = new ArrayList<>();
-        for (Snippet s : snippets) {
-            String failure = compile(s, dir);
-            if (failure != null) {
-                failures.add(failure);
+        int blocks = 0;
+        // The manual and the reference pages it links to.
+        List<Path> pages = new ArrayList<>(List.of(Path.of("..", "README.md")));
+        try (var docs = Files.list(Path.of("..", "docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        for (Path page : pages) {
+            List<Snippet> snippets = snippets(Files.readString(page));
+            blocks += snippets.size();
+            Path pageDir = Files.createDirectories(dir.resolve(page.getFileName().toString()));
+            for (Snippet s : snippets) {
+                String failure = compile(s, pageDir);
+                if (failure != null) {
+                    failures.add(failure.replace("README.md block", page.getFileName() + " block"));
+                }
             }
         }
+        assertThat(blocks).as("the manual has Java blocks").isGreaterThan(25);
         assertThat(failures).as(String.join("\n\n", failures)).isEmpty();
     }
 

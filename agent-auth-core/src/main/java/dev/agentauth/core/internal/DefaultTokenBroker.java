@@ -81,7 +81,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
                 loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount(), settings.telemetry());
         this.callback = new ConsentCallback(providers, grants, consents);
-        this.devices = new DevicePoller(store, settings.clock(), providers, callback);
+        this.devices = new DevicePoller(store, settings.clock(), providers, callback, settings.telemetry());
         consents.devicePoller(devices);
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);

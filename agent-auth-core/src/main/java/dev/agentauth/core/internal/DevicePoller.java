@@ -35,10 +35,13 @@ final class DevicePoller implements AutoCloseable {
     private final Clock clock;
     private final ProviderRegistry providers;
     private final ConsentCallback completion;
+    private final Telemetry telemetry;
     private ScheduledExecutorService scheduler;
     private boolean closed;
 
-    DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion) {
+    DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion,
+                 Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.store = store;
         this.clock = clock;
         this.providers = providers;
@@ -97,7 +100,14 @@ final class DevicePoller implements AutoCloseable {
             if (store.takeConsent(consent.stateDigest()).isEmpty()) {
                 return; // declined in the application at the same moment: the decline stands
             }
-            completion.completeWith(consent, client, issued, "device_code");
+            Telemetry.Span span = telemetry.start("agentauth.consent.complete")
+                    .tag("provider", consent.key().provider().value()).tag("flow", "device_code");
+            try {
+                span.tag("outcome", completion.completeWith(consent, client, issued, "device_code").status().name()
+                        .toLowerCase(java.util.Locale.ROOT));
+            } finally {
+                span.stop();
+            }
         } catch (AgentAuthException e) {
             String error = e.oauthError();
             if (e.retryable() || error == null) {
@@ -126,6 +136,9 @@ final class DevicePoller implements AutoCloseable {
     private void end(PendingConsent consent, String error) {
         if (store.takeConsent(consent.stateDigest()).isPresent()) {
             completion.deviceEnded(consent, error);
+            telemetry.start("agentauth.consent.complete").tag("provider", consent.key().provider().value())
+                    .tag("flow", "device_code").tag("outcome", "access_denied".equals(error) ? "denied"
+                            : "expired_token".equals(error) ? "expired" : "rejected").stop();
         }
     }
 
