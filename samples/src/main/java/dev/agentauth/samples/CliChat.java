@@ -102,23 +102,34 @@ public final class CliChat {
         }
     }
 
+    /**
+     * What the terminal shows of a consent: the provider and scopes, then the URL to open — or, for a device
+     * authorization (RFC 8628), the page and the code to enter on any device. A terminal that knows OSC 8 makes links
+     * clickable; others show them as they are.
+     */
+    static String describe(ConsentRequirement consent, boolean terminal) {
+        StringBuilder out = new StringBuilder("  " + consent.providerDisplayName() + " asks you to authorize: "
+                + consent.scopes() + "\n");
+        consent.deviceCode().ifPresentOrElse(device -> {
+            out.append("  on any device, open ").append(link(device.verificationUri().toString(), terminal))
+                    .append(" and enter the code  ").append(device.userCode()).append('\n');
+            if (device.verificationUriComplete() != null) {
+                out.append("  (or open ").append(link(device.verificationUriComplete().toString(), terminal))
+                        .append(")\n");
+            }
+        }, () -> out.append("  open: ").append(link(consent.authorizationUri().toString(), terminal)).append('\n'));
+        return out.toString();
+    }
+
+    private static String link(String url, boolean terminal) {
+        return terminal ? "\u001b]8;;" + url + "\u001b\\" + url + "\u001b]8;;\u001b\\" : url;
+    }
+
     // Runs on the tool call's thread, which then waits for the consent: show the URL and a spinner meanwhile.
     private static void waitVisibly(DemoEnvironment demo, ConsentRequirement consent, PrintStream out,
                                     Duration timeout, boolean terminal) {
         out.println();
-        out.println("  " + consent.providerDisplayName() + " asks you to authorize: " + consent.scopes());
-        String url = consent.authorizationUri().toString();
-        // A terminal that knows OSC 8 makes the URL clickable; others show it as it is.
-        consent.deviceCode().ifPresentOrElse(device -> {
-            // Device authorization (RFC 8628): the user may be on another device; the code is what they type.
-            String page = device.verificationUri().toString();
-            out.println("  on any device, open " + (terminal ? "\u001b]8;;" + page + "\u001b\\" + page
-                    + "\u001b]8;;\u001b\\" : page) + " and enter the code  " + device.userCode());
-            if (device.verificationUriComplete() != null) {
-                out.println("  (or open " + device.verificationUriComplete() + ")");
-            }
-        }, () -> out.println("  open: " + (terminal ? "\u001b]8;;" + url + "\u001b\\" + url + "\u001b]8;;\u001b\\"
-                : url)));
+        out.print(describe(consent, terminal));
         CompletableFuture<?> done = demo.broker().consentCompletion(consent.id());
         long deadline = System.nanoTime() + timeout.toNanos();
         Thread spinner = new Thread(() -> {

@@ -17,6 +17,25 @@ import org.junit.jupiter.api.Test;
 
 class CliChatTest {
 
+    /** A device authorization (RFC 8628) is shown as the page and the code to type there, on any device. */
+    @Test
+    void consentWithADeviceCodeWhenShownThenThePageAndTheCodeAndTheCompleteLink() {
+        dev.agentauth.core.ConsentRequirement consent = new dev.agentauth.core.ConsentRequirement(
+                new dev.agentauth.core.ConsentId("c1"), dev.agentauth.core.ProviderId.of("sso"), "Company SSO",
+                dev.agentauth.core.Scopes.of("openid"), java.net.URI.create("https://sso.example.com/device?user_code"
+                + "=WDJB-MJHT"), java.time.Instant.now().plusSeconds(600), dev.agentauth.core.Principal.user("alice"),
+                new dev.agentauth.core.ConsentRequirement.DeviceCode("WDJB-MJHT",
+                        java.net.URI.create("https://sso.example.com/device"),
+                        java.net.URI.create("https://sso.example.com/device?user_code=WDJB-MJHT"),
+                        java.time.Duration.ofSeconds(5)));
+        String plain = CliChat.describe(consent, false);
+        org.assertj.core.api.Assertions.assertThat(plain).contains("Company SSO asks you to authorize",
+                "on any device, open https://sso.example.com/device and enter the code  WDJB-MJHT",
+                "(or open https://sso.example.com/device?user_code=WDJB-MJHT)").doesNotContain("\u001b");
+        org.assertj.core.api.Assertions.assertThat(CliChat.describe(consent, true))
+                .contains("\u001b]8;;https://sso.example.com/device\u001b\\", "WDJB-MJHT");
+    }
+
     @Test
     void runWhenToolNeedsConsentThenPrintsUrlWaitsVisiblyAndContinues() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();   // synchronized: safe to read while written
