@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +38,7 @@ final class ConsentOutcomeWatcher implements AutoCloseable {
     private final Function<StoredGrant, AccessToken> cacheGrant;
     private final Consumer<ConsentId> forgetPending;
     private final Set<ConsentId> watched = ConcurrentHashMap.newKeySet();
-    private ScheduledExecutorService scheduler;
-    private boolean closed;
+    private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-consent-watcher");
 
     /**
      * @param cacheGrant    turns the stored grant into the token and puts it in the broker's cache
@@ -125,25 +123,12 @@ final class ConsentOutcomeWatcher implements AutoCloseable {
                 outcome.status() == ConsentOutcome.Status.DENIED ? outcome.errorCode() : null));
     }
 
-    private synchronized ScheduledExecutorService scheduler() {
-        if (closed) {
-            return null;
-        }
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "agent-auth-consent-watcher");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return scheduler;
+    private ScheduledExecutorService scheduler() {
+        return scheduler.get();
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+    public void close() {
+        scheduler.close();
     }
 }

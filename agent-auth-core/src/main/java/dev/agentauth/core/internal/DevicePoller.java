@@ -8,7 +8,6 @@ import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +35,7 @@ final class DevicePoller implements AutoCloseable {
     private final ProviderRegistry providers;
     private final ConsentCallback completion;
     private final Telemetry telemetry;
-    private ScheduledExecutorService scheduler;
-    private boolean closed;
+    private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-device-poller");
 
     DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion,
                  Telemetry telemetry) {
@@ -142,25 +140,12 @@ final class DevicePoller implements AutoCloseable {
         }
     }
 
-    private synchronized ScheduledExecutorService scheduler() {
-        if (closed) {
-            return null;
-        }
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "agent-auth-device-poller");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return scheduler;
+    private ScheduledExecutorService scheduler() {
+        return scheduler.get();
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+    public void close() {
+        scheduler.close();
     }
 }
