@@ -48,6 +48,15 @@ class ResumeThroughAiServiceTest extends AgentToolsTestBase {
                             InvocationParameters parameters);
     }
 
+    /** Overloads of one name and arity: a resume must call the one that was interrupted. */
+    interface Overloaded {
+        String ask(@MemoryId String conversation, @dev.langchain4j.service.UserMessage String message,
+                   InvocationParameters parameters);
+
+        NotesSummary ask(@MemoryId Integer conversation, @dev.langchain4j.service.UserMessage String message,
+                         InvocationParameters parameters);
+    }
+
     interface StreamingAssistant {
         TokenStream chat(@MemoryId String conversation, @dev.langchain4j.service.UserMessage String message,
                          InvocationParameters parameters);
@@ -153,6 +162,21 @@ class ResumeThroughAiServiceTest extends AgentToolsTestBase {
         assertThat(result.content()).isEqualTo("Answer: notes of alice: [welcome, alice] (checked)");
         assertThat(tools.listRuns).hasValue(1);
         assertEveryToolCallAnswered(agent.chatMemory("result").messages());
+    }
+
+    @Test
+    void resumeWhenTheServiceHasOverloadsThenTheInterruptedOneContinues() {
+        JsonAnsweringModel model = new JsonAnsweringModel();
+        AuthenticatedAgent agent = agentWith(model);
+        Overloaded service = agent.aiService(Overloaded.class);
+
+        ConsentInterruptException e = catchThrowableOfType(ConsentInterruptException.class,
+                () -> service.ask(7, "list my notes", as("alice")));
+        authorizeAll(e.interrupt(), "alice");
+        NotesSummary summary = agent.resume(e.interrupt().id(), "alice", NotesSummary.class);
+
+        assertThat(summary.answer()).isEqualTo("notes of alice: [welcome, alice]");
+        assertEveryToolCallAnswered(agent.chatMemory(7).messages());
     }
 
     @Test

@@ -65,6 +65,15 @@ final class InterruptCodec {
             if (arguments != null) {
                 call.set("arguments", arguments);
             }
+            Class<?> type = services.apply(s.call.interfaceName());
+            Method method = type == null || s.call.arguments() == null ? null
+                    : find(type, s.call.methodName(), s.call.arguments());
+            if (method != null) {
+                ArrayNode types = call.putArray("parameterTypes");
+                for (Class<?> t : method.getParameterTypes()) {
+                    types.add(t.getName());
+                }
+            }
         }
         if (s.parameters != null) {
             root.set("invocationParameters", JSON.valueToTree(s.parameters.asMap()));
@@ -101,8 +110,15 @@ final class InterruptCodec {
             String name = callNode.path("method").asText();
             JsonNode args = callNode.get("arguments");
             Class<?> type = services.apply(iface);
-            method = type == null || args == null ? null : find(type, name, args.size());
-            call = new ServiceCall(iface, name, method == null ? null : readArguments(method, args));
+            List<String> parameterTypes = null;
+            if (callNode.has("parameterTypes")) {
+                parameterTypes = new ArrayList<>();
+                for (JsonNode t : callNode.get("parameterTypes")) {
+                    parameterTypes.add(t.asText());
+                }
+            }
+            method = type == null || args == null ? null : find(type, name, args.size(), parameterTypes);
+            call = new ServiceCall(iface, name, method == null ? null : readArguments(method, args), parameterTypes);
         }
         Map<String, Object> params = root.has("invocationParameters")
                 ? JSON.convertValue(root.get("invocationParameters"), LinkedHashMap.class) : null;
@@ -125,10 +141,40 @@ final class InterruptCodec {
         return s;
     }
 
-    /** The service method {@code name} of {@code type} taking {@code count} arguments, or {@code null}. */
-    static Method find(Class<?> type, String name, int count) {
+    /**
+     * The service method {@code name} of {@code type} taking {@code count} arguments — of exactly
+     * {@code parameterTypes} (class names) when known, which tells overloads apart — or {@code null}.
+     */
+    static Method find(Class<?> type, String name, int count, List<String> parameterTypes) {
         return Arrays.stream(type.getMethods()).filter(m -> m.getName().equals(name) && m.getParameterCount() == count
-                && !m.isDefault()).findFirst().orElse(null);
+                && !m.isDefault() && (parameterTypes == null || Arrays.stream(m.getParameterTypes())
+                .map(Class::getName).toList().equals(parameterTypes))).findFirst().orElse(null);
+    }
+
+    /** The service method {@code name} of {@code type} that {@code arguments} can be passed to, or {@code null}. */
+    static Method find(Class<?> type, String name, List<Object> arguments) {
+        for (Method m : type.getMethods()) {
+            if (!m.getName().equals(name) || m.getParameterCount() != arguments.size() || m.isDefault()) {
+                continue;
+            }
+            boolean fits = true;
+            Class<?>[] types = m.getParameterTypes();
+            for (int i = 0; i < types.length && fits; i++) {
+                Object a = arguments.get(i);
+                fits = a == null ? !types[i].isPrimitive() : boxed(types[i]).isInstance(a);
+            }
+            if (fits) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static Class<?> boxed(Class<?> type) {
+        if (!type.isPrimitive()) {
+            return type;
+        }
+        return java.lang.invoke.MethodType.methodType(type).wrap().returnType();
     }
 
     private JsonNode arguments(ServiceCall call) {

@@ -113,7 +113,7 @@ final class Resumer {
         Services.Handle service = null;
         if (state.call != null && state.call.arguments() != null) {
             service = services.handle(state.call.interfaceName(), state.call.methodName(),
-                    state.call.arguments().size());
+                    state.call.arguments().size(), state.call.parameterTypes());
             if (service == null) {
                 throw new ResumeRejectedException(ResumeRejectedException.Reason.SERVICE_UNAVAILABLE, "interrupt "
                         + interruptId + " continues " + state.call.interfaceName() + "." + state.call.methodName()

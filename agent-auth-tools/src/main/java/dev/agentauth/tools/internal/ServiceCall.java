@@ -9,9 +9,14 @@ import java.util.List;
  *
  * @param interfaceName the AI-service interface
  * @param methodName    its method
- * @param arguments     the arguments as given; {@code null} when they could not be kept (see {@link InterruptCodec})
+ * @param arguments      the arguments as given; {@code null} when they could not be kept (see {@link InterruptCodec})
+ * @param parameterTypes the method's parameter types (class names), telling overloads apart; {@code null} if unknown
  */
-record ServiceCall(String interfaceName, String methodName, List<Object> arguments) {
+record ServiceCall(String interfaceName, String methodName, List<Object> arguments, List<String> parameterTypes) {
+
+    ServiceCall(String interfaceName, String methodName, List<Object> arguments) {
+        this(interfaceName, methodName, arguments, null);
+    }
 
     /** The call of {@code context}, or {@code null} when it names none (a tool run outside an AI service). */
     static ServiceCall of(InvocationContext context) {

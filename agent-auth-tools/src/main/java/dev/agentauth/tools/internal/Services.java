@@ -51,13 +51,16 @@ public final class Services {
         return b == null ? null : b.type();
     }
 
-    /** The method {@code method} of the built service {@code name} taking {@code count} arguments, or {@code null}. */
-    Handle handle(String name, String method, int count) {
+    /**
+     * The method {@code method} of the built service {@code name} taking {@code count} arguments (of
+     * {@code parameterTypes}, when known), or {@code null}.
+     */
+    Handle handle(String name, String method, int count, List<String> parameterTypes) {
         Built b = byName.get(name);
         if (b == null) {
             return null;
         }
-        Method m = InterruptCodec.find(b.type(), method, count);
+        Method m = InterruptCodec.find(b.type(), method, count, parameterTypes);
         if (m == null) {
             return null;
         }
