@@ -172,8 +172,17 @@ final class InterruptRegistry {
         telemetry.start("agentauth.interrupt.raise").tag("consents", state.snapshot.consents().size() > 1 ? "several"
                 : "one").tag("mode", settings.mode().name().toLowerCase(java.util.Locale.ROOT)).stop();
         Instant now = settings.clock().instant();
-        store.saveInterrupt(new StoredInterrupt(state.id, state.principal.user(), state.principal.agent(), now,
-                state.snapshot.expiresAt().plus(settings.interruptRetention()), codec.encode(state)));
+        StoredInterrupt stored = new StoredInterrupt(state.id, state.principal.user(), state.principal.agent(), now,
+                state.snapshot.expiresAt().plus(settings.interruptRetention()), codec.encode(state));
+        flushUnsaved();
+        try {
+            store.saveInterrupt(stored);
+        } catch (AgentAuthException e) {
+            // The turn is not lost: this process keeps it (and shows, resumes, declines it) until the store is back.
+            log.warn("interrupt {}: the interrupt store failed ({}); kept in this process until it is back",
+                    state.id, e.getClass().getSimpleName());
+            unsaved.put(state.id, stored);
+        }
         interrupts.remove(state.id, state);
         long due = nextPurge.get();
         if (now.toEpochMilli() >= due && nextPurge.compareAndSet(due, now.toEpochMilli() + 60_000)) {
@@ -195,7 +204,19 @@ final class InterruptRegistry {
     List<ConsentInterrupt> pending(String user) {
         Instant now = settings.clock().instant();
         List<ConsentInterrupt> open = new ArrayList<>();
-        for (StoredInterrupt stored : store.findInterruptsByUser(user)) {
+        flushUnsaved();
+        List<StoredInterrupt> all = new ArrayList<>();
+        unsaved.values().stream().filter(i -> i.user().equals(user)).forEach(all::add);
+        try {
+            all.addAll(store.findInterruptsByUser(user));
+        } catch (AgentAuthException e) {
+            if (all.isEmpty()) {
+                throw e;
+            }
+            log.warn("open interrupts of {}: the interrupt store failed ({}); showing those kept in this process",
+                    user, e.getClass().getSimpleName());
+        }
+        for (StoredInterrupt stored : all) {
             if (!stored.purgeAt().isBefore(now)) {
                 open.add(decode(stored).snapshot);
             }
@@ -205,7 +226,9 @@ final class InterruptRegistry {
 
     /** The stored interrupt's state, or {@code null} when there is none (or it is past its retention). */
     Interrupted find(String id) {
-        Optional<StoredInterrupt> stored = store.findInterrupt(id);
+        flushUnsaved();
+        StoredInterrupt local = unsaved.get(id);
+        Optional<StoredInterrupt> stored = local != null ? Optional.of(local) : store.findInterrupt(id);
         if (stored.isEmpty() || stored.get().purgeAt().isBefore(settings.clock().instant())) {
             return null;
         }
@@ -218,7 +241,22 @@ final class InterruptRegistry {
 
     /** Removes {@code state} from the store; of concurrent callers on every replica, exactly one gets {@code true}. */
     boolean take(Interrupted state) {
-        return store.takeInterrupt(state.id).isPresent();
+        return unsaved.remove(state.id) != null || store.takeInterrupt(state.id).isPresent();
+    }
+
+    /** Interrupts the store refused, kept here: saved as soon as it takes them again. */
+    private final ConcurrentHashMap<String, StoredInterrupt> unsaved = new ConcurrentHashMap<>();
+
+    private void flushUnsaved() {
+        for (StoredInterrupt s : unsaved.values()) {
+            try {
+                store.saveInterrupt(s);
+                unsaved.remove(s.id(), s);
+                log.info("interrupt {}: saved to the interrupt store, which is back", s.id());
+            } catch (AgentAuthException e) {
+                return; // still down: keep them all
+            }
+        }
     }
 
     /**
