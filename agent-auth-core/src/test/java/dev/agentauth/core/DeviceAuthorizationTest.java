@@ -42,6 +42,8 @@ class DeviceAuthorizationTest {
         brokers.forEach(TokenBroker::close);
     }
 
+    final dev.agentauth.core.store.TokenStore store = dev.agentauth.core.store.TokenStore.inMemory();
+
     TokenBroker broker(String clientId, String secret, String tokenEndpoint) {
         ProviderBuilder p = Provider.oauth2("sso").displayName("Company SSO").issuer(keycloak.issuer())
                 .clientId(clientId).clientSecret(secret).defaultScopes("openid").deviceAuthorization(true);
@@ -53,7 +55,7 @@ class DeviceAuthorizationTest {
         observations.observationConfig().observationHandler(
                 new io.micrometer.core.instrument.observation.DefaultMeterObservationHandler(meters));
         TokenBroker broker = TokenBroker.builder().provider(p.build()).auditListener(events::add)
-                .observationRegistry(observations).build();
+                .observationRegistry(observations).tokenStore(store).build();
         brokers.add(broker);
         return broker;
     }
@@ -81,6 +83,7 @@ class DeviceAuthorizationTest {
 
     @Test
     void consentWhenTheUserApprovesOnAnotherDeviceThenTheBrokerPollsAndHoldsTheirToken() throws Exception {
+        dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.everything();
         TokenBroker broker = broker("device-agent", "device-secret", null);
         TokenRequest request = TokenRequest.forUser("sso", "alice");
         ConsentRequirement consent = consentOf(broker.token(request));
@@ -93,6 +96,7 @@ class DeviceAuthorizationTest {
         assertThat(consent.toString()).doesNotContain("device_code");
         CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
         assertThat(consentOf(broker.token(request)).id()).as("one consent while it is pending").isEqualTo(consent.id());
+        String deviceCode = store.findConsent(consent.id()).orElseThrow().codeVerifier();
 
         keycloak.approve(device.verificationUriComplete(), "alice", "alice-pw");
 
@@ -109,6 +113,10 @@ class DeviceAuthorizationTest {
         assertThat(meters.find("agentauth.token.request").tag("grant_type", "device_code").timer().count())
                 .isGreaterThanOrEqualTo(1);
         assertThat(observed("completed")).isEqualTo(1);
+        // The device code is a credential: never in a log line, the requirement or an event.
+        logs.close();
+        assertThat(logs.allLines()).isNotEmpty().noneMatch(l -> l.contains(deviceCode) || l.contains(token.value()));
+        assertThat(consent.toString() + events).doesNotContain(deviceCode);
     }
 
     @Test

@@ -69,6 +69,7 @@ final class Consents implements AutoCloseable {
     private final SecureRandom random;
     private final URI redirectUri;
     private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
+    private final DeviceAuthorizationGrantFlow deviceAuthorization = new DeviceAuthorizationGrantFlow();
     private final ConcurrentHashMap<ConsentId, Waiter> waiters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<GrantKey, ConsentRequirement> pendingByKey = new ConcurrentHashMap<>();
     private final ConsentOutcomeWatcher outcomeWatcher;
@@ -145,14 +146,7 @@ final class Consents implements AutoCloseable {
         store.saveConsent(consent);
         ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
                 scopes, authorizationUri, expiresAt, request.principal());
-        waiters.put(id, new Waiter(requirement, new CompletableFuture<>()));
-        pendingByKey.put(key, requirement);
-        audit.record(AuditEvent.Type.CONSENT_REQUESTED, client.id(), request.principal(), scopes, id, null);
-        telemetry.start("agentauth.consent.request").tag("provider", client.id().value())
-                .tag("flow", request.flow().name().toLowerCase(java.util.Locale.ROOT)).stop();
-        log.info("consent {} requested: {} for {} scopes [{}]", id, client.id(), request.principal(), scopes);
-        audit.consentStarted(requirement);
-        return new TokenResult.ConsentRequired(requirement);
+        return announce(requirement, key, request.flow().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Polls device authorizations; set once by the broker after its callback exists. */
@@ -167,60 +161,34 @@ final class Consents implements AutoCloseable {
      */
     private TokenResult startDevice(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes,
                                     Instant now) {
-        URI endpoint = client.endpoints().deviceAuthorization();
-        if (endpoint == null) {
-            throw new ConfigurationException("provider '" + client.id() + "' uses the device authorization grant,"
-                    + " but its metadata names no device_authorization_endpoint; set"
-                    + " ProviderBuilder.deviceAuthorizationEndpoint(...)", client.id(), null);
-        }
-        com.nimbusds.oauth2.sdk.auth.ClientAuthentication auth = client.clientAuthentication();
-        com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder b = auth != null
-                ? new com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder(auth)
-                : new com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest.Builder(
-                        new com.nimbusds.oauth2.sdk.id.ClientID(client.provider().clientId()));
-        if (!scopes.isEmpty()) {
-            b.scope(new com.nimbusds.oauth2.sdk.Scope(scopes.values().toArray(String[]::new)));
-        }
-        com.nimbusds.oauth2.sdk.http.HTTPResponse response = client.execute(b.endpointURI(endpoint).build()
-                .toHTTPRequest(), request.principal(), "device authorization endpoint");
-        com.nimbusds.oauth2.sdk.device.DeviceAuthorizationSuccessResponse ok;
-        try {
-            com.nimbusds.oauth2.sdk.device.DeviceAuthorizationResponse parsed =
-                    com.nimbusds.oauth2.sdk.device.DeviceAuthorizationResponse.parse(response);
-            if (!parsed.indicatesSuccess()) {
-                com.nimbusds.oauth2.sdk.ErrorObject error = parsed.toErrorResponse().getErrorObject();
-                String code = error != null ? error.getCode() : null;
-                throw new dev.agentauth.core.TokenRefusedException("provider '" + client.id() + "' refused the device"
-                        + " authorization request (HTTP " + response.getStatusCode() + (code != null ? ", " + code : "")
-                        + "); check the client's device grant settings and scopes", client.id(), request.principal(),
-                        code);
-            }
-            ok = parsed.toSuccessResponse();
-        } catch (com.nimbusds.oauth2.sdk.ParseException e) {
-            throw new AgentAuthException("provider '" + client.id() + "': the device authorization response is"
-                    + " malformed (HTTP " + response.getStatusCode() + "); nothing was started, try again",
-                    client.id(), request.principal(), null, true, null);
-        }
+        DeviceAuthorizationGrantFlow.Started started = deviceAuthorization.start(client, scopes, request.principal());
         ConsentId id = new ConsentId(randomToken(16));
-        Duration interval = Duration.ofSeconds(Math.max(1, ok.getInterval() > 0 ? ok.getInterval() : 5));
-        Instant expiresAt = now.plusSeconds(ok.getLifetime() > 0 ? ok.getLifetime() : ttl.toSeconds());
-        URI verification = ok.getVerificationURI();
-        URI complete = ok.getVerificationURIComplete();
+        Duration interval = started.interval();
+        Instant expiresAt = now.plus(started.lifetime() != null ? started.lifetime() : ttl);
+        URI verification = started.verificationUri();
+        URI complete = started.verificationUriComplete();
         PendingConsent consent = new PendingConsent(id, digest(randomToken(32)), key, request.principal(), scopes,
-                ok.getDeviceCode().getValue(), verification, now, expiresAt);
+                started.deviceCode(), verification, now, expiresAt);
         store.saveConsent(consent);
         ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
                 scopes, complete != null ? complete : verification, expiresAt, request.principal(),
-                new ConsentRequirement.DeviceCode(ok.getUserCode().getValue(), verification, complete, interval));
-        waiters.put(id, new Waiter(requirement, new CompletableFuture<>()));
-        pendingByKey.put(key, requirement);
-        audit.record(AuditEvent.Type.CONSENT_REQUESTED, client.id(), request.principal(), scopes, id, "device_code");
-        telemetry.start("agentauth.consent.request").tag("provider", client.id().value())
-                .tag("flow", "device_code").stop();
-        log.info("consent {} requested (device authorization): {} for {} scopes [{}]", id, client.id(),
-                request.principal(), scopes);
-        audit.consentStarted(requirement);
+                new ConsentRequirement.DeviceCode(started.userCode(), verification, complete, interval));
+        TokenResult required = announce(requirement, key, "device_code");
         devices.poll(consent, interval);
+        return required;
+    }
+
+    /** A stored consent begins: waited for, shared with concurrent callers, audited, observed, announced. */
+    private TokenResult announce(ConsentRequirement requirement, GrantKey key, String flow) {
+        waiters.put(requirement.id(), new Waiter(requirement, new CompletableFuture<>()));
+        pendingByKey.put(key, requirement);
+        audit.record(AuditEvent.Type.CONSENT_REQUESTED, requirement.provider(), requirement.principal(),
+                requirement.scopes(), requirement.id(), requirement.device() != null ? "device_code" : null);
+        telemetry.start("agentauth.consent.request").tag("provider", requirement.provider().value())
+                .tag("flow", flow).stop();
+        log.info("consent {} requested ({}): {} for {} scopes [{}]", requirement.id(), flow, requirement.provider(),
+                requirement.principal(), requirement.scopes());
+        audit.consentStarted(requirement);
         return new TokenResult.ConsentRequired(requirement);
     }
 

@@ -1,7 +1,5 @@
 package dev.agentauth.core.internal;
 
-import com.nimbusds.oauth2.sdk.device.DeviceCode;
-import com.nimbusds.oauth2.sdk.device.DeviceCodeGrant;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.store.PendingConsent;
@@ -35,6 +33,7 @@ final class DevicePoller implements AutoCloseable {
     private final ProviderRegistry providers;
     private final ConsentCallback completion;
     private final Telemetry telemetry;
+    private final DeviceAuthorizationGrantFlow flow = new DeviceAuthorizationGrantFlow();
     private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-device-poller");
 
     DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion,
@@ -77,8 +76,7 @@ final class DevicePoller implements AutoCloseable {
                 log.debug("consent {}: no longer pending (declined or ended); polling stops", consent.id());
                 return;
             }
-            HTTPResponse response = client.sendTokenRequest(new DeviceCodeGrant(new DeviceCode(
-                    consent.codeVerifier())), null, consent.principal());
+            HTTPResponse response = flow.poll(client, consent.codeVerifier(), consent.principal());
             String error = response.getStatusCode() == 400 ? errorCode(response) : null;
             if ("authorization_pending".equals(error)) {
                 schedule(consent, interval);
