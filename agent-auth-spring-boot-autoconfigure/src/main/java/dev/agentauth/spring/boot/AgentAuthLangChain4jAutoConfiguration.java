@@ -38,7 +38,7 @@ public class AgentAuthLangChain4jAutoConfiguration {
     /** The agent; built when a model bean exists. Reads every tool bean's specification at startup. */
     @Bean
     @ConditionalOnMissingBean
-    @org.springframework.context.annotation.Conditional(OnModelBean.class)
+    @org.springframework.context.annotation.Conditional({OnModelBean.class, OnToolBeans.class})
     public AuthenticatedAgent authenticatedAgent(TokenBroker broker, AgentAuthProperties properties,
                                                  ApplicationContext context, ObjectProvider<ChatModel> chatModel,
                                                  ObjectProvider<StreamingChatModel> streamingChatModel,
@@ -46,14 +46,23 @@ public class AgentAuthLangChain4jAutoConfiguration {
                                                  ObjectProvider<ToolSource> sources) {
         AuthenticatedAgent.Builder b = AuthenticatedAgent.builder().broker(broker)
                 .agentId(properties.getAgent().getId())
-                .consentMode(ConsentMode.valueOf(properties.getAgent().getConsentMode().toUpperCase(Locale.ROOT)
-                        .replace('-', '_')));
+                .consentMode(consentMode(properties.getAgent().getConsentMode()));
         chatModel.ifAvailable(b::chatModel);
         streamingChatModel.ifAvailable(b::streamingChatModel);
         memory.ifAvailable(b::chatMemoryProvider);
         b.tools(toolBeans(context).toArray());
         b.toolSources(sources.orderedStream().toArray(ToolSource[]::new));
         return b.build();
+    }
+
+    /** {@code agent-auth.agent.consent-mode}: interrupt, blocking or tell-model, in any case. */
+    static ConsentMode consentMode(String value) {
+        try {
+            return ConsentMode.valueOf(value.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.consent-mode: '" + value
+                    + "' is not a consent mode; use interrupt, blocking or tell-model", null, null);
+        }
     }
 
     /** A {@link ChatModel} bean or a {@link StreamingChatModel} bean (either will do). */
@@ -68,6 +77,35 @@ public class AgentAuthLangChain4jAutoConfiguration {
 
         @ConditionalOnBean(StreamingChatModel.class)
         static class Streaming {
+        }
+    }
+
+    /**
+     * A bean with {@code @Tool} methods or a {@link ToolSource} bean: an application with a model and no tools gets
+     * no agent (rather than failing to start).
+     */
+    static final class OnToolBeans extends org.springframework.boot.autoconfigure.condition.SpringBootCondition
+            implements org.springframework.context.annotation.ConfigurationCondition {
+        @Override
+        public ConfigurationPhase getConfigurationPhase() {
+            return ConfigurationPhase.REGISTER_BEAN;
+        }
+
+        @Override
+        public org.springframework.boot.autoconfigure.condition.ConditionOutcome getMatchOutcome(
+                org.springframework.context.annotation.ConditionContext context,
+                org.springframework.core.type.AnnotatedTypeMetadata metadata) {
+            var beans = context.getBeanFactory();
+            for (String name : beans.getBeanDefinitionNames()) {
+                Class<?> type = beans.getType(name, false);
+                if (type != null && (ToolSource.class.isAssignableFrom(type)
+                        || hasTool(ClassUtils.getUserClass(type)))) {
+                    return org.springframework.boot.autoconfigure.condition.ConditionOutcome.match(
+                            "tool bean '" + name + "'");
+                }
+            }
+            return org.springframework.boot.autoconfigure.condition.ConditionOutcome.noMatch(
+                    "no bean with @Tool methods and no ToolSource bean");
         }
     }
 

@@ -53,6 +53,20 @@ class AutoConfigurationBackOffTest {
                     assertThat(context.getBean(AuthenticatedAgent.class).toolSpecifications())
                             .extracting(s -> s.name()).containsExactly("listNotes");
                 });
+        runner.withBean(ChatModel.class, () -> model).run(context -> assertThat(context).as("a model, no tools")
+                .hasNotFailed().doesNotHaveBean(AuthenticatedAgent.class));
+        runner.withBean(ChatModel.class, () -> model)
+                .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
+                .withPropertyValues("agent-auth.agent.consent-mode=sometimes")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(dev.agentauth.core.ConfigurationException.class)
+                        .hasMessageContaining("use interrupt, blocking or tell-model"));
+        runner.withBean(ChatModel.class, () -> model)
+                .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
+                .withPropertyValues("agent-auth.agent.consent-mode=Tell-Model", "agent-auth.providers.corp.client-id=x",
+                        "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
+                        "agent-auth.providers.corp.token-uri=https://idp.example/token")
+                .run(context -> assertThat(context).hasSingleBean(AuthenticatedAgent.class));
         runner.withBean(ChatModel.class, () -> model).withPropertyValues("agent-auth.agent.enabled=false")
                 .run(context -> assertThat(context).doesNotHaveBean(AuthenticatedAgent.class));
         runner.run(context -> assertThat(context).doesNotHaveBean(AuthenticatedAgent.class));

@@ -96,11 +96,14 @@ final class InterruptCodec {
         try {
             root = JSON.readTree(stored.payload());
         } catch (Exception e) {
-            throw new IllegalStateException("interrupt " + stored.id() + ": its payload is not JSON");
+            throw new dev.agentauth.core.AgentAuthException("interrupt " + stored.id() + " in the interrupt store is"
+                    + " not readable (its payload is not JSON): it cannot be resumed; the user asks again", null,
+                    Principal.of(stored.user(), stored.agent()));
         }
         if (root.path("v").asInt() != VERSION) {
-            throw new IllegalStateException("interrupt " + stored.id() + " was written by a newer agent-auth (payload"
-                    + " version " + root.path("v").asInt() + "); upgrade this replica");
+            throw new dev.agentauth.core.ConfigurationException("interrupt " + stored.id() + " was written by a newer"
+                    + " agent-auth (payload version " + root.path("v").asInt() + "); upgrade this replica", null,
+                    null);
         }
         ServiceCall call = null;
         Method method = null;
