@@ -14,11 +14,7 @@ import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.AiServices;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,52 +85,10 @@ public final class AuthenticatedAgent {
      * The returned proxy repairs chat memory before a {@link ConsentInterruptException} reaches the caller.
      */
     public <T> T aiService(Class<T> type, Consumer<AiServices<T>> customizer) {
-        AiServices<T> services = AiServices.builder(type)
-                .chatMemoryProvider(AgentRuntime.pipeline(memory))
-                .toolProvider(runtime.toolProvider())
-                .toolExecutionErrorHandler(runtime.errorHandler());
-        if (chatModel != null) {
-            services.chatModel(AgentRuntime.pipeline(chatModel));
-        }
-        if (streamingChatModel != null) {
-            services.streamingChatModel(AgentRuntime.pipeline(streamingChatModel));
-        }
-        if (concurrentTools) {
-            if (toolExecutor != null) {
-                services.executeToolsConcurrently(toolExecutor);
-            } else {
-                services.executeToolsConcurrently();
-            }
-        }
+        AiServices<T> services = AiServices.builder(type);
+        runtime.configure(services, chatModel, streamingChatModel, memory, concurrentTools, toolExecutor);
         customizer.accept(services);
-        T delegate = services.build();
-        InvocationHandler handler = (proxy, method, args) -> {
-            if (method.getDeclaringClass() == Object.class) {
-                return switch (method.getName()) {
-                    case "equals" -> proxy == args[0];
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "toString" -> "AuthenticatedAgent AI service " + type.getSimpleName();
-                    default -> method.invoke(delegate, args);
-                };
-            }
-            try {
-                // The AI-service interface may be package-private in the caller's package.
-                method.trySetAccessible();
-                Object result = method.invoke(delegate, args);
-                return result instanceof TokenStream stream ? runtime.interruptible(stream) : result;
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof ConsentInterruptException interrupt) {
-                    throw runtime.settle(interrupt);
-                }
-                if (e.getCause() instanceof MissingPrincipalException missing) {
-                    runtime.settleMissingPrincipal(missing);
-                }
-                throw e.getCause();
-            }
-        };
-        T proxy = type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
-        runtime.services().register(type, proxy);
-        return proxy;
+        return runtime.services().proxy(type, services.build(), runtime);
     }
 
     /**

@@ -75,6 +75,28 @@ public final class AgentRuntime {
                 ResumeMarker.current());
     }
 
+    /**
+     * Sets what an agent's AI service is made of: the models and memory as {@link PipelineModels} and
+     * {@link ResumeMarker} wrap them, the tools, the error handler, concurrent tool calls if asked for.
+     */
+    public void configure(dev.langchain4j.service.AiServices<?> services, ChatModel chatModel,
+                          dev.langchain4j.model.chat.StreamingChatModel streamingChatModel, ChatMemoryProvider memory,
+                          boolean concurrentTools, java.util.concurrent.Executor toolExecutor) {
+        services.chatMemoryProvider(pipeline(memory)).toolProvider(toolProvider())
+                .toolExecutionErrorHandler(errorHandler());
+        if (chatModel != null) {
+            services.chatModel(pipeline(chatModel));
+        }
+        if (streamingChatModel != null) {
+            services.streamingChatModel(pipeline(streamingChatModel));
+        }
+        if (concurrentTools && toolExecutor != null) {
+            services.executeToolsConcurrently(toolExecutor);
+        } else if (concurrentTools) {
+            services.executeToolsConcurrently();
+        }
+    }
+
     /** The application's chat model as the agent's AI services use it ({@link PipelineModels}). */
     public static ChatModel pipeline(ChatModel model) {
         return PipelineModels.chat(model);

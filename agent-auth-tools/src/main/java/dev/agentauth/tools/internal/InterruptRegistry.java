@@ -5,7 +5,6 @@ import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.InterruptStore;
-import dev.agentauth.core.store.StoredInterrupt;
 import dev.agentauth.tools.ConsentInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
@@ -90,10 +89,8 @@ final class InterruptRegistry {
     /** Turns being interrupted here: from the first tool call that needs a consent until settled and stored. */
     private final ConcurrentHashMap<String, Interrupted> interrupts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Interrupted> byInvocation = new ConcurrentHashMap<>();
-    private final InterruptStore store;
-    private final InterruptCodec codec;
+    private final StoredInterrupts storage;
     private final dev.agentauth.core.internal.Telemetry telemetry;
-    private final java.util.concurrent.atomic.AtomicLong nextPurge = new java.util.concurrent.atomic.AtomicLong();
 
     InterruptRegistry(AgentRuntime.Settings settings, Map<String, ToolBinding> bindings, TurnJournals journals,
                       InterruptCodec codec) {
@@ -107,8 +104,8 @@ final class InterruptRegistry {
         this.bindings = bindings;
         this.journals = journals;
         this.random = settings.random();
-        this.store = settings.interruptStore();
-        this.codec = codec;
+        this.storage = new StoredInterrupts(settings.interruptStore(), codec, settings.clock(),
+                settings.interruptRetention());
     }
 
     /**
@@ -164,34 +161,12 @@ final class InterruptRegistry {
         }
     }
 
-    /**
-     * Stores a settled interrupt, so any replica sharing the store can show, resume or decline it, and drops it from
-     * this process's in-flight table. Expired interrupts are purged at most once a minute on the way.
-     */
+    /** Stores a settled interrupt ({@link StoredInterrupts}) and drops it from this process's in-flight table. */
     private void persist(Interrupted state) {
         telemetry.start("agentauth.interrupt.raise").tag("consents", state.snapshot.consents().size() > 1 ? "several"
                 : "one").tag("mode", settings.mode().name().toLowerCase(java.util.Locale.ROOT)).stop();
-        Instant now = settings.clock().instant();
-        StoredInterrupt stored = new StoredInterrupt(state.id, state.principal.user(), state.principal.agent(), now,
-                state.snapshot.expiresAt().plus(settings.interruptRetention()), codec.encode(state));
-        flushUnsaved();
-        try {
-            store.saveInterrupt(stored);
-        } catch (AgentAuthException e) {
-            // The turn is not lost: this process keeps it (and shows, resumes, declines it) until the store is back.
-            log.warn("interrupt {}: the interrupt store failed ({}); kept in this process until it is back",
-                    state.id, e.getClass().getSimpleName());
-            unsaved.put(state.id, stored);
-        }
+        storage.save(state);
         interrupts.remove(state.id, state);
-        long due = nextPurge.get();
-        if (now.toEpochMilli() >= due && nextPurge.compareAndSet(due, now.toEpochMilli() + 60_000)) {
-            try {
-                store.purgeExpiredInterrupts(now);
-            } catch (RuntimeException e) {
-                log.debug("purging expired interrupts failed: {}", e.getMessage());
-            }
-        }
     }
 
     /** The open interrupt with this id, from the store (any replica may have raised it). */
@@ -202,61 +177,17 @@ final class InterruptRegistry {
 
     /** {@code user}'s open interrupts, oldest first: the cards a chat shows again after a reload. */
     List<ConsentInterrupt> pending(String user) {
-        Instant now = settings.clock().instant();
-        List<ConsentInterrupt> open = new ArrayList<>();
-        flushUnsaved();
-        List<StoredInterrupt> all = new ArrayList<>();
-        unsaved.values().stream().filter(i -> i.user().equals(user)).forEach(all::add);
-        try {
-            all.addAll(store.findInterruptsByUser(user));
-        } catch (AgentAuthException e) {
-            if (all.isEmpty()) {
-                throw e;
-            }
-            log.warn("open interrupts of {}: the interrupt store failed ({}); showing those kept in this process",
-                    user, e.getClass().getSimpleName());
-        }
-        for (StoredInterrupt stored : all) {
-            if (!stored.purgeAt().isBefore(now)) {
-                open.add(decode(stored).snapshot);
-            }
-        }
-        return open;
+        return storage.pending(user);
     }
 
     /** The stored interrupt's state, or {@code null} when there is none (or it is past its retention). */
     Interrupted find(String id) {
-        flushUnsaved();
-        StoredInterrupt local = unsaved.get(id);
-        Optional<StoredInterrupt> stored = local != null ? Optional.of(local) : store.findInterrupt(id);
-        if (stored.isEmpty() || stored.get().purgeAt().isBefore(settings.clock().instant())) {
-            return null;
-        }
-        return decode(stored.get());
-    }
-
-    private Interrupted decode(StoredInterrupt stored) {
-        return codec.decode(stored, new TurnJournals.Journal(stored.createdAt()));
+        return storage.find(id);
     }
 
     /** Removes {@code state} from the store; of concurrent callers on every replica, exactly one gets {@code true}. */
     boolean take(Interrupted state) {
-        return unsaved.remove(state.id) != null || store.takeInterrupt(state.id).isPresent();
-    }
-
-    /** Interrupts the store refused, kept here: saved as soon as it takes them again. */
-    private final ConcurrentHashMap<String, StoredInterrupt> unsaved = new ConcurrentHashMap<>();
-
-    private void flushUnsaved() {
-        for (StoredInterrupt s : unsaved.values()) {
-            try {
-                store.saveInterrupt(s);
-                unsaved.remove(s.id(), s);
-                log.info("interrupt {}: saved to the interrupt store, which is back", s.id());
-            } catch (AgentAuthException e) {
-                return; // still down: keep them all
-            }
-        }
+        return storage.take(state);
     }
 
     /**

@@ -1,7 +1,12 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.tools.ConsentInterruptException;
+import dev.agentauth.tools.MissingPrincipalException;
+import dev.langchain4j.service.TokenStream;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,9 +45,39 @@ public final class Services {
 
     private final ConcurrentHashMap<String, Built> byName = new ConcurrentHashMap<>();
 
-    /** Records {@code proxy} as the agent's AI service of {@code type}. */
-    public void register(Class<?> type, Object proxy) {
+    /**
+     * The AI service the application gets: {@code delegate} (LangChain4j's), except that a consent interrupt leaves
+     * it settled (chat memory repaired, the interrupt stored), a missing principal leaves memory valid, and a
+     * {@code TokenStream} delivers both on the stream. Recorded as the agent's service of {@code type}, for resumes.
+     */
+    public <T> T proxy(Class<T> type, T delegate, AgentRuntime runtime) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "toString" -> "AuthenticatedAgent AI service " + type.getSimpleName();
+                    default -> method.invoke(delegate, args);
+                };
+            }
+            try {
+                // The AI-service interface may be package-private in the caller's package.
+                method.trySetAccessible();
+                Object result = method.invoke(delegate, args);
+                return result instanceof TokenStream stream ? runtime.interruptible(stream) : result;
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof ConsentInterruptException interrupt) {
+                    throw runtime.settle(interrupt);
+                }
+                if (e.getCause() instanceof MissingPrincipalException missing) {
+                    runtime.settleMissingPrincipal(missing);
+                }
+                throw e.getCause();
+            }
+        };
+        T proxy = type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
         byName.put(type.getName(), new Built(type, proxy));
+        return proxy;
     }
 
     /** The built interface named {@code name}, or {@code null}. */
