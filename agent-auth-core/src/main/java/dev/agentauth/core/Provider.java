@@ -73,6 +73,8 @@ public final class Provider {
     private final boolean pkce;
     private final boolean dpop;
     private final boolean deviceAuthorization;
+    /** The settings this provider was built from, for {@link #toBuilder()}. */
+    private final ProviderBuilder settings;
     private final URI deviceAuthorizationEndpoint;
     private final Boolean issuerParameterRequired;
     private final TokenResponseFormat tokenResponseFormat;
@@ -85,6 +87,7 @@ public final class Provider {
     private final URI clientAssertionAudience;
 
     Provider(ProviderBuilder b) {
+        this.settings = b.copy();
         this.id = b.id;
         this.displayName = b.displayName != null ? b.displayName : b.id.value();
         this.kind = b.kind;
@@ -145,38 +148,7 @@ public final class Provider {
 
     /** A builder pre-filled with this provider's settings, to adjust a preset. */
     public ProviderBuilder toBuilder() {
-        ProviderBuilder b = new ProviderBuilder(id, kind);
-        b.displayName = displayName;
-        b.issuer = issuer;
-        b.authorizationEndpoint = authorizationEndpoint;
-        b.tokenEndpoint = tokenEndpoint;
-        b.revocationEndpoint = revocationEndpoint;
-        b.workloadIdentity = workloadIdentity;
-        b.scopeDescriptions.putAll(scopeDescriptions);
-        b.identityProvider = identityProvider;
-        b.identityAssertion = identityAssertion;
-        b.identityAssertionAudience = identityAssertionAudience;
-        b.clientId = clientId;
-        b.clientSecret = clientSecret;
-        b.clientAuthMethod = clientAuthMethod;
-        b.defaultScopes = defaultScopes;
-        b.scopeDelimiter = scopeDelimiter;
-        b.scopeParameter = scopeParameter;
-        b.authorizationParameters.putAll(authorizationParameters);
-        b.pkce = pkce;
-        b.dpop = dpop;
-        b.deviceAuthorization = deviceAuthorization;
-        b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
-        b.issuerParameterRequired = issuerParameterRequired;
-        b.tokenResponseFormat = tokenResponseFormat;
-        b.tokenRequestFormat = tokenRequestFormat;
-        b.defaultTokenLifetime = defaultTokenLifetime;
-        b.apiKey = apiKey;
-        b.clientKey = clientKey;
-        b.serviceAccountKey = serviceAccountKey;
-        b.resource = resource;
-        b.clientAssertionAudience = clientAssertionAudience;
-        return b;
+        return settings.copy();
     }
 
     public ProviderId id() {
@@ -386,7 +358,8 @@ public final class Provider {
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
                 && pkce == p.pkce && dpop == p.dpop && deviceAuthorization == p.deviceAuthorization
-                && Objects.equals(deviceAuthorizationEndpoint, p.deviceAuthorizationEndpoint) && workloadIdentity == p.workloadIdentity
+                && Objects.equals(deviceAuthorizationEndpoint, p.deviceAuthorizationEndpoint)
+                && workloadIdentity == p.workloadIdentity
                 && scopeDescriptions.equals(p.scopeDescriptions)
                 && Objects.equals(identityProvider, p.identityProvider) && identityAssertion == p.identityAssertion
                 && Objects.equals(identityAssertionAudience, p.identityAssertionAudience) && Objects.equals(issuerParameterRequired, p.issuerParameterRequired)

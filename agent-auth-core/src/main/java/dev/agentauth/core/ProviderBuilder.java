@@ -276,6 +276,42 @@ public final class ProviderBuilder {
         return this;
     }
 
+    /** An independent copy of these settings (the maps copied too). */
+    ProviderBuilder copy() {
+        ProviderBuilder b = new ProviderBuilder(id, kind);
+        b.displayName = displayName;
+        b.issuer = issuer;
+        b.authorizationEndpoint = authorizationEndpoint;
+        b.tokenEndpoint = tokenEndpoint;
+        b.revocationEndpoint = revocationEndpoint;
+        b.workloadIdentity = workloadIdentity;
+        b.scopeDescriptions.putAll(scopeDescriptions);
+        b.identityProvider = identityProvider;
+        b.identityAssertion = identityAssertion;
+        b.identityAssertionAudience = identityAssertionAudience;
+        b.clientId = clientId;
+        b.clientSecret = clientSecret;
+        b.clientAuthMethod = clientAuthMethod;
+        b.defaultScopes = defaultScopes;
+        b.scopeDelimiter = scopeDelimiter;
+        b.scopeParameter = scopeParameter;
+        b.authorizationParameters.putAll(authorizationParameters);
+        b.pkce = pkce;
+        b.dpop = dpop;
+        b.deviceAuthorization = deviceAuthorization;
+        b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
+        b.issuerParameterRequired = issuerParameterRequired;
+        b.tokenResponseFormat = tokenResponseFormat;
+        b.tokenRequestFormat = tokenRequestFormat;
+        b.defaultTokenLifetime = defaultTokenLifetime;
+        b.apiKey = apiKey;
+        b.clientKey = clientKey;
+        b.serviceAccountKey = serviceAccountKey;
+        b.resource = resource;
+        b.clientAssertionAudience = clientAssertionAudience;
+        return b;
+    }
+
     /** Checks the settings and builds the provider. */
     public Provider build() {
         if (kind == Provider.Kind.OAUTH2) {

@@ -9,6 +9,19 @@ import org.junit.jupiter.api.Test;
 class ValueTypesTest {
 
     @Test
+    void providerToBuilderWhenRebuiltThenEqualAndIndependentOfTheOriginal() {
+        Provider p = Provider.oauth2("sso").displayName("SSO").issuer("https://sso.example.com").clientId("agent")
+                .clientSecret("secret").defaultScopes("openid").deviceAuthorization(true).dpop(true)
+                .scopeDescription("notes.read", "Read your notes").authorizationParameter("prompt", "consent").build();
+        assertThat(p.toBuilder().build()).isEqualTo(p);
+        Provider changed = p.toBuilder().scopeDescription("notes.write", "Add notes").deviceAuthorization(false).build();
+        assertThat(changed.deviceAuthorization()).isFalse();
+        assertThat(p.deviceAuthorization()).isTrue();
+        assertThat(p.scopeDescription("notes.write")).isEmpty();
+        assertThat(changed.scopeDescription("notes.read")).contains("Read your notes");
+    }
+
+    @Test
     void scopesWhenParsedFromSpacesOrCommasThenSortedSet() {
         assertThat(Scopes.parse("repo,gist  read:user")).isEqualTo(Scopes.of("gist", "read:user", "repo"));
         assertThat(Scopes.parse(" ")).isEqualTo(Scopes.NONE);
