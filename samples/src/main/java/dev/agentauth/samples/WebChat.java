@@ -11,15 +11,10 @@ import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.tools.AuthenticatedAgent;
 import dev.agentauth.tools.ConsentInterrupt;
-import dev.agentauth.tools.ConsentInterruptException;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.service.TokenStream;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import dev.agentauth.tools.PrincipalResolver;
-import dev.agentauth.tools.ResumeRejectedException;
 import dev.langchain4j.invocation.InvocationParameters;
 import java.io.IOException;
 import java.io.InputStream;
@@ -218,88 +213,20 @@ public final class WebChat implements AutoCloseable {
             return;
         }
         JsonNode body = JSON.readTree(ex.getRequestBody());
+        Object lock = turnLocks.computeIfAbsent(user, k -> new Object());   // one turn at a time per user
         switch (path) {
-            case "/api/chat" -> stream(ex, user, () -> assistant.stream(conversation(user),
+            case "/api/chat" -> ChatEvents.stream(ex, lock, user, () -> assistant.stream(conversation(user),
                     body.path("message").asText(), InvocationParameters.from(PrincipalResolver.USER, user)));
-            case "/api/resume" -> stream(ex, user, () -> agent.resume(body.path("interruptId").asText(), user));
-            case "/api/decline" -> stream(ex, user, () -> agent.decline(body.path("interruptId").asText(), user));
+            case "/api/resume" -> ChatEvents.stream(ex, lock, user,
+                    () -> agent.resume(body.path("interruptId").asText(), user));
+            case "/api/decline" -> ChatEvents.stream(ex, lock, user,
+                    () -> agent.decline(body.path("interruptId").asText(), user));
             case "/api/disconnect" -> {
                 int removed = demo.broker().disconnect(ProviderId.of(body.path("provider").asText()), user);
                 demo.closeMcpSessions(user);
                 json(ex, 200, JSON.createObjectNode().put("removed", removed));
             }
             default -> send(ex, 404, "text/plain", "not found");
-        }
-    }
-
-    private interface Turn {
-        Object run();
-    }
-
-    /**
-     * One chat turn as server-sent events: {@code token} events while the answer streams, then one of {@code reply}
-     * (the whole answer), {@code consent_interrupt} (the card's JSON), {@code pending} or {@code error}. A turn runs
-     * through the streaming AI service; a resume continues it as the stream it was.
-     */
-    private void stream(HttpExchange ex, String user, Turn turn) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        ex.sendResponseHeaders(200, 0);
-        try (OutputStream out = ex.getResponseBody()) {
-            synchronized (turnLocks.computeIfAbsent(user, k -> new Object())) {
-                ObjectNode end;
-                try {
-                    Object result = turn.run();
-                    end = result instanceof TokenStream stream ? streamed(stream, out)
-                            : JSON.createObjectNode().put("type", "reply").put("text", String.valueOf(result));
-                } catch (RuntimeException e) {
-                    end = ended(user, e);
-                }
-                event(out, end.path("type").asText(), end);
-            }
-        }
-    }
-
-    /** Streams {@code stream}'s tokens to {@code out}; its end as an event body. */
-    private ObjectNode streamed(TokenStream stream, OutputStream out) {
-        CompletableFuture<ObjectNode> end = new CompletableFuture<>();
-        stream.onPartialResponse(token -> {
-            try {
-                event(out, "token", JSON.createObjectNode().put("text", token));
-            } catch (IOException e) {
-                end.complete(JSON.createObjectNode().put("type", "error").put("text", "the page went away"));
-            }
-        }).onCompleteResponse(r -> end.complete(JSON.createObjectNode().put("type", "reply")
-                .put("text", r.aiMessage().text()))).onError(e -> end.complete(ended(null, e))).start();
-        try {
-            return end.get(10, TimeUnit.MINUTES);
-        } catch (Exception e) {
-            return JSON.createObjectNode().put("type", "error").put("text", "The answer did not come in time.");
-        }
-    }
-
-    /** How a turn ended other than with an answer: the consent card, a refused resume, or an error. */
-    private ObjectNode ended(String user, Throwable e) {
-        try {
-            if (e instanceof ConsentInterruptException interrupt) {
-                return (ObjectNode) JSON.readTree(interrupt.interrupt().toJson());
-            }
-        } catch (IOException io) {
-            throw new IllegalStateException(io);
-        }
-        if (e instanceof ResumeRejectedException r) {
-            return JSON.createObjectNode().put("type", r.reason() == ResumeRejectedException.Reason.CONSENT_PENDING
-                    ? "pending" : "error").put("text", r.getMessage());
-        }
-        log.warn("chat turn of {} failed: {}", user, e.toString());
-        return JSON.createObjectNode().put("type", "error").put("text", "Something went wrong: "
-                + e.getClass().getSimpleName());
-    }
-
-    private static void event(OutputStream out, String name, JsonNode data) throws IOException {
-        synchronized (out) {
-            out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            out.flush();
         }
     }
 
