@@ -30,6 +30,11 @@ final class SpringSecurityClients {
     /** A {@code spring.security.oauth2.client.registration.<id>} entry. */
     public record Registration(String clientId, String clientSecret, String provider, List<String> scope,
                                String clientName, String authorizationGrantType) {
+        @Override
+        public String toString() {
+            return "Registration[clientId=" + clientId + ", provider=" + provider + ", clientSecret="
+                    + (clientSecret == null ? "none" : "redacted") + "]";
+        }
     }
 
     /** A {@code spring.security.oauth2.client.provider.<id>} entry. */

@@ -75,6 +75,19 @@ class AutoConfigurationBackOffTest {
     }
 
     @Test
+    void propertiesWhenPrintedThenNoSecret() {
+        AgentAuthProperties.ProviderProperties p = new AgentAuthProperties.ProviderProperties();
+        p.setClientSecret("corp-client-secret-value");
+        AgentAuthProperties.Store store = new AgentAuthProperties.Store();
+        store.setPassword("db-password-value");
+        store.setEncryptionKeyset("{\"primaryKeyId\":1}");
+        assertThat(p + " " + store + " " + new SpringSecurityClients.Registration("id", "registration-secret-value",
+                "corp", java.util.List.of("openid"), "Corp", "authorization_code"))
+                .doesNotContain("corp-client-secret-value", "db-password-value", "primaryKeyId",
+                        "registration-secret-value");
+    }
+
+    @Test
     void callbackWhenNoRedirectUriThenNotRegisteredAndWhenSetThenAtItsPath() {
         WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(AutoConfigurations.of(
                 AgentAuthAutoConfiguration.class, AgentAuthWebAutoConfiguration.class));
