@@ -84,7 +84,7 @@ class CallbackAttackTest {
         HttpResponse<String> page = browser.get(forged);
 
         assertThat(page.statusCode()).isEqualTo(400);
-        assertThat(page.body()).contains("unknown or was already used").doesNotContain("stolen-code");
+        assertThat(page.body()).contains("is unknown, was already used").doesNotContain("stolen-code");
         assertThat(idp.drainTokenRequests()).isZero();
         assertThat(events).extracting(AuditEvent::type).contains(AuditEvent.Type.CONSENT_REJECTED);
     }

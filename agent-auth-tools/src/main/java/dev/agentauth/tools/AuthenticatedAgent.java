@@ -202,6 +202,8 @@ public final class AuthenticatedAgent {
         private boolean concurrentTools;
         private Executor toolExecutor;
         private Duration interruptRetention = Duration.ofHours(1);
+        private ResumeRecovery resumeRecovery = ResumeRecovery.AT_MOST_ONCE;
+        private Duration resumeLease = Duration.ofSeconds(30);
         private Reauthorization reauthorization;
         private SecureRandom random;
 
@@ -344,6 +346,33 @@ public final class AuthenticatedAgent {
             return this;
         }
 
+        /**
+         * What a resume that takes over from a replica that died mid-resume does with the tool call that replica had
+         * started and not finished. Default {@link ResumeRecovery#AT_MOST_ONCE}: it is not run again.
+         *
+         * @since 0.3.0
+         */
+        public Builder resumeRecovery(ResumeRecovery recovery) {
+            this.resumeRecovery = Objects.requireNonNull(recovery, "recovery");
+            return this;
+        }
+
+        /**
+         * How long a resume holds its interrupt without renewing its lease (it renews every third of it while it
+         * runs): after a replica dies mid-resume, another replica can take the resume over this long after the last
+         * renewal. Default 30 s.
+         *
+         * @since 0.3.0
+         */
+        public Builder resumeLease(Duration lease) {
+            Objects.requireNonNull(lease, "lease");
+            if (lease.toMillis() < 300) {
+                throw new IllegalArgumentException("resumeLease must be at least 300 ms");
+            }
+            this.resumeLease = lease;
+            return this;
+        }
+
         /** The source of interrupt ids. Default: a new {@link SecureRandom}. */
         public Builder secureRandom(SecureRandom random) {
             this.random = Objects.requireNonNull(random, "random");
@@ -382,7 +411,8 @@ public final class AuthenticatedAgent {
                     blockingTimeout, consentListener, clock, interruptRetention, List.copyOf(sources),
                     reauthorization != null ? reauthorization : Reauthorization.defaults(),
                     random != null ? random : new SecureRandom(),
-                    interruptStore != null ? interruptStore : broker.interruptStore()), bindings);
+                    interruptStore != null ? interruptStore : broker.interruptStore(), resumeRecovery, resumeLease),
+                    bindings);
             return new AuthenticatedAgent(this, runtime, mem);
         }
     }

@@ -22,14 +22,22 @@ public class ResumeRejectedException extends AgentAuthException {
          *
          * @since 0.2.0
          */
-        SERVICE_UNAVAILABLE
+        SERVICE_UNAVAILABLE,
+        /**
+         * Another resume of this interrupt is running right now (on this replica or another) and holds its lease. If
+         * that resume's replica dies, its lease runs out and a resume then takes over; try again in a moment.
+         *
+         * @since 0.3.0
+         */
+        IN_PROGRESS
     }
 
     private final Reason reason;
     private final transient ConsentInterrupt interrupt;
 
     public ResumeRejectedException(Reason reason, String message, Principal principal, ConsentInterrupt interrupt) {
-        super(message, null, principal);
+        super(message, null, principal, null, reason == Reason.IN_PROGRESS || reason == Reason.CONSENT_PENDING,
+                null);
         this.reason = reason;
         this.interrupt = interrupt;
     }

@@ -82,8 +82,24 @@ public final class ScaleMeasurement {
         }
 
         @Override
-        public Optional<PendingConsent> takeConsent(String stateDigest) {
+        public Optional<PendingConsent> claimConsent(String stateDigest, String claimant, Instant at,
+                                                     Instant until) {
             return Optional.empty();
+        }
+
+        @Override
+        public void releaseConsent(String stateDigest, String claimant, Instant nextPollAt,
+                                   java.time.Duration pollInterval) {
+        }
+
+        @Override
+        public void completeConsent(PendingConsent consent, StoredGrant grant,
+                                    dev.agentauth.core.store.ConsentOutcome outcome) {
+        }
+
+        @Override
+        public List<PendingConsent> dueDeviceConsents(Instant at, int limit) {
+            return List.of();
         }
 
         @Override

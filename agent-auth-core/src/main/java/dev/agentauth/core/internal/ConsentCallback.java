@@ -12,11 +12,13 @@ import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.ConsentCallbackResult.Status;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ProviderId;
-import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.ConsentOutcome;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.StoreIntegrityException;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,13 +42,19 @@ final class ConsentCallback {
     private final ProviderRegistry providers;
     private final GrantKeeper grants;
     private final Consents consents;
+    private final ConsentEndings endings;
+    /** How long a callback holds its consent: past it (its replica died), a retry of the callback may take over. */
+    private final Duration claimLease;
     private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
     private final TokenRevocation revocation = new TokenRevocation();
 
-    ConsentCallback(ProviderRegistry providers, GrantKeeper grants, Consents consents) {
+    ConsentCallback(ProviderRegistry providers, GrantKeeper grants, Consents consents, ConsentEndings endings,
+                    Duration claimLease) {
         this.providers = providers;
         this.grants = grants;
         this.consents = consents;
+        this.endings = endings;
+        this.claimLease = claimLease;
     }
 
     ConsentCallbackResult complete(URI callbackUri, String signedInUser) {
@@ -62,11 +70,31 @@ final class ConsentCallback {
             return rejectUnknown(Status.UNKNOWN_STATE, "callback without state",
                     "This sign-in response carries no state. Return to the agent and start again.");
         }
-        // Single use: the consent is removed before anything else is checked, so a replay finds nothing.
-        PendingConsent consent = grants.store().takeConsent(Consents.digest(state.getValue())).orElse(null);
+        String digest = Consents.digest(state.getValue());
+        ConsentEndings.Ending done = endings.completed(digest).orElse(null);
+        if (done != null) {
+            return completedResult(done.consent(), done.client()); // a reload of a callback that completed here
+        }
+        ConsentEndings.Ending kept = endings.unsaved(digest).orElse(null);
+        if (kept != null) {
+            // The same callback again, after the store refused its ending: store it now if the store is back.
+            return endings.retry(kept) ? completedResult(kept.consent(), kept.client())
+                    : savePending(kept.consent(), kept.client());
+        }
+        // Single use: the consent is claimed before anything else is checked, so a replay (on any replica) finds
+        // nothing; it stays stored until it is retired together with what it produced.
+        PendingConsent consent;
+        try {
+            Instant now = grants.clock().instant();
+            consent = grants.store().claimConsent(digest, consents.owner(), now, now.plus(claimLease)).orElse(null);
+        } catch (StoreIntegrityException e) {
+            return rejectUnknown(Status.UNKNOWN_STATE, "the stored consent failed its integrity check",
+                    "This sign-in link can no longer be used. Return to the agent and start again.");
+        }
         if (consent == null) {
-            return rejectUnknown(Status.UNKNOWN_STATE, "unknown or already used state",
-                    "This sign-in link is unknown or was already used. Return to the agent and start again.");
+            return rejectUnknown(Status.UNKNOWN_STATE, "unknown, already used or in-flight state",
+                    "This sign-in link is unknown, was already used, or is being completed in another window."
+                            + " Return to the agent: if it is connected, you are done; otherwise start again.");
         }
         consents.taken(consent);
         ProviderClient client = providers.find(consent.key().provider());
@@ -126,8 +154,10 @@ final class ConsentCallback {
             throw new dev.agentauth.core.AgentAuthException("consent " + id + " belongs to another user; only that"
                     + " user can decline it", consent.key().provider(), dev.agentauth.core.Principal.user(user));
         }
-        if (grants.store().takeConsent(consent.stateDigest()).isEmpty()) {
-            return false; // the callback or another decline took it first
+        Instant now = grants.clock().instant();
+        if (grants.store().claimConsent(consent.stateDigest(), consents.owner(), now, now.plus(claimLease))
+                .isEmpty()) {
+            return false; // the callback or another decline has it
         }
         consents.failed(consent, new ConsentFailedException(consent.id(), ConsentFailedException.Reason.DENIED,
                 consent.principal() + " declined to connect " + consent.key().provider() + " (in the application);"
@@ -164,6 +194,17 @@ final class ConsentCallback {
             issued = authorizationCode.redeem(client, code, consent.codeVerifier(), consent.redirectUri(),
                     consent.principal());
         } catch (AgentAuthException e) {
+            if (e.retryable()) {
+                // The provider is down or did not answer: the code may still be unredeemed. The consent is given
+                // back, so reloading the callback page finishes the sign-in once the provider answers (or, if the
+                // provider did redeem it meanwhile, ends it with the provider's invalid_grant).
+                grants.store().releaseConsent(consent.stateDigest(), consents.owner(), null, null);
+                log.warn("consent {}: provider {} is unreachable; the callback can be retried: {}", consent.id(),
+                        client.id(), e.getMessage());
+                return new ConsentCallbackResult(Status.PROVIDER_UNAVAILABLE, consent.id(), client.id(),
+                        consent.principal(), display + " could not be reached to finish the sign-in. Reload this"
+                                + " page in a moment to try again.");
+            }
             log.warn("consent {}: provider {} did not redeem the code: {}", consent.id(), client.id(), e.getMessage());
             String detail = e.oauthError() != null ? e.oauthError() : "code redemption failed";
             consents.failed(consent, e, ConsentOutcome.Status.REJECTED, detail);
@@ -207,16 +248,30 @@ final class ConsentCallback {
         }
         StoredGrant grant = grants.grantOf(consent.key(), issued, consent.scopes(), null, client.provider(),
                 account);
-        // Under the grant's lock, so a refresh of the old grant running meanwhile cannot overwrite the new one.
-        TokenResult.Granted granted = grants.store().withGrantLock(consent.key(), () -> grants.keep(grant, true,
-                consent.principal(), AuditEvent.Type.TOKEN_ISSUED, consent.id(), grantType));
-        grants.audit().record(AuditEvent.Type.CONSENT_COMPLETED, client.id(), consent.principal(), grant.scopes(),
-                consent.id(), null, account);
-        log.info("consent {} completed: {} for {} scopes [{}]", consent.id(), client.id(), consent.principal(),
-                grant.scopes());
-        consents.completed(consent, granted.token());
+        ConsentEndings.Ending ending = endings.ending(consent, grant, consents.outcome(consent,
+                ConsentOutcome.Status.COMPLETED, null), client, grantType);
+        // Stored under the grant's lock (a refresh of the old grant meanwhile cannot overwrite the new one).
+        boolean saved = endings.write(ending);
+        // Local waiters get the token at once, even when the store has not taken it yet: it is kept and retried.
+        consents.completed(consent, grants.serve(grant).token());
+        return saved ? completedResult(consent, client) : savePending(consent, client);
+    }
+
+    private ConsentCallbackResult completedResult(PendingConsent consent, ProviderClient client) {
         return new ConsentCallbackResult(Status.COMPLETED, consent.id(), client.id(), consent.principal(),
-                "Connected " + display + ". You can close this window and return to the agent.");
+                "Connected " + client.provider().displayName() + ". You can close this window and return to the"
+                        + " agent.");
+    }
+
+    private ConsentCallbackResult savePending(PendingConsent consent, ProviderClient client) {
+        String display = client.provider().displayName();
+        log.warn("consent {}: {} signed in to {}, but the token store is unavailable; the grant is kept in this"
+                + " process and saved when the store is back (tokens revoked after {} min otherwise)", consent.id(),
+                consent.principal(), client.id(), ConsentEndings.GIVE_UP_AFTER.toMinutes());
+        return new ConsentCallbackResult(Status.SAVE_PENDING, consent.id(), client.id(), consent.principal(),
+                "You signed in to " + display + ", but the agent could not save the connection yet: its database is"
+                        + " unavailable. It keeps trying for " + ConsentEndings.GIVE_UP_AFTER.toMinutes()
+                        + " minutes. Reload this page in a moment to check, or return to the agent.");
     }
 
     /**

@@ -96,7 +96,12 @@ final class ConsentOutcomeWatcher implements AutoCloseable {
         forgetPending.accept(outcome.id());
         String provider = outcome.key().provider().value();
         if (outcome.status() == ConsentOutcome.Status.COMPLETED) {
-            Optional<StoredGrant> grant = store.find(outcome.key());
+            Optional<StoredGrant> grant;
+            try {
+                grant = store.find(outcome.key());
+            } catch (dev.agentauth.core.StoreIntegrityException e) {
+                grant = Optional.empty(); // never served: as good as removed
+            }
             if (grant.isPresent()) {
                 log.info("consent {} completed on another replica: {} for {}", outcome.id(), provider,
                         outcome.principal());

@@ -40,11 +40,12 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *  start ──► store: PendingConsent (state digest, PKCE verifier, key; single use, expires)
  *        ──► here: Waiter (future) and pendingByKey (so concurrent callers share one consent)
- *  callback (ConsentCallback, on any replica)
- *        ──► store.takeConsent: removes the PendingConsent atomically (a replay finds nothing)
+ *  callback (ConsentCallback) or device poll (DevicePoller), on any replica
+ *        ──► store.claimConsent: one claimant at a time (a replay finds nothing); the consent stays stored
+ *        ──► ConsentEndings: grant + ConsentOutcome + retirement in one write (kept and retried if the store fails)
  *        ──► here: completed()/failed() finish the local Waiter
- *        ──► store: ConsentOutcome, when the store is shared, for the replica that started it
- *  waiting replica ──► ConsentOutcomeWatcher polls the store for the outcome and finishes its Waiter
+ *  waiting replica ──► ConsentOutcomeWatcher polls the store for the outcome and finishes its Waiter; a direct
+ *                      completion() call reads the store first, so an outcome recorded elsewhere always wins
  * </pre>
  *
  * <p>The accepted race: two replicas may each start a consent for one grant at the same moment; both are valid, the
@@ -76,10 +77,14 @@ final class Consents implements AutoCloseable {
     private final dev.agentauth.core.ExpectedAccount expectedAccount;
     private final Telemetry telemetry;
     private volatile DevicePoller devices;
+    private final ConsentEndings endings;
+    /** This broker among the replicas sharing the store, as the claimant of consents (random, for logs). */
+    private final String owner;
 
     Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri,
              dev.agentauth.core.ExpectedAccount expectedAccount, Telemetry telemetry) {
         this.telemetry = telemetry;
+        this.endings = new ConsentEndings(grants);
         this.expectedAccount = expectedAccount;
         this.store = grants.store();
         this.audit = grants.audit();
@@ -87,12 +92,29 @@ final class Consents implements AutoCloseable {
         this.ttl = ttl;
         this.random = random;
         this.redirectUri = redirectUri;
+        this.owner = "broker-" + randomToken(9);
         this.outcomeWatcher = new ConsentOutcomeWatcher(store, OUTCOME_POLL_INTERVAL,
                 grant -> grants.serve(grant).token(), id -> pendingByKey.values().removeIf(c -> c.id().equals(id)));
     }
 
     URI redirectUri() {
         return redirectUri;
+    }
+
+    /** This broker as the claimant of consents. */
+    String owner() {
+        return owner;
+    }
+
+    /** Where consents' endings go to the store. */
+    ConsentEndings endings() {
+        return endings;
+    }
+
+    /** How {@code consent} ended, as the store records it for other replicas. */
+    ConsentOutcome outcome(PendingConsent consent, ConsentOutcome.Status status, String detail) {
+        return new ConsentOutcome(consent.id(), status, consent.key(), consent.principal(), detail, clock.instant(),
+                consent.expiresAt().plus(ttl));
     }
 
     /** The account {@code principal} must connect at {@code provider}, or {@code null}; a failing binding is none. */
@@ -168,13 +190,13 @@ final class Consents implements AutoCloseable {
         URI verification = started.verificationUri();
         URI complete = started.verificationUriComplete();
         PendingConsent consent = new PendingConsent(id, digest(randomToken(32)), key, request.principal(), scopes,
-                started.deviceCode(), verification, now, expiresAt);
+                started.deviceCode(), verification, now, expiresAt, interval);
         store.saveConsent(consent);
         ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
                 scopes, complete != null ? complete : verification, expiresAt, request.principal(),
                 new ConsentRequirement.DeviceCode(started.userCode(), verification, complete, interval));
         TokenResult required = announce(requirement, key, "device_code");
-        devices.poll(consent, interval);
+        devices.start(); // polled by whichever replica finds it due: see DevicePoller
         return required;
     }
 
@@ -209,6 +231,16 @@ final class Consents implements AutoCloseable {
                             + " request the token again", null, null, null));
         }
         ConsentRequirement c = waiter.requirement();
+        if (!waiter.future().isDone() && store.sharedAcrossProcesses()) {
+            // The callback may have reached another replica a moment ago: what the store recorded wins over a local
+            // waiter that has not heard of it yet.
+            CompletableFuture<AccessToken> local = waiter.future();
+            try {
+                store.findConsentOutcome(id).ifPresent(outcome -> outcomeWatcher.finish(outcome, local));
+            } catch (AgentAuthException e) {
+                log.debug("consent {}: the store could not be read for its outcome ({})", id, e.getMessage());
+            }
+        }
         long remaining = Math.max(1, Duration.between(clock.instant(), c.expiresAt()).toMillis());
         if (store.sharedAcrossProcesses()) {
             // The callback may reach another replica: watch the store for the outcome it records.
@@ -267,38 +299,25 @@ final class Consents implements AutoCloseable {
         pendingByKey.computeIfPresent(consent.key(), (k, v) -> v.id().equals(consent.id()) ? null : v);
     }
 
-    /** {@code consent} completed with {@code token}: wakes its waiters here and records it for other replicas. */
+    /** {@code consent} completed with {@code token}: wakes its waiters here (the store has its ending already). */
     void completed(PendingConsent consent, AccessToken token) {
-        recordOutcome(consent, ConsentOutcome.Status.COMPLETED, null);
         Waiter waiter = waiters.get(consent.id());
         if (waiter != null) {
             waiter.future().complete(token);
         }
     }
 
-    /** {@code consent} ended without a token: fails its waiters here and records it for other replicas. */
+    /**
+     * {@code consent} ended without a token: fails its waiters here and writes its ending (outcome and retirement) for
+     * other replicas; {@code detail} is an OAuth error code or a short reason, never a secret. A store that refuses it
+     * now gets it later ({@link ConsentEndings}).
+     */
     void failed(PendingConsent consent, AgentAuthException why, ConsentOutcome.Status status, String detail) {
         Waiter waiter = waiters.get(consent.id());
         if (waiter != null) {
             waiter.future().completeExceptionally(why);
         }
-        recordOutcome(consent, status, detail);
-    }
-
-    /**
-     * Records how a consent ended in the store: for the replica that started it and may have someone waiting
-     * ({@link ConsentOutcomeWatcher}), and for a resume after a restart. {@code detail} is an OAuth error code or a
-     * short reason, never a secret. A store failure here is logged: the callback itself succeeded or failed for its
-     * own reasons.
-     */
-    private void recordOutcome(PendingConsent consent, ConsentOutcome.Status status, String detail) {
-        try {
-            store.saveConsentOutcome(new ConsentOutcome(consent.id(), status, consent.key(), consent.principal(),
-                    detail, clock.instant(), consent.expiresAt().plus(ttl)));
-        } catch (AgentAuthException e) {
-            log.warn("consent {}: recording its outcome ({}) in the store failed; a replica waiting for it will time"
-                    + " out: {}", consent.id(), status, e.getMessage());
-        }
+        endings.write(endings.ending(consent, null, outcome(consent, status, detail), null, null));
     }
 
     private void purgeExpired(Instant now) {
@@ -313,6 +332,7 @@ final class Consents implements AutoCloseable {
     @Override
     public void close() {
         outcomeWatcher.close();
+        endings.close();
         for (Waiter w : waiters.values()) {
             w.future().completeExceptionally(new ConsentFailedException(w.requirement().id(),
                     ConsentFailedException.Reason.UNKNOWN, "the token broker was closed", w.requirement().provider(),

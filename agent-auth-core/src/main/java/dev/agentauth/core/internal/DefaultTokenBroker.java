@@ -80,9 +80,15 @@ public final class DefaultTokenBroker implements TokenBroker {
                 ? LoopbackCallbackServer.start(settings.loopbackPort(), settings.loopbackPath(), this) : null;
         this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
                 loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount(), settings.telemetry());
-        this.callback = new ConsentCallback(providers, grants, consents);
-        this.devices = new DevicePoller(store, settings.clock(), providers, callback, settings.telemetry());
+        Duration requestBound = settings.http().readTimeout();
+        this.callback = new ConsentCallback(providers, grants, consents, consents.endings(),
+                requestBound.multipliedBy(2).plusSeconds(5));
+        this.devices = new DevicePoller(store, settings.clock(), providers, callback, consents, settings.telemetry(),
+                requestBound.plusSeconds(5));
         consents.devicePoller(devices);
+        if (settings.providers().stream().anyMatch(Provider::deviceAuthorization)) {
+            devices.start(); // device authorizations another replica (or this process before a restart) started
+        }
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);
         this.policies = new GrantPolicies(List.of(
@@ -323,7 +329,11 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     @Override
     public Provider registerProvider(Provider provider) {
-        return providers.register(Objects.requireNonNull(provider, "provider"));
+        Provider registered = providers.register(Objects.requireNonNull(provider, "provider"));
+        if (registered.deviceAuthorization()) {
+            devices.start();
+        }
+        return registered;
     }
 
     @Override
@@ -341,8 +351,8 @@ public final class DefaultTokenBroker implements TokenBroker {
         if (loopback != null) {
             loopback.stop();
         }
-        consents.close();
         devices.close();
+        consents.close();
         renewal.close();
         try {
             store.close();

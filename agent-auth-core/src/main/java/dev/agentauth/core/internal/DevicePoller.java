@@ -2,10 +2,13 @@ package dev.agentauth.core.internal;
 
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,13 +16,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls the token endpoint for device authorizations (RFC 8628 §3.4–3.5) this broker started, until the user
- * approves, declines, or the device code expires: every {@code interval}, five seconds more after each
- * {@code slow_down}, and with the same interval after a network failure or a 5xx (the grant is not lost). On approval
- * the consent completes as a redirect's would ({@link ConsentCallback#completeWith}); the pending consent is taken
- * from the store first, so a decline in the application meanwhile stops the polling.
+ * Polls the token endpoint for pending device authorizations (RFC 8628 §3.4–3.5) until the user approves, declines,
+ * or the device code expires: every {@code interval}, five seconds more after each {@code slow_down}, and with the
+ * same interval after a network failure or a 5xx (the device code is not lost).
  *
- * <p>One daemon thread per broker ({@code agent-auth-device-poller}), started on the first device consent, stopped by
+ * <p>The schedule lives in the store, not in this process: each device consent is stored with its interval and when
+ * it is next due ({@link TokenStore#dueDeviceConsents}). Every broker that has started one, or that shares its store
+ * with replicas, looks for due consents every {@link #SCAN} and claims each one before polling it
+ * ({@link TokenStore#claimConsent}), so exactly one replica polls a device code at a time — and when that replica dies,
+ * its claim lapses and another replica polls on. On approval the consent completes as a redirect's would
+ * ({@link ConsentCallback#completeWith}); a decline in the application retires the consent, which stops the polling.
+ *
+ * <p>One daemon thread per broker ({@code agent-auth-device-poller}), started by {@link #start()}, stopped by
  * {@link #close()}. Thread-safe.
  */
 final class DevicePoller implements AutoCloseable {
@@ -27,44 +35,80 @@ final class DevicePoller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DevicePoller.class);
     /** RFC 8628 §3.5: each slow_down adds five seconds to the interval. */
     private static final Duration SLOW_DOWN = Duration.ofSeconds(5);
+    /** How often the store is asked for due device consents. */
+    static final Duration SCAN = Duration.ofSeconds(1);
+    private static final int BATCH = 16;
 
     private final TokenStore store;
     private final Clock clock;
     private final ProviderRegistry providers;
     private final ConsentCallback completion;
+    private final Consents consents;
     private final Telemetry telemetry;
+    /** How long one poll may hold its consent: a poll's HTTP bound and a margin. */
+    private final Duration claimLease;
     private final DeviceAuthorizationGrantFlow flow = new DeviceAuthorizationGrantFlow();
     private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-device-poller");
+    private boolean started;
 
     DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion,
-                 Telemetry telemetry) {
+                 Consents consents, Telemetry telemetry, Duration claimLease) {
         this.telemetry = telemetry;
         this.store = store;
         this.clock = clock;
         this.providers = providers;
         this.completion = completion;
+        this.consents = consents;
+        this.claimLease = claimLease;
     }
 
-    /** Starts polling for {@code consent}, whose device code is its {@code codeVerifier}. */
-    void poll(PendingConsent consent, Duration interval) {
-        schedule(consent, interval);
-    }
-
-    private void schedule(PendingConsent consent, Duration interval) {
-        ScheduledExecutorService s = scheduler();
+    /** Starts looking for due device consents (once; later calls do nothing). */
+    synchronized void start() {
+        if (started) {
+            return;
+        }
+        ScheduledExecutorService s = scheduler.get();
         if (s == null) {
             return;
         }
         try {
-            s.schedule(() -> attempt(consent, interval), interval.toMillis(), TimeUnit.MILLISECONDS);
+            s.scheduleWithFixedDelay(this::scan, SCAN.toMillis(), SCAN.toMillis(), TimeUnit.MILLISECONDS);
+            started = true;
         } catch (RejectedExecutionException e) {
             // closed meanwhile
         }
     }
 
-    private void attempt(PendingConsent consent, Duration interval) {
+    private void scan() {
+        List<PendingConsent> due;
+        try {
+            due = store.dueDeviceConsents(clock.instant(), BATCH);
+        } catch (AgentAuthException e) {
+            log.debug("looking for due device authorizations failed ({}); next scan in {} ms",
+                    e.getClass().getSimpleName(), SCAN.toMillis());
+            return;
+        }
+        for (PendingConsent candidate : due) {
+            try {
+                Instant now = clock.instant();
+                store.claimConsent(candidate.stateDigest(), consents.owner(), now, now.plus(claimLease))
+                        .ifPresent(this::attempt);
+            } catch (StoreIntegrityException e) {
+                log.warn("device consent {}: its stored row failed its integrity check; it is dropped",
+                        candidate.id());
+            } catch (RuntimeException e) {
+                log.warn("device consent {}: polling failed unexpectedly ({}); trying again", candidate.id(),
+                        e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** One poll of a consent this broker has just claimed. */
+    private void attempt(PendingConsent consent) {
+        Duration interval = consent.pollInterval();
         ProviderClient client = providers.find(consent.key().provider());
         if (client == null) {
+            release(consent, interval); // a replica that knows the provider polls it
             return;
         }
         if (!clock.instant().isBefore(consent.expiresAt())) {
@@ -72,20 +116,16 @@ final class DevicePoller implements AutoCloseable {
             return;
         }
         try {
-            if (store.findConsent(consent.id()).isEmpty()) {
-                log.debug("consent {}: no longer pending (declined or ended); polling stops", consent.id());
-                return;
-            }
             HTTPResponse response = flow.poll(client, consent.codeVerifier(), consent.principal());
             String error = response.getStatusCode() == 400 ? errorCode(response) : null;
             if ("authorization_pending".equals(error)) {
-                schedule(consent, interval);
+                release(consent, interval);
                 return;
             }
             if ("slow_down".equals(error)) {
                 log.debug("consent {}: the provider asked to slow down; polling every {} s", consent.id(),
                         interval.plus(SLOW_DOWN).toSeconds());
-                schedule(consent, interval.plus(SLOW_DOWN));
+                release(consent, interval.plus(SLOW_DOWN));
                 return;
             }
             if ("access_denied".equals(error) || "expired_token".equals(error)) {
@@ -93,9 +133,6 @@ final class DevicePoller implements AutoCloseable {
                 return;
             }
             IssuedTokens issued = client.parseTokenResponse(response, consent.principal());
-            if (store.takeConsent(consent.stateDigest()).isEmpty()) {
-                return; // declined in the application at the same moment: the decline stands
-            }
             Telemetry.Span span = telemetry.start("agentauth.consent.complete")
                     .tag("provider", consent.key().provider().value()).tag("flow", "device_code");
             try {
@@ -109,15 +146,15 @@ final class DevicePoller implements AutoCloseable {
             if (e.retryable() || error == null) {
                 log.info("consent {}: polling {} failed ({}); trying again in {} s", consent.id(),
                         consent.key().provider(), e.getClass().getSimpleName(), interval.toSeconds());
-                schedule(consent, interval);
+                release(consent, interval);
             } else {
                 end(consent, error);
             }
-        } catch (RuntimeException e) {
-            log.warn("consent {}: polling failed unexpectedly ({}); trying again", consent.id(),
-                    e.getClass().getSimpleName());
-            schedule(consent, interval);
         }
+    }
+
+    private void release(PendingConsent consent, Duration interval) {
+        store.releaseConsent(consent.stateDigest(), consents.owner(), clock.instant().plus(interval), interval);
     }
 
     private static String errorCode(HTTPResponse response) {
@@ -130,16 +167,10 @@ final class DevicePoller implements AutoCloseable {
     }
 
     private void end(PendingConsent consent, String error) {
-        if (store.takeConsent(consent.stateDigest()).isPresent()) {
-            completion.deviceEnded(consent, error);
-            telemetry.start("agentauth.consent.complete").tag("provider", consent.key().provider().value())
-                    .tag("flow", "device_code").tag("outcome", "access_denied".equals(error) ? "denied"
-                            : "expired_token".equals(error) ? "expired" : "rejected").stop();
-        }
-    }
-
-    private ScheduledExecutorService scheduler() {
-        return scheduler.get();
+        completion.deviceEnded(consent, error);
+        telemetry.start("agentauth.consent.complete").tag("provider", consent.key().provider().value())
+                .tag("flow", "device_code").tag("outcome", "access_denied".equals(error) ? "denied"
+                        : "expired_token".equals(error) ? "expired" : "rejected").stop();
     }
 
     @Override

@@ -86,14 +86,15 @@ final class DpopKeys {
 
     private Prover load(String agent) {
         GrantKey key = new GrantKey(ProviderId.of(KEY_PROVIDER), Flow.CLIENT_CREDENTIALS, null, agent, "");
-        JWK jwk = store.find(key).map(g -> parse(g.accessToken())).orElse(null);
+        JWK jwk = stored(key);
         if (jwk == null) {
             try {
                 ECKey generated = new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate();
                 store.save(new StoredGrant(key, generated.toJSONString(), KEY_TYPE, null, Scopes.NONE, null,
                         clock.instant()));
                 // Two replicas may have raced: whatever the store kept is the key of this agent.
-                jwk = store.find(key).map(g -> parse(g.accessToken())).orElse(generated);
+                JWK kept = stored(key);
+                jwk = kept != null ? kept : generated;
                 log.info("DPoP: made the broker's key (thumbprint {})", jwk.getKeyID());
             } catch (JOSEException e) {
                 throw new IllegalStateException("cannot generate an EC P-256 DPoP key", e);
@@ -103,6 +104,16 @@ final class DpopKeys {
             return new Prover(new DefaultDPoPProofFactory(jwk, JWSAlgorithm.ES256));
         } catch (JOSEException e) {
             throw new IllegalStateException("the stored DPoP key of agent " + agent + " cannot sign ES256", e);
+        }
+    }
+
+    /** The stored key; one whose row fails the store's integrity check is replaced by a new one. */
+    private JWK stored(GrantKey key) {
+        try {
+            return store.find(key).map(g -> parse(g.accessToken())).orElse(null);
+        } catch (dev.agentauth.core.StoreIntegrityException e) {
+            log.warn("DPoP: the stored key's row failed its integrity check ({}); a new key replaces it", e.rowId());
+            return null;
         }
     }
 

@@ -39,11 +39,27 @@ final class GrantAdministration {
 
     /** Tokens exchanged from this provider's token (RFC 8693) go with it: the user withdrew that delegation. */
     int disconnect(ProviderId provider, String user) {
-        return disconnectWhere(user, g -> g.key().provider().equals(provider) || g.key().exchangedFrom(provider));
+        return disconnectWhere(user, g -> g.key().provider().equals(provider) || g.key().exchangedFrom(provider))
+                + removeUnverifiable(user, provider);
     }
 
     int disconnectAll(String user) {
-        return disconnectWhere(user, g -> true);
+        return disconnectWhere(user, g -> true) + removeUnverifiable(user, null);
+    }
+
+    /**
+     * Rows filed under the user that fail the store's integrity check are deleted without revocation: their tokens
+     * cannot be trusted to be this user's (a row edited to point at them), so nothing of them is sent anywhere.
+     */
+    private int removeUnverifiable(String user, ProviderId provider) {
+        int removed = grants.store().deleteUnverifiable(user, provider);
+        if (removed > 0) {
+            grants.audit().record(AuditEvent.Type.GRANT_REVOKED, provider, Principal.user(user), null, null,
+                    removed + " stored row(s) that failed the integrity check deleted, not revoked");
+            log.warn("disconnect of {}{}: deleted {} stored grant row(s) that failed the integrity check", user,
+                    provider == null ? "" : " from " + provider, removed);
+        }
+        return removed;
     }
 
     private int disconnectWhere(String user, Predicate<StoredGrant> which) {

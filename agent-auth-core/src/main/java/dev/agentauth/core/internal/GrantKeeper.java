@@ -6,6 +6,7 @@ import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.StoredGrant;
@@ -13,6 +14,8 @@ import dev.agentauth.core.store.TokenStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where an issued token becomes a grant: build the {@link StoredGrant}, save it, audit it, cache it; and
@@ -20,6 +23,8 @@ import java.util.Optional;
  * is the same for every flow. Thread-safe; blocks on the store.
  */
 final class GrantKeeper {
+
+    private static final Logger log = LoggerFactory.getLogger(GrantKeeper.class);
 
     private final TokenStore store;
     private final GrantCache cache;
@@ -49,8 +54,22 @@ final class GrantKeeper {
         return cache;
     }
 
+    /**
+     * The grant stored under {@code key}. A row that fails the store's integrity check is never served: it counts as
+     * absent (the user is asked to connect again, an agent token is obtained anew — either replaces the row), and the
+     * refusal is logged and audited.
+     */
     Optional<StoredGrant> find(GrantKey key) {
-        return store.find(key);
+        try {
+            return store.find(key);
+        } catch (StoreIntegrityException e) {
+            log.warn("grant {}: its stored row failed the integrity check and is not used ({}); it is obtained anew",
+                    key, e.rowId());
+            cache.remove(key);
+            audit.record(AuditEvent.Type.GRANT_INVALIDATED, key.provider(), new Principal(key.user(), key.agent()),
+                    null, null, "stored row failed its integrity check");
+            return Optional.empty();
+        }
     }
 
     /**

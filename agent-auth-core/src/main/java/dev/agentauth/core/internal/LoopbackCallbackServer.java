@@ -165,8 +165,9 @@ final class LoopbackCallbackServer {
                 respond(out, 500, "Sign-in failed", "The agent could not finish the sign-in. Try again.", null);
                 return;
             }
-            respond(out, result.success() ? 200 : 400, result.success() ? "Connected" : "Sign-in failed",
-                    result.userMessage(), null);
+            int status = result.httpStatus();
+            respond(out, status, status == 200 ? "Connected" : status == 202 ? "Almost connected"
+                    : status == 503 ? "Try again in a moment" : "Sign-in failed", result.userMessage(), null);
         } catch (IOException e) {
             log.debug("OAuth callback: connection ended early ({})", e.getClass().getSimpleName());
         }
@@ -234,6 +235,7 @@ final class LoopbackCallbackServer {
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 202 -> "Accepted";
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";

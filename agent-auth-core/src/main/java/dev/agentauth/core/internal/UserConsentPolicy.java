@@ -13,6 +13,9 @@ import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.StoredGrant;
+import dev.agentauth.core.store.TokenStore;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -111,8 +114,16 @@ final class UserConsentPolicy implements GrantPolicy {
         });
     }
 
-    /** Refresh token grant (RFC 6749 §6). Asks for no scope, so the provider keeps the grant's original scopes. */
+    /**
+     * Refresh token grant (RFC 6749 §6). Asks for no scope, so the provider keeps the grant's original scopes. The
+     * refresh is recorded in the store before the provider is asked ({@link TokenStore#beginRefresh}): if this process
+     * dies after the provider rotated the refresh token and before the new one is saved, the next refresher (another
+     * replica) learns of it. It then tries the refresh token it has — a provider with a reuse window for rotated
+     * refresh tokens accepts it, and the grant is recovered — or, with strict rotation, tells plainly that the user
+     * must connect again because the refresh token was lost, not revoked.
+     */
     private TokenResult refresh(TokenRequest request, ProviderClient client, GrantKey key, StoredGrant grant) {
+        Optional<Instant> interrupted = grants.store().beginRefresh(key, grants.clock().instant());
         IssuedTokens issued;
         try {
             issued = client.requestToken(new RefreshTokenGrant(new RefreshToken(grant.refreshToken())), null,
@@ -120,27 +131,57 @@ final class UserConsentPolicy implements GrantPolicy {
         } catch (TokenRefusedException e) {
             if ("invalid_grant".equals(e.oauthError())) {
                 // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. Only the user can fix that.
-                log.info("provider {}: refresh token of {} was refused (invalid_grant); grant removed, consent needed",
-                        client.id(), request.principal());
-                grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "invalid_grant");
+                String why = "invalid_grant";
+                if (interrupted.isPresent()) {
+                    why = "refresh token lost: a refresh begun at " + interrupted.get() + " never finished (its"
+                            + " process stopped) and the provider no longer accepts the previous refresh token";
+                    log.warn("provider {}: the refresh token of {} was lost: a refresh begun at {} by a process that"
+                            + " stopped never finished, and {} does not accept the previous refresh token again"
+                            + " (strict rotation); {} must connect again", client.id(), request.principal(),
+                            interrupted.get(), client.id(), request.principal().user());
+                } else {
+                    log.info("provider {}: refresh token of {} was refused (invalid_grant); grant removed, consent"
+                            + " needed", client.id(), request.principal());
+                }
+                grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, why);
                 return consents.start(request, client, key,
                         grant.scopes().union(wanted(request, client.provider())), false);
             }
+            endRefresh(key);
             grants.audit().record(AuditEvent.Type.REFRESH_FAILED, client.id(), request.principal(), grant.scopes(),
                     null, e.oauthError());
             throw e;
         } catch (ProviderUnavailableException e) {
+            if (!(e.getCause() instanceof java.io.IOException) || e.getCause() instanceof java.net.ConnectException) {
+                // It answered an error, or was never reached: the refresh token was not used. After a timeout or a
+                // cut connection it may have been: the record stays, so a lost refresh token is named as such.
+                endRefresh(key);
+            }
             grants.audit().record(AuditEvent.Type.REFRESH_FAILED, client.id(), request.principal(), grant.scopes(),
                     null, "provider unavailable");
             throw e;
         }
-        // §6: a new refresh token is optional; keep the old one when none is sent.
+        if (interrupted.isPresent()) {
+            log.info("provider {}: recovered the grant of {} after a refresh begun at {} never finished (the provider"
+                    + " accepted the previous refresh token again)", client.id(), request.principal(),
+                    interrupted.get());
+        }
+        // §6: a new refresh token is optional; keep the old one when none is sent. Saving ends the refresh record.
         StoredGrant refreshed = grants.grantOf(key, issued, grant.scopes(), grant.refreshToken(), client.provider(),
                 grant.account());
         TokenResult.Granted result = grants.keep(refreshed, true, request.principal(),
                 AuditEvent.Type.TOKEN_REFRESHED, null, issued.refreshToken() != null ? "refresh token rotated" : null);
         log.debug("provider {}: refreshed token of {}", client.id(), request.principal());
         return result;
+    }
+
+    /** The refresh ended without a new grant; best effort (the store may be what failed). */
+    private void endRefresh(GrantKey key) {
+        try {
+            grants.store().endRefresh(key);
+        } catch (dev.agentauth.core.AgentAuthException e) {
+            log.debug("grant {}: clearing its refresh record failed ({})", key, e.getClass().getSimpleName());
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.agentauth.core.store;
 
 import dev.agentauth.core.ConsentId;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -10,8 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * {@link TokenStore#inMemory()}: concurrent maps, atomic by {@link ConcurrentHashMap}'s per-key guarantees. Grant
- * locks are striped {@link ReentrantLock}s, so brokers sharing one instance in one JVM also refresh a grant once.
+ * {@link TokenStore#inMemory()}: concurrent maps, atomic by {@link ConcurrentHashMap}'s per-key guarantees; a pending
+ * consent changes under the consents' monitor (claims, releases, completion). Grant locks are striped
+ * {@link ReentrantLock}s, so brokers sharing one instance in one JVM also refresh a grant once.
  */
 final class InMemoryTokenStore implements TokenStore, InterruptStore {
 
@@ -19,6 +22,11 @@ final class InMemoryTokenStore implements TokenStore, InterruptStore {
 
     private final ConcurrentHashMap<GrantKey, StoredGrant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PendingConsent> consentsByState = new ConcurrentHashMap<>();
+    /** Per pending consent: who claimed it until when, and when a device consent is next due. */
+    private final ConcurrentHashMap<String, Polling> polling = new ConcurrentHashMap<>();
+
+    private record Polling(String claimant, Instant claimedUntil, Instant nextPollAt) {
+    }
     private final ConcurrentHashMap<ConsentId, ConsentOutcome> outcomes = new ConcurrentHashMap<>();
     private final ReentrantLock[] grantLocks = new ReentrantLock[64];
 
@@ -60,13 +68,55 @@ final class InMemoryTokenStore implements TokenStore, InterruptStore {
     }
 
     @Override
-    public void saveConsent(PendingConsent consent) {
+    public synchronized void saveConsent(PendingConsent consent) {
         consentsByState.put(consent.stateDigest(), consent);
+        polling.put(consent.stateDigest(), new Polling(null, null, consent.device()
+                ? consent.createdAt().plus(consent.pollInterval()) : null));
     }
 
     @Override
-    public Optional<PendingConsent> takeConsent(String stateDigest) {
-        return Optional.ofNullable(consentsByState.remove(stateDigest));
+    public synchronized Optional<PendingConsent> claimConsent(String stateDigest, String claimant, Instant now,
+                                                              Instant until) {
+        PendingConsent consent = consentsByState.get(stateDigest);
+        Polling p = polling.get(stateDigest);
+        if (consent == null || p == null || (p.claimedUntil() != null && !p.claimedUntil().isBefore(now))) {
+            return Optional.empty();
+        }
+        polling.put(stateDigest, new Polling(claimant, until, p.nextPollAt()));
+        return Optional.of(consent);
+    }
+
+    @Override
+    public synchronized void releaseConsent(String stateDigest, String claimant, Instant nextPollAt,
+                                            Duration pollInterval) {
+        Polling p = polling.get(stateDigest);
+        PendingConsent consent = consentsByState.get(stateDigest);
+        if (p == null || consent == null || !Objects.equals(claimant, p.claimant())) {
+            return;
+        }
+        polling.put(stateDigest, new Polling(null, null, nextPollAt));
+        if (pollInterval != null) {
+            consentsByState.put(stateDigest, consent.withPollInterval(pollInterval));
+        }
+    }
+
+    @Override
+    public synchronized void completeConsent(PendingConsent consent, StoredGrant grant, ConsentOutcome outcome) {
+        if (grant != null) {
+            grants.put(grant.key(), grant);
+        }
+        outcomes.put(outcome.id(), outcome);
+        consentsByState.remove(consent.stateDigest());
+        polling.remove(consent.stateDigest());
+    }
+
+    @Override
+    public synchronized List<PendingConsent> dueDeviceConsents(Instant now, int limit) {
+        return consentsByState.values().stream().filter(c -> {
+            Polling p = polling.get(c.stateDigest());
+            return p != null && p.nextPollAt() != null && !p.nextPollAt().isAfter(now)
+                    && (p.claimedUntil() == null || p.claimedUntil().isBefore(now));
+        }).sorted(Comparator.comparing(c -> polling.get(c.stateDigest()).nextPollAt())).limit(limit).toList();
     }
 
     @Override
@@ -75,12 +125,13 @@ final class InMemoryTokenStore implements TokenStore, InterruptStore {
     }
 
     @Override
-    public int purgeExpiredConsents(Instant now) {
+    public synchronized int purgeExpiredConsents(Instant now) {
         int[] removed = {0};
         consentsByState.values().removeIf(c -> {
             boolean expired = c.expiresAt().isBefore(now);
             if (expired) {
                 removed[0]++;
+                polling.remove(c.stateDigest());
             }
             return expired;
         });
@@ -109,8 +160,23 @@ final class InMemoryTokenStore implements TokenStore, InterruptStore {
     }
 
     @Override
-    public Optional<StoredInterrupt> takeInterrupt(String id) {
-        return interrupts.takeInterrupt(id);
+    public Optional<InterruptClaim> claimInterrupt(String id, String owner, Instant now, Instant leaseUntil) {
+        return interrupts.claimInterrupt(id, owner, now, leaseUntil);
+    }
+
+    @Override
+    public boolean renewInterrupt(InterruptClaim claim, Instant leaseUntil, String progress) {
+        return interrupts.renewInterrupt(claim, leaseUntil, progress);
+    }
+
+    @Override
+    public boolean finishInterrupt(InterruptClaim claim) {
+        return interrupts.finishInterrupt(claim);
+    }
+
+    @Override
+    public boolean releaseInterrupt(InterruptClaim claim) {
+        return interrupts.releaseInterrupt(claim);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Scopes;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -21,9 +22,31 @@ import java.util.Objects;
  * @param redirectUri  the redirect URI sent on the authorization request
  * @param createdAt    when the consent started
  * @param expiresAt    after this, the callback is refused
+ * @param pollInterval for a device authorization (RFC 8628), how often its token endpoint may be polled now (the
+ *                     device code is then the {@code codeVerifier} and the verification URI the {@code redirectUri});
+ *                     {@code null} for a redirect. Stores keep it with the consent, so that any replica can poll it:
+ *                     see {@link TokenStore#dueDeviceConsents}
  */
 public record PendingConsent(ConsentId id, String stateDigest, GrantKey key, Principal principal, Scopes scopes,
-                             String codeVerifier, URI redirectUri, Instant createdAt, Instant expiresAt) {
+                             String codeVerifier, URI redirectUri, Instant createdAt, Instant expiresAt,
+                             Duration pollInterval) {
+
+    /** A consent completed through a redirect (no polling). */
+    public PendingConsent(ConsentId id, String stateDigest, GrantKey key, Principal principal, Scopes scopes,
+                          String codeVerifier, URI redirectUri, Instant createdAt, Instant expiresAt) {
+        this(id, stateDigest, key, principal, scopes, codeVerifier, redirectUri, createdAt, expiresAt, null);
+    }
+
+    /** Whether this is a device authorization, completed by polling rather than by a redirect. */
+    public boolean device() {
+        return pollInterval != null;
+    }
+
+    /** This consent polled every {@code interval} from now on (after a {@code slow_down}, RFC 8628 §3.5). */
+    public PendingConsent withPollInterval(Duration interval) {
+        return new PendingConsent(id, stateDigest, key, principal, scopes, codeVerifier, redirectUri, createdAt,
+                expiresAt, Objects.requireNonNull(interval, "interval"));
+    }
 
     public PendingConsent {
         Objects.requireNonNull(id, "id");
@@ -39,6 +62,7 @@ public record PendingConsent(ConsentId id, String stateDigest, GrantKey key, Pri
     @Override
     public String toString() {
         return "PendingConsent[id=" + id + ", key=" + key + ", scopes=" + scopes + ", redirectUri=" + redirectUri
-                + ", expiresAt=" + expiresAt + ", codeVerifier=redacted]";
+                + ", expiresAt=" + expiresAt + (pollInterval != null ? ", pollInterval=" + pollInterval : "")
+                + ", codeVerifier=redacted]";
     }
 }

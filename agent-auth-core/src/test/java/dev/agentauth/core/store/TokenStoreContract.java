@@ -8,6 +8,7 @@ import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -147,15 +148,50 @@ abstract class TokenStoreContract {
     }
 
     @Test
-    void consentIsFoundByIdAndTakenOnceByStateDigest() {
+    void consentIsFoundByIdAndClaimedOnceByStateDigest() {
         PendingConsent c = consent("c1", "digest-1", NOW.plusSeconds(600));
         store.saveConsent(c);
 
         assertThat(store.findConsent(new ConsentId("c1"))).contains(c);
-        assertThat(store.takeConsent("digest-1")).contains(c);
-        assertThat(store.takeConsent("digest-1")).isEmpty();
+        assertThat(store.claimConsent("digest-1", "a", NOW, NOW.plusSeconds(30))).contains(c);
+        assertThat(store.claimConsent("digest-1", "b", NOW.plusSeconds(1), NOW.plusSeconds(31))).isEmpty();
+        assertThat(store.findConsent(new ConsentId("c1"))).as("a claimed consent stays stored").contains(c);
+        assertThat(store.claimConsent("never-issued", "a", NOW, NOW.plusSeconds(30))).isEmpty();
+    }
+
+    @Test
+    void claimWhenTheClaimLapsedThenAnotherClaimantTakesOver() {
+        store.saveConsent(consent("c1", "digest-1", NOW.plusSeconds(600)));
+        assertThat(store.claimConsent("digest-1", "dead", NOW, NOW.plusSeconds(30))).isPresent();
+        assertThat(store.claimConsent("digest-1", "next", NOW.plusSeconds(31), NOW.plusSeconds(61))).isPresent();
+    }
+
+    @Test
+    void completeConsentStoresGrantAndOutcomeAndRetiresTheConsentTogether() {
+        PendingConsent c = consent("c1", "digest-1", NOW.plusSeconds(600));
+        store.saveConsent(c);
+        store.claimConsent("digest-1", "a", NOW, NOW.plusSeconds(30)).orElseThrow();
+        StoredGrant g = grant(ALICE_CORP, "access-1", "refresh-1");
+        store.withGrantLock(ALICE_CORP, () -> {
+            store.completeConsent(c, g, outcome("c1", NOW.plusSeconds(600)));
+            return null;
+        });
+        assertThat(store.find(ALICE_CORP)).contains(g);
+        assertThat(store.findConsentOutcome(new ConsentId("c1"))).contains(outcome("c1", NOW.plusSeconds(600)));
         assertThat(store.findConsent(new ConsentId("c1"))).isEmpty();
-        assertThat(store.takeConsent("never-issued")).isEmpty();
+        assertThat(store.claimConsent("digest-1", "b", NOW.plusSeconds(60), NOW.plusSeconds(90))).isEmpty();
+    }
+
+    @Test
+    void completeConsentWithoutGrantRecordsTheOutcomeOnly() {
+        PendingConsent c = consent("c1", "digest-1", NOW.plusSeconds(600));
+        store.saveConsent(c);
+        ConsentOutcome denied = new ConsentOutcome(new ConsentId("c1"), ConsentOutcome.Status.DENIED, ALICE_CORP,
+                Principal.user("alice"), "access_denied", NOW, NOW.plusSeconds(600));
+        store.completeConsent(c, null, denied);
+        assertThat(store.find(ALICE_CORP)).isEmpty();
+        assertThat(store.findConsentOutcome(new ConsentId("c1"))).contains(denied);
+        assertThat(store.findConsent(new ConsentId("c1"))).isEmpty();
     }
 
     @Test
@@ -163,29 +199,84 @@ abstract class TokenStoreContract {
         PendingConsent c = new PendingConsent(new ConsentId("c2"), "digest-2", ALICE_CORP, Principal.user("alice"),
                 Scopes.of("openid"), null, URI.create("https://app.example.com/cb"), NOW, NOW.plusSeconds(60));
         store.saveConsent(c);
-        assertThat(store.takeConsent("digest-2")).contains(c);
+        assertThat(store.claimConsent("digest-2", "a", NOW, NOW.plusSeconds(30))).contains(c);
     }
 
     @Test
-    void takeConsentWhenManyCallersRaceThenExactlyOneGetsIt() throws Exception {
+    void claimConsentWhenManyCallersRaceThenExactlyOneGetsIt() throws Exception {
         store.saveConsent(consent("c3", "digest-3", NOW.plusSeconds(600)));
+        assertThat(race(i -> store.claimConsent("digest-3", "caller-" + i, NOW, NOW.plusSeconds(30)).isPresent()))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void deviceConsentIsDueAfterItsIntervalAndPolledByOneClaimantAtATime() {
+        PendingConsent device = new PendingConsent(new ConsentId("d1"), "digest-d1", ALICE_CORP,
+                Principal.user("alice"), Scopes.of("openid"), "device-code-secret",
+                URI.create("https://idp.example.com/device"), NOW, NOW.plusSeconds(600), Duration.ofSeconds(5));
+        store.saveConsent(device);
+        store.saveConsent(consent("redirect", "digest-r", NOW.plusSeconds(600)));
+
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(4), 10)).isEmpty();
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(5), 10)).containsExactly(device);
+        assertThat(store.claimConsent("digest-d1", "poller-a", NOW.plusSeconds(5), NOW.plusSeconds(20))).isPresent();
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(6), 10)).as("claimed: nobody else polls").isEmpty();
+
+        // slow_down: due again one longer interval later, for any replica
+        store.releaseConsent("digest-d1", "poller-a", NOW.plusSeconds(15), Duration.ofSeconds(10));
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(14), 10)).isEmpty();
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(15), 10)).singleElement()
+                .satisfies(d -> assertThat(d.pollInterval()).isEqualTo(Duration.ofSeconds(10)));
+
+        // a poller that died holding its claim: another takes over once the claim lapses
+        assertThat(store.claimConsent("digest-d1", "poller-b", NOW.plusSeconds(15), NOW.plusSeconds(30))).isPresent();
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(29), 10)).isEmpty();
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(31), 10)).hasSize(1);
+        store.releaseConsent("digest-d1", "poller-a", NOW.plusSeconds(99), Duration.ofSeconds(99));
+        assertThat(store.dueDeviceConsents(NOW.plusSeconds(31), 10)).as("a stale claimant releases nothing")
+                .singleElement().satisfies(d -> assertThat(d.pollInterval()).isEqualTo(Duration.ofSeconds(10)));
+    }
+
+    /** Whether this store records refreshes in flight ({@link TokenStore#beginRefresh}); durable stores do. */
+    protected boolean recordsRefreshes() {
+        return true;
+    }
+
+    @Test
+    void beginRefreshWhenAnEarlierRefreshNeverEndedThenItIsReported() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(recordsRefreshes());
+        store.save(grant(ALICE_CORP, "access-1", "refresh-1"));
+        assertThat(store.withGrantLock(ALICE_CORP, () -> store.beginRefresh(ALICE_CORP, NOW))).isEmpty();
+        // the refresher died: the record outlives its lock
+        assertThat(store.withGrantLock(ALICE_CORP, () -> store.beginRefresh(ALICE_CORP, NOW.plusSeconds(1))))
+                .contains(NOW);
+        store.save(grant(ALICE_CORP, "access-2", "refresh-2"));
+        assertThat(store.beginRefresh(ALICE_CORP, NOW.plusSeconds(2))).as("a save ends it").isEmpty();
+        store.endRefresh(ALICE_CORP);
+        assertThat(store.beginRefresh(ALICE_CORP, NOW.plusSeconds(3))).as("so does endRefresh").isEmpty();
+        assertThat(store.find(ALICE_CORP).orElseThrow().accessToken()).isEqualTo("access-2");
+    }
+
+    /** How many of 8 racing callers {@code attempt} says won. */
+    static int race(java.util.function.IntPredicate attempt) throws Exception {
         int callers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         CountDownLatch go = new CountDownLatch(1);
-        List<Future<Optional<PendingConsent>>> results = new ArrayList<>();
+        List<Future<Boolean>> results = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
+            int caller = i;
             results.add(pool.submit(() -> {
                 go.await();
-                return store.takeConsent("digest-3");
+                return attempt.test(caller);
             }));
         }
         go.countDown();
         int winners = 0;
-        for (Future<Optional<PendingConsent>> f : results) {
-            winners += f.get(30, TimeUnit.SECONDS).isPresent() ? 1 : 0;
+        for (Future<Boolean> f : results) {
+            winners += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
         }
         pool.shutdown();
-        assertThat(winners).isEqualTo(1);
+        return winners;
     }
 
     @Test
@@ -285,40 +376,75 @@ abstract class TokenStoreContract {
     }
 
     @Test
-    void interruptIsFoundReplacedAndTakenOnce() {
+    void saveInterruptIsIdempotentAndNeverReplacesOrRevives() {
         StoredInterrupt first = interrupt("i1", "alice", NOW, NOW.plusSeconds(600));
         interrupts().saveInterrupt(first);
         assertThat(interrupts().findInterrupt("i1")).contains(first);
-        StoredInterrupt replaced = new StoredInterrupt("i1", "alice", "default", NOW, NOW.plusSeconds(900),
-                "{\"round\":2}");
-        interrupts().saveInterrupt(replaced);
-        assertThat(interrupts().findInterrupt("i1")).contains(replaced);
-        assertThat(interrupts().takeInterrupt("i1")).contains(replaced);
-        assertThat(interrupts().takeInterrupt("i1")).isEmpty();
-        assertThat(interrupts().findInterrupt("i1")).isEmpty();
+        interrupts().saveInterrupt(new StoredInterrupt("i1", "alice", "default", NOW, NOW.plusSeconds(900),
+                "{\"round\":2}"));
+        assertThat(interrupts().findInterrupt("i1")).as("a second save changes nothing").contains(first);
+
+        InterruptClaim claim = interrupts().claimInterrupt("i1", "a", NOW, NOW.plusSeconds(30)).orElseThrow();
+        assertThat(interrupts().finishInterrupt(claim)).isTrue();
+        interrupts().saveInterrupt(first); // a late flush, or a retry after a lost acknowledgement
+        assertThat(interrupts().findInterrupt("i1")).get().extracting(StoredInterrupt::state)
+                .isEqualTo(StoredInterrupt.State.DONE);
+        assertThat(interrupts().claimInterrupt("i1", "b", NOW, NOW.plusSeconds(30))).isEmpty();
+        assertThat(interrupts().findInterruptsByUser("alice")).isEmpty();
         assertThat(interrupts().findInterrupt("never")).isEmpty();
     }
 
     @Test
-    void takeInterruptWhenManyCallersRaceThenExactlyOneGetsIt() throws Exception {
+    void claimInterruptHoldsALeaseThatIsRenewedReleasedOrTakenOverWithItsProgress() {
+        interrupts().saveInterrupt(interrupt("i2", "alice", NOW, NOW.plusSeconds(600)));
+        InterruptClaim a = interrupts().claimInterrupt("i2", "replica-a", NOW, NOW.plusSeconds(10)).orElseThrow();
+        assertThat(a.takenOver()).isFalse();
+        assertThat(a.progress()).isNull();
+        assertThat(interrupts().claimInterrupt("i2", "replica-b", NOW.plusSeconds(5), NOW.plusSeconds(15)))
+                .as("the lease is live").isEmpty();
+        assertThat(interrupts().findInterrupt("i2").orElseThrow().state())
+                .isEqualTo(StoredInterrupt.State.RESUMING);
+        assertThat(interrupts().renewInterrupt(a, NOW.plusSeconds(20), "{\"done\":[\"call-1\"]}")).isTrue();
+        assertThat(interrupts().claimInterrupt("i2", "replica-b", NOW.plusSeconds(15), NOW.plusSeconds(25)))
+                .as("renewed").isEmpty();
+
+        // replica-a dies: after its lease another replica takes over, with what it recorded
+        InterruptClaim b = interrupts().claimInterrupt("i2", "replica-b", NOW.plusSeconds(21), NOW.plusSeconds(40))
+                .orElseThrow();
+        assertThat(b.takenOver()).isTrue();
+        assertThat(b.epoch()).isGreaterThan(a.epoch());
+        assertThat(b.progress()).isEqualTo("{\"done\":[\"call-1\"]}");
+        assertThat(interrupts().renewInterrupt(a, NOW.plusSeconds(60), "{}")).as("the old claim is fenced").isFalse();
+        assertThat(interrupts().finishInterrupt(a)).isFalse();
+        assertThat(interrupts().releaseInterrupt(a)).isFalse();
+
+        assertThat(interrupts().releaseInterrupt(b)).isTrue();
+        assertThat(interrupts().findInterrupt("i2").orElseThrow().state()).isEqualTo(StoredInterrupt.State.OPEN);
+        InterruptClaim c = interrupts().claimInterrupt("i2", "replica-c", NOW.plusSeconds(22), NOW.plusSeconds(50))
+                .orElseThrow();
+        assertThat(c.progress()).as("kept across a release").isEqualTo("{\"done\":[\"call-1\"]}");
+        assertThat(interrupts().finishInterrupt(c)).isTrue();
+        assertThat(interrupts().findInterrupt("i2").orElseThrow().state()).isEqualTo(StoredInterrupt.State.DONE);
+    }
+
+    @Test
+    void claimInterruptWhenManyCallersRaceThenExactlyOneGetsIt() throws Exception {
         interrupts().saveInterrupt(interrupt("race", "alice", NOW, NOW.plusSeconds(600)));
-        int callers = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(callers);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Optional<StoredInterrupt>>> results = new ArrayList<>();
-        for (int i = 0; i < callers; i++) {
-            results.add(pool.submit(() -> {
-                go.await();
-                return interrupts().takeInterrupt("race");
-            }));
-        }
-        go.countDown();
-        int winners = 0;
-        for (Future<Optional<StoredInterrupt>> f : results) {
-            winners += f.get(30, TimeUnit.SECONDS).isPresent() ? 1 : 0;
-        }
-        pool.shutdown();
-        assertThat(winners).isEqualTo(1);
+        assertThat(race(i -> interrupts().claimInterrupt("race", "caller-" + i, NOW, NOW.plusSeconds(30))
+                .isPresent())).isEqualTo(1);
+    }
+
+    @Test
+    void interruptsByUserListOpenAndResumingButNotDone() {
+        interrupts().saveInterrupt(interrupt("open", "alice", NOW, NOW.plusSeconds(600)));
+        interrupts().saveInterrupt(interrupt("resuming", "alice", NOW.plusSeconds(1), NOW.plusSeconds(600)));
+        interrupts().saveInterrupt(interrupt("done", "alice", NOW.plusSeconds(2), NOW.plusSeconds(600)));
+        interrupts().claimInterrupt("resuming", "a", NOW, NOW.plusSeconds(30)).orElseThrow();
+        interrupts().finishInterrupt(interrupts().claimInterrupt("done", "a", NOW, NOW.plusSeconds(30))
+                .orElseThrow());
+        assertThat(interrupts().findInterruptsByUser("alice")).extracting(StoredInterrupt::id)
+                .containsExactly("open", "resuming");
+        assertThat(interrupts().findInterruptsByUser("alice").get(1).resumable(NOW.plusSeconds(31))).isTrue();
     }
 
     @Test

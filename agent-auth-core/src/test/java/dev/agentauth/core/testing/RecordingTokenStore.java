@@ -6,6 +6,7 @@ import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.StoredGrant;
 import dev.agentauth.core.store.TokenStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -59,8 +60,26 @@ public final class RecordingTokenStore implements TokenStore {
     }
 
     @Override
-    public Optional<PendingConsent> takeConsent(String stateDigest) {
-        return delegate.takeConsent(stateDigest);
+    public Optional<PendingConsent> claimConsent(String stateDigest, String claimant, Instant now, Instant until) {
+        return delegate.claimConsent(stateDigest, claimant, now, until);
+    }
+
+    @Override
+    public void releaseConsent(String stateDigest, String claimant, Instant nextPollAt, Duration pollInterval) {
+        delegate.releaseConsent(stateDigest, claimant, nextPollAt, pollInterval);
+    }
+
+    @Override
+    public void completeConsent(PendingConsent consent, StoredGrant grant, ConsentOutcome outcome) {
+        if (grant != null) {
+            saved.add(grant.key());
+        }
+        delegate.completeConsent(consent, grant, outcome);
+    }
+
+    @Override
+    public List<PendingConsent> dueDeviceConsents(Instant now, int limit) {
+        return delegate.dueDeviceConsents(now, limit);
     }
 
     @Override

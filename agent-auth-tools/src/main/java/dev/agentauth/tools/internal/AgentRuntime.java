@@ -35,7 +35,8 @@ public final class AgentRuntime {
                            PrincipalResolver principals, ConsentMode mode, Duration blockingTimeout,
                            ConsentListener consentListener, Clock clock, Duration interruptRetention,
                            List<ToolSource> sources, Reauthorization reauthorization, SecureRandom random,
-                           InterruptStore interruptStore) {
+                           InterruptStore interruptStore, dev.agentauth.tools.ResumeRecovery resumeRecovery,
+                           Duration resumeLease) {
     }
 
     private final ToolRegistry registry;

@@ -67,6 +67,8 @@ final class InterruptRegistry {
         final ServiceCall call;
         volatile ConsentInterrupt snapshot;
         boolean settled;
+        /** As the interrupt store holds it (its state and lease), when read from there; else {@code null}. */
+        dev.agentauth.core.store.StoredInterrupt stored;
 
         Interrupted(String id, UUID invocationId, Object memoryId, Principal principal,
                     InvocationParameters parameters, List<ToolExecutionRequest> batch, TurnJournals.Journal journal,
@@ -185,9 +187,9 @@ final class InterruptRegistry {
         return storage.find(id);
     }
 
-    /** Removes {@code state} from the store; of concurrent callers on every replica, exactly one gets {@code true}. */
-    boolean take(Interrupted state) {
-        return storage.take(state);
+    /** Where settled interrupts are stored and claimed for resumes. */
+    StoredInterrupts storage() {
+        return storage;
     }
 
     /**

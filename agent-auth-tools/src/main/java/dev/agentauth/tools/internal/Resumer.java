@@ -9,7 +9,10 @@ import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
+import dev.agentauth.core.StoreIntegrityException;
+import dev.agentauth.core.store.StoredInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
+import dev.agentauth.tools.ResumeRecovery;
 import dev.agentauth.tools.ResumeRejectedException;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
@@ -41,6 +44,10 @@ final class Resumer {
 
     private static final Logger log = LoggerFactory.getLogger(Resumer.class);
     private static final int MAX_ROUND_TRIPS = 25;
+    /** What the model is told of a call that was in flight when its resume's replica stopped (at most once). */
+    static final String UNKNOWN_OUTCOME = "This call was started, but the server running it stopped before it"
+            + " finished. It was not run again, so that it cannot act twice, and whether it took effect is unknown."
+            + " Tell the user, and check before trying it again.";
 
     private enum ConsentEnd {
         GRANTED(null), DENIED(ConsentFailedException.Reason.DENIED), EXPIRED(ConsentFailedException.Reason.EXPIRED),
@@ -58,7 +65,20 @@ final class Resumer {
     private final InterruptRegistry interrupts;
     private final Services services;
 
+    /** This agent among the replicas sharing the interrupt store, as the claimant of resumes (random, for logs). */
+    private final String owner;
+    /** Renews the leases of resumes running here. */
+    private final java.util.concurrent.ScheduledExecutorService heartbeat;
+
     Resumer(AgentRuntime.Settings settings, ToolRegistry registry, InterruptRegistry interrupts, Services services) {
+        byte[] id = new byte[9];
+        settings.random().nextBytes(id);
+        this.owner = "agent-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        this.heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "agent-auth-resume-lease");
+            t.setDaemon(true);
+            return t;
+        });
         this.services = services;
         this.settings = settings;
         this.registry = registry;
@@ -69,18 +89,45 @@ final class Resumer {
     private InterruptRegistry.Interrupted owned(String interruptId, String user, String verb) {
         Objects.requireNonNull(interruptId, "interruptId");
         Objects.requireNonNull(user, "user");
-        InterruptRegistry.Interrupted state = interrupts.find(interruptId);
-        if (state == null) {
+        InterruptRegistry.Interrupted state;
+        try {
+            state = interrupts.find(interruptId);
+        } catch (StoreIntegrityException e) {
+            log.warn("{} of interrupt {} refused: its stored row failed the integrity check", verb, interruptId);
+            throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
+                    + " cannot be used: its stored row was altered; the user asks again", Principal.user(user), null);
+        }
+        if (state == null || (state.stored != null && state.stored.state() == StoredInterrupt.State.DONE)) {
             throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
                     + " is unknown: it was already resumed, expired and was discarded, or never issued",
                     Principal.user(user), null);
         }
-        if (!user.equals(state.principal.user())) {
+        if (!user.equals(state.principal.user()) || (state.stored != null && !user.equals(state.stored.user()))) {
             log.warn("{} of interrupt {} refused: it belongs to another user", verb, interruptId);
             throw new ResumeRejectedException(ResumeRejectedException.Reason.WRONG_USER, "interrupt " + interruptId
                     + " belongs to another user; only that user can " + verb + " it", Principal.user(user), null);
         }
+        if (state.stored != null && !state.stored.resumable(settings.clock().instant())) {
+            throw inProgress(state);
+        }
         return state;
+    }
+
+    /** Another resume claimed it between our read and our claim: running now, or already done. */
+    private ResumeRejectedException claimedMeanwhile(String interruptId, String user,
+                                                     InterruptRegistry.Interrupted state) {
+        try {
+            owned(interruptId, user, "resume");
+        } catch (ResumeRejectedException e) {
+            return e;
+        }
+        return inProgress(state);
+    }
+
+    private static ResumeRejectedException inProgress(InterruptRegistry.Interrupted state) {
+        return new ResumeRejectedException(ResumeRejectedException.Reason.IN_PROGRESS, "interrupt " + state.id
+                + " is being resumed right now (here or on another replica); if that replica stops, another resume"
+                + " takes over once its lease runs out: try again in a moment", state.principal, null);
     }
 
     /** Declines the interrupt's pending consents for {@code user}, then resumes: the declined calls report it. */
@@ -126,10 +173,9 @@ final class Resumer {
                     + interruptId + " did not keep its AI-service call and this agent has no ChatModel to continue"
                     + " it with; the interrupt stays open", state.principal, state.snapshot);
         }
-        if (!interrupts.take(state)) {
-            throw new ResumeRejectedException(ResumeRejectedException.Reason.UNKNOWN, "interrupt " + interruptId
-                    + " was resumed concurrently", state.principal, null);
-        }
+        ResumeLease lease = new ResumeLease(interrupts.storage(), interrupts.storage().claim(state, owner,
+                settings.resumeLease()).orElseThrow(() -> claimedMeanwhile(interruptId, user, state)),
+                settings.resumeLease(), heartbeat);
         InvocationContext.Builder builder = InvocationContext.builder().invocationId(UUID.randomUUID())
                 .chatMemoryId(state.memoryId)
                 .invocationParameters(state.parameters != null ? state.parameters : new InvocationParameters())
@@ -137,27 +183,47 @@ final class Resumer {
         InvocationContext context = (state.call != null ? state.call.into(builder) : builder).build();
         Map<String, ToolExecutionResultMessage> results = new LinkedHashMap<>();
         ChatMemory memory = settings.memory().get(state.memoryId);
-        for (ToolExecutionRequest call : state.batch) {
-            if (state.journal.completed.containsKey(call.id())) {
-                continue; // already answered in memory by settle()
-            }
-            ConsentRequirement consent = state.consentByCall.get(call.id());
-            ConsentEnd outcome = consent == null ? ConsentEnd.GRANTED : outcomes.get(consent.id().value());
-            ToolExecutionResult result;
-            if (outcome != ConsentEnd.GRANTED) {
-                result = error(consentFailure(consent.providerDisplayName(), outcome.reason));
-            } else {
-                try {
-                    result = run(call, context);
-                } catch (ConsentInterruptException again) {
-                    // The call needs more than the user granted (step-up): a new interrupt for the rest of the turn.
-                    replaceResults(memory, results);
-                    throw interrupts.carryOver(state, results, again);
+        try {
+            for (ToolExecutionRequest call : state.batch) {
+                if (state.journal.completed.containsKey(call.id())) {
+                    continue; // already answered in memory by settle()
                 }
+                ConsentRequirement consent = state.consentByCall.get(call.id());
+                ConsentEnd outcome = consent == null ? ConsentEnd.GRANTED : outcomes.get(consent.id().value());
+                ToolExecutionResult result;
+                if (outcome != ConsentEnd.GRANTED) {
+                    result = error(consentFailure(consent.providerDisplayName(), outcome.reason));
+                } else if (lease.doneBefore(call.id()).isPresent()) {
+                    result = lease.doneBefore(call.id()).get(); // ran under a resume that died later: not again
+                } else if (lease.inFlightBefore(call.id())
+                        && settings.resumeRecovery() == ResumeRecovery.AT_MOST_ONCE) {
+                    log.warn("interrupt {}: tool call {} ({}) was running when its resume's replica stopped; not run"
+                            + " again (at most once), the model is told", interruptId, call.id(), call.name());
+                    result = error(UNKNOWN_OUTCOME);
+                } else {
+                    if (lease.inFlightBefore(call.id())) {
+                        log.warn("interrupt {}: tool call {} ({}) was running when its resume's replica stopped; run"
+                                + " again (at least once)", interruptId, call.id(), call.name());
+                    }
+                    lease.starting(call.id());
+                    try {
+                        result = run(call, context);
+                    } catch (ConsentInterruptException again) {
+                        // The call needs more than the user granted (step-up): a new interrupt for the rest of the
+                        // turn takes over; this one is done.
+                        replaceResults(memory, results);
+                        lease.finish();
+                        throw interrupts.carryOver(state, results, again);
+                    }
+                }
+                lease.finished(call.id(), result);
+                results.put(call.id(), resultMessage(call, result));
             }
-            results.put(call.id(), resultMessage(call, result));
+            replaceResults(memory, results);
+            lease.finish();
+        } finally {
+            lease.close(); // released with its progress, unless finished: a resume that failed can be retried
         }
-        replaceResults(memory, results);
         log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal,
                 results.size());
         if (service != null) {

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The interrupt registry on its own: one interrupt per turn, ids from the injected random source, chat memory
- * answered for every tool call when the interrupt settles, and an interrupt taken exactly once.
+ * answered for every tool call when the interrupt settles, and an interrupt claimed by exactly one resume.
  */
 class InterruptRegistryTest {
 
@@ -65,7 +65,8 @@ class InterruptRegistryTest {
         AgentRuntime.Settings settings = new AgentRuntime.Settings(null, null, id -> memory,
                 PrincipalResolver.invocationParameters("default"), ConsentMode.INTERRUPT, Duration.ofMinutes(1), null,
                 clock, Duration.ofHours(1), List.of(), Reauthorization.defaults(), random,
-                dev.agentauth.core.store.InterruptStore.inMemory());
+                dev.agentauth.core.store.InterruptStore.inMemory(), dev.agentauth.tools.ResumeRecovery.AT_MOST_ONCE,
+                Duration.ofSeconds(30));
         return new InterruptRegistry(settings, Map.of(), journals, new InterruptCodec(name -> null));
     }
 
@@ -129,7 +130,7 @@ class InterruptRegistryTest {
     }
 
     @Test
-    void takeWhenEightThreadsTakeOneInterruptThenExactlyOneGetsIt() throws Exception {
+    void claimWhenEightThreadsClaimOneInterruptThenExactlyOneGetsIt() throws Exception {
         InterruptRegistry registry = registry(new SecureRandom());
         ToolExecutionRequest notes = call("c1", "listNotes");
         memory.add(AiMessage.from(notes));
@@ -145,7 +146,8 @@ class InterruptRegistryTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Callable<Boolean>> takers = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            takers.add(() -> registry.take(state));
+            int n = i;
+            takers.add(() -> registry.storage().claim(state, "resumer-" + n, Duration.ofSeconds(30)).isPresent());
         }
         int taken = 0;
         for (Future<Boolean> f : pool.invokeAll(takers)) {
@@ -154,7 +156,6 @@ class InterruptRegistryTest {
         pool.shutdown();
 
         assertThat(taken).isEqualTo(1);
-        assertThat(registry.find(id)).isNull();
-        assertThat(registry.interrupt(id)).isEmpty();
+        assertThat(registry.find(id).stored.state()).isEqualTo(dev.agentauth.core.store.StoredInterrupt.State.RESUMING);
     }
 }

@@ -25,11 +25,18 @@ enum Dialect {
         }
 
         @Override
+        void unlockGrant(Connection c, long lockId) {
+        }
+
+        @Override
         void lockSchema(Connection c) {
         }
     },
 
-    /** Several replicas: grant locks are transaction-scoped advisory locks, released by commit, rollback or death. */
+    /**
+     * Several replicas: grant locks are session-level advisory locks, released explicitly, or by the server when the
+     * holder's connection ends (a killed replica).
+     */
     POSTGRES {
         @Override
         String upsert(String table, List<String> columns, String key) {
@@ -41,10 +48,20 @@ enum Dialect {
         @Override
         void lockGrant(Connection c, long lockId, Duration timeout) throws SQLException {
             try (Statement s = c.createStatement()) {
-                // lock_timeout bounds the wait for advisory locks too; SET LOCAL ends with the transaction.
-                s.execute("SET LOCAL lock_timeout = " + Math.max(1, timeout.toMillis()));
+                // lock_timeout bounds the wait for advisory locks too; reset so the pooled session keeps no setting.
+                s.execute("SET lock_timeout = " + Math.max(1, timeout.toMillis()));
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                    ps.setLong(1, lockId);
+                    ps.execute();
+                } finally {
+                    s.execute("RESET lock_timeout");
+                }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+        }
+
+        @Override
+        void unlockGrant(Connection c, long lockId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
                 ps.setLong(1, lockId);
                 ps.execute();
             }
@@ -65,8 +82,25 @@ enum Dialect {
     /** An insert-or-replace of one row identified by {@code key}. */
     abstract String upsert(String table, List<String> columns, String key);
 
-    /** Takes the cross-process lock of one grant for the rest of {@code c}'s transaction. */
+    /**
+     * An insert that leaves an existing row with the same {@code key} alone. PostgreSQL skips it; on H2 the insert
+     * fails with a duplicate key, which {@link #isDuplicate} recognizes.
+     */
+    String insertIfAbsent(String table, List<String> columns, String key) {
+        return "INSERT INTO " + table + " (" + String.join(", ", columns) + ") VALUES (" + placeholders(columns) + ")"
+                + (this == POSTGRES ? " ON CONFLICT (" + key + ") DO NOTHING" : "");
+    }
+
+    /** Whether {@code e} is a unique-key violation (SQLState 23505 on both databases). */
+    static boolean isDuplicate(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    /** Takes the cross-process lock of one grant on {@code c}'s session, waiting at most {@code timeout}. */
     abstract void lockGrant(Connection c, long lockId, Duration timeout) throws SQLException;
+
+    /** Releases what {@link #lockGrant} took. */
+    abstract void unlockGrant(Connection c, long lockId) throws SQLException;
 
     /** Serializes schema migrations for the rest of {@code c}'s transaction. */
     abstract void lockSchema(Connection c) throws SQLException;

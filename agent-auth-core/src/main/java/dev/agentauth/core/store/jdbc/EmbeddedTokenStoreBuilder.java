@@ -107,7 +107,7 @@ public final class EmbeddedTokenStoreBuilder {
         pool.setMaxConnections(16);
         JdbcTokenStore store = new JdbcTokenStore(pool, Dialect.H2, enc, description,
                 "if another process has it open, stop that process, or use TokenStores.postgres() to share tokens"
-                        + " between processes", timeout, pool::dispose);
+                        + " between processes", timeout, timeout, pool::dispose);
         try {
             store.migrate(Clock.systemUTC());
         } catch (RuntimeException e) {

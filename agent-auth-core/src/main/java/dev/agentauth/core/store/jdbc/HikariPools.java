@@ -13,7 +13,7 @@ final class HikariPools {
     }
 
     static DataSource create(String jdbcUrl, String username, Secret password, int size, Duration connectionTimeout,
-                             Duration lockTimeout) {
+                             Duration statementTimeout) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("agent-auth-token-store");
         config.setJdbcUrl(jdbcUrl);
@@ -26,14 +26,15 @@ final class HikariPools {
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(Math.min(2, size));
         config.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis()));
-        config.setValidationTimeout(Math.max(250, Math.min(connectionTimeout.toMillis(), 5_000)));
+        // A frozen database must not hold a caller in validation longer than a statement may take.
+        config.setValidationTimeout(Math.max(250, Math.min(Math.min(connectionTimeout.toMillis(),
+                statementTimeout.toMillis()), 5_000)));
         // Build even while the database is down: the first call then fails as retryable, and recovers when it is back.
         config.setInitializationFailTimeout(-1);
         long connectSeconds = Math.max(1, (connectionTimeout.toMillis() + 999) / 1000);
         config.addDataSourceProperty("connectTimeout", Long.toString(connectSeconds));
         config.addDataSourceProperty("loginTimeout", Long.toString(connectSeconds));
-        // A refresh waits at most lockTimeout for the lock; no statement should outlive that by much.
-        config.addDataSourceProperty("socketTimeout", Long.toString(lockTimeout.toSeconds() + 30));
+        // Each call sets its own read timeout (JdbcConnections: the statement timeout, longer for the grant lock).
         config.addDataSourceProperty("tcpKeepAlive", "true");
         return new HikariDataSource(config);
     }

@@ -87,6 +87,19 @@ final class JdbcRows {
             ps.setBytes(i, value);
         }
     }
+    /** The key's columns, in column order, into a row seal's values. */
+    static RowSeal.Values addKey(RowSeal.Values values, GrantKey key) {
+        return values.add(key.provider().value()).add(key.flow().name()).add(key.user()).add(key.agent())
+                .add(key.scopeKey()).add(key.audience())
+                .add(key.subjectProvider() == null ? null : key.subjectProvider().value());
+    }
+    static void setLong(PreparedStatement ps, int i, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, value);
+        }
+    }
     static void setInstant(PreparedStatement ps, int i, Instant value) throws SQLException {
         if (value == null) {
             ps.setNull(i, Types.BIGINT);

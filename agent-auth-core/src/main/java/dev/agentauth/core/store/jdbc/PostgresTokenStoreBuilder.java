@@ -42,6 +42,7 @@ public final class PostgresTokenStoreBuilder {
     private Integer maximumPoolSize;
     private Duration connectionTimeout;
     private Duration lockTimeout;
+    private Duration statementTimeout;
 
     PostgresTokenStoreBuilder() {
     }
@@ -110,6 +111,20 @@ public final class PostgresTokenStoreBuilder {
     }
 
     /**
+     * The longest any store call may take (the wait for another replica's refresh aside, see {@link #lockTimeout}):
+     * a database that is frozen, overloaded or cut off fails the call as a retryable
+     * {@link StoreUnavailableException} within it, instead of stalling every caller until TCP gives up. Enforced on
+     * the connection (its read timeout), so it holds even when the server cannot answer at all. Default 5 s.
+     *
+     * @since 0.3.0
+     */
+    public PostgresTokenStoreBuilder statementTimeout(Duration timeout) {
+        once(this.statementTimeout, "statementTimeout");
+        this.statementTimeout = positive(timeout, "statementTimeout");
+        return this;
+    }
+
+    /**
      * Connects, creates or migrates the schema, and returns the store.
      *
      * @throws StoreUnavailableException the database cannot be reached
@@ -130,6 +145,7 @@ public final class PostgresTokenStoreBuilder {
         }
         Duration lock = lockTimeout != null ? lockTimeout : Duration.ofSeconds(30);
         Duration connect = connectionTimeout != null ? connectionTimeout : Duration.ofSeconds(5);
+        Duration statement = statementTimeout != null ? statementTimeout : Duration.ofSeconds(5);
         String description;
         DataSource ds;
         AutoCloseable pool = null;
@@ -138,14 +154,14 @@ public final class PostgresTokenStoreBuilder {
             requireClass("com.zaxxer.hikari.HikariDataSource", "com.zaxxer:HikariCP");
             description = "PostgreSQL token store at " + where(jdbcUrl);
             ds = HikariPools.create(jdbcUrl, username, password, maximumPoolSize != null ? maximumPoolSize : 10,
-                    connect, lock);
+                    connect, statement);
             pool = (AutoCloseable) ds;
         } else {
             description = "PostgreSQL token store (application DataSource)";
             ds = dataSource;
         }
         JdbcTokenStore store = new JdbcTokenStore(ds, Dialect.POSTGRES, encryption, description,
-                "check that the database is up and reachable, then retry", lock, pool);
+                "check that the database is up and reachable, then retry", lock, statement, pool);
         try {
             store.migrate(Clock.systemUTC());
         } catch (RuntimeException e) {

@@ -26,12 +26,18 @@ final class Schema {
     /** A migration step that needs more than SQL statements: it runs in the migration's transaction. */
     @FunctionalInterface
     interface Step {
-        void apply(Connection c) throws SQLException;
+        void apply(Connection c, Sealer sealer) throws SQLException;
+    }
+
+    /** Seals the rows written before seals existed (schema version 5), with the store's keyset. */
+    @FunctionalInterface
+    interface Sealer {
+        void sealExisting(Connection c) throws SQLException;
     }
 
     record Migration(int version, String description, List<String> statements, Step step) {
         Migration(int version, String description, List<String> statements) {
-            this(version, description, statements, c -> { });
+            this(version, description, statements, (c, sealer) -> { });
         }
     }
 
@@ -95,7 +101,7 @@ final class Schema {
                     KEYED_TABLES.stream().flatMap(t -> java.util.stream.Stream.of(
                             "ALTER TABLE " + t[0] + " ADD COLUMN audience VARCHAR(2000) DEFAULT '' NOT NULL",
                             "ALTER TABLE " + t[0] + " ADD COLUMN subject_provider VARCHAR(200)")).toList(),
-                    Schema::splitScopeKeys),
+                    (c, sealer) -> splitScopeKeys(c)),
             new Migration(3, "the identity-provider account a grant belongs to (encrypted)", List.of(
                     "ALTER TABLE agentauth_grant ADD COLUMN account BYTEA")),
             new Migration(4, "paused agent turns (consent interrupts), payload encrypted", List.of(
@@ -109,7 +115,26 @@ final class Schema {
                       payload      BYTEA        NOT NULL
                     )""",
                     "CREATE INDEX agentauth_interrupt_user ON agentauth_interrupt (user_id)",
-                    "CREATE INDEX agentauth_interrupt_purge ON agentauth_interrupt (purge_at)")));
+                    "CREATE INDEX agentauth_interrupt_purge ON agentauth_interrupt (purge_at)")),
+            new Migration(5, "row seals over the columns that say whose or what a row is; claimed consents and"
+                    + " device polls any replica can take over; interrupt resume leases and tombstones; refreshes in"
+                    + " flight", List.of(
+                    "ALTER TABLE agentauth_grant ADD COLUMN seal BYTEA",
+                    "ALTER TABLE agentauth_grant ADD COLUMN refresh_started_at BIGINT",
+                    "ALTER TABLE agentauth_consent ADD COLUMN seal BYTEA",
+                    "ALTER TABLE agentauth_consent ADD COLUMN poll_interval_ms BIGINT",
+                    "ALTER TABLE agentauth_consent ADD COLUMN next_poll_at BIGINT",
+                    "ALTER TABLE agentauth_consent ADD COLUMN claimed_by VARCHAR(200)",
+                    "ALTER TABLE agentauth_consent ADD COLUMN claimed_until BIGINT",
+                    "CREATE INDEX agentauth_consent_poll ON agentauth_consent (next_poll_at)",
+                    "ALTER TABLE agentauth_consent_outcome ADD COLUMN seal BYTEA",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN seal BYTEA",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN state VARCHAR(20) DEFAULT 'OPEN' NOT NULL",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN epoch BIGINT DEFAULT 0 NOT NULL",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN lease_owner VARCHAR(200)",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN lease_until BIGINT",
+                    "ALTER TABLE agentauth_interrupt ADD COLUMN progress BYTEA"),
+                    (c, sealer) -> sealer.sealExisting(c)));
 
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
@@ -117,7 +142,7 @@ final class Schema {
     }
 
     /** Creates or migrates the schema to {@link #LATEST}; returns the version found before. */
-    static int migrate(Connection c, Dialect dialect, Clock clock, String store) throws SQLException {
+    static int migrate(Connection c, Dialect dialect, Clock clock, String store, Sealer sealer) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -145,7 +170,7 @@ final class Schema {
                         s.execute(sql);
                     }
                 }
-                m.step().apply(c);
+                m.step().apply(c, sealer);
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
                     ps.setInt(1, m.version());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
@@ -182,9 +183,10 @@ class EmbeddedTokenStoreTest {
 
         try (TokenStore store = TokenStores.embedded().directory(dir).encryption(first).build()) {
             assertThat(store.find(ALICE).orElseThrow().accessToken()).isEqualTo("alice-old-token");
-            assertThatThrownBy(() -> store.find(BOB)).isInstanceOfSatisfying(AgentAuthException.class, e -> {
+            assertThatThrownBy(() -> store.find(BOB)).isInstanceOfSatisfying(StoreIntegrityException.class, e -> {
                 assertThat(e.retryable()).isFalse();
-                assertThat(e.getMessage()).contains("does not decrypt").doesNotContain("bob-new-token");
+                assertThat(e.getMessage()).contains("failed its integrity check", "not in this keyset")
+                        .doesNotContain("bob-new-token");
             });
         }
     }
@@ -201,10 +203,12 @@ class EmbeddedTokenStoreTest {
                 + " WHERE user_id = 'bob') WHERE user_id = 'alice'");
 
         try (TokenStore store = TokenStores.embedded().directory(dir).build()) {
-            assertThatThrownBy(() -> store.find(ALICE)).isInstanceOfSatisfying(AgentAuthException.class, e -> {
+            assertThatThrownBy(() -> store.find(ALICE)).isInstanceOfSatisfying(StoreIntegrityException.class, e -> {
                 assertThat(e.retryable()).isFalse();
                 assertThat(e.principal().user()).isEqualTo("alice");
-                assertThat(e.getMessage()).contains("does not decrypt").doesNotContain("bob-token", "bob-refresh");
+                assertThat(e.table()).isEqualTo("agentauth_grant");
+                assertThat(e.getMessage()).contains("failed its integrity check")
+                        .doesNotContain("bob-token", "bob-refresh");
             });
             assertThat(store.find(BOB).orElseThrow().accessToken()).isEqualTo("bob-token");
         }
@@ -216,7 +220,7 @@ class EmbeddedTokenStoreTest {
         TokenStores.embedded().directory(dir).build().close();
         TokenStores.embedded().directory(dir).build().close();
         assertThat(rawQuery(dir, "SELECT version FROM agentauth_schema_version ORDER BY version"))
-                .containsExactly("1", "2", "3", "4");
+                .containsExactly("1", "2", "3", "4", "5");
 
         raw(dir, "INSERT INTO agentauth_schema_version (version, description, applied_at) VALUES (99, 'future', 0)");
         assertThatThrownBy(() -> TokenStores.embedded().directory(dir).build())
@@ -251,6 +255,7 @@ class EmbeddedTokenStoreTest {
             raw(dir, "ALTER TABLE " + table + " DROP COLUMN subject_provider");
         }
         raw(dir, "ALTER TABLE agentauth_grant DROP COLUMN account");
+        dropVersion5Columns(dir);
         raw(dir, "DROP TABLE agentauth_interrupt");
         raw(dir, "DELETE FROM agentauth_schema_version WHERE version >= 2");
 
@@ -264,6 +269,22 @@ class EmbeddedTokenStoreTest {
         assertThat(rawQuery(dir, "SELECT scope_key || '|' || audience || '|' || COALESCE(subject_provider, '-')"
                 + " FROM agentauth_grant WHERE provider <> 'corp' ORDER BY provider")).containsExactly(
                 "billing.read|billing-api|corp", "|https://run.example|-");
+    }
+
+    /** Turns a database back into what schema version 4 wrote (its rows then have no seals). */
+    static void dropVersion5Columns(Path dir) throws Exception {
+        raw(dir, "DROP INDEX IF EXISTS agentauth_consent_poll");
+        for (String column : List.of("seal", "refresh_started_at")) {
+            raw(dir, "ALTER TABLE agentauth_grant DROP COLUMN " + column);
+        }
+        for (String column : List.of("seal", "poll_interval_ms", "next_poll_at", "claimed_by", "claimed_until")) {
+            raw(dir, "ALTER TABLE agentauth_consent DROP COLUMN " + column);
+        }
+        raw(dir, "ALTER TABLE agentauth_consent_outcome DROP COLUMN seal");
+        for (String column : List.of("seal", "state", "epoch", "lease_owner", "lease_until", "progress")) {
+            raw(dir, "ALTER TABLE agentauth_interrupt DROP COLUMN " + column);
+        }
+        raw(dir, "DELETE FROM agentauth_schema_version WHERE version >= 5");
     }
 
     @Test
