@@ -179,7 +179,7 @@ public final class WebChat implements AutoCloseable {
         }
         String status = result == null ? "NOT_SIGNED_IN" : result.status().name();
         String message = result == null ? "Sign in to the chat first." : result.userMessage();
-        send(ex, result != null && result.success() ? 200 : 400, "text/html; charset=utf-8", """
+        send(ex, result != null ? result.httpStatus() : 400, "text/html; charset=utf-8", """
                 <!doctype html><html><head><meta charset="utf-8"><title>Authorization</title>
                 <link rel="stylesheet" href="/style.css"></head>
                 <body class="callback" data-status="%s"><p id="message">%s</p><p>You can close this window.</p>

@@ -64,7 +64,8 @@ public class AgentAuthAutoConfiguration {
                             + " agent-auth.store.jdbc-url and agent-auth.store.encryption-keyset", null, null);
                 }
                 PostgresTokenStoreBuilder b = TokenStores.postgres().jdbcUrl(s.getJdbcUrl())
-                        .encryption(TokenEncryption.fromJson(Secret.of(s.getEncryptionKeyset())));
+                        .encryption(TokenEncryption.fromJson(Secret.of(s.getEncryptionKeyset())))
+                        .statementTimeout(s.getStatementTimeout());
                 if (s.getUsername() != null) {
                     b.username(s.getUsername());
                 }

@@ -46,7 +46,9 @@ public class AgentAuthLangChain4jAutoConfiguration {
                                                  ObjectProvider<ToolSource> sources) {
         AuthenticatedAgent.Builder b = AuthenticatedAgent.builder().broker(broker)
                 .agentId(properties.getAgent().getId())
-                .consentMode(consentMode(properties.getAgent().getConsentMode()));
+                .consentMode(consentMode(properties.getAgent().getConsentMode()))
+                .resumeRecovery(resumeRecovery(properties.getAgent().getResumeRecovery()))
+                .resumeLease(properties.getAgent().getResumeLease());
         chatModel.ifAvailable(b::chatModel);
         streamingChatModel.ifAvailable(b::streamingChatModel);
         memory.ifAvailable(b::chatMemoryProvider);
@@ -62,6 +64,17 @@ public class AgentAuthLangChain4jAutoConfiguration {
         } catch (IllegalArgumentException e) {
             throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.consent-mode: '" + value
                     + "' is not a consent mode; use interrupt, blocking or tell-model", null, null);
+        }
+    }
+
+    /** {@code agent-auth.agent.resume-recovery}: at-most-once or at-least-once, in any case. */
+    static dev.agentauth.tools.ResumeRecovery resumeRecovery(String value) {
+        try {
+            return dev.agentauth.tools.ResumeRecovery.valueOf(value.strip().toUpperCase(Locale.ROOT)
+                    .replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.resume-recovery: '" + value
+                    + "' is not a recovery; use at-most-once or at-least-once", null, null);
         }
     }
 

@@ -224,8 +224,22 @@ public class AgentAuthProperties {
          */
         private String encryptionKeyset;
 
+        /**
+         * The longest a PostgreSQL store call may take (the wait for another replica's refresh aside): a frozen or cut
+         * off database fails the call as retryable within it.
+         */
+        private java.time.Duration statementTimeout = java.time.Duration.ofSeconds(5);
+
         public StoreType getType() {
             return type;
+        }
+
+        public java.time.Duration getStatementTimeout() {
+            return statementTimeout;
+        }
+
+        public void setStatementTimeout(java.time.Duration statementTimeout) {
+            this.statementTimeout = statementTimeout;
         }
 
         public void setType(StoreType type) {
@@ -326,6 +340,15 @@ public class AgentAuthProperties {
         /** What happens when a user has not authorized yet: interrupt, blocking or tell-model. */
         private String consentMode = "interrupt";
 
+        /**
+         * What a resume that takes over from a replica that died mid-resume does with the tool call that was running
+         * there: at-most-once (not run again; the model is told its outcome is unknown) or at-least-once (run again).
+         */
+        private String resumeRecovery = "at-most-once";
+
+        /** How long a resume holds its interrupt without renewing its lease, before another replica may take over. */
+        private java.time.Duration resumeLease = java.time.Duration.ofSeconds(30);
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -348,6 +371,22 @@ public class AgentAuthProperties {
 
         public void setConsentMode(String consentMode) {
             this.consentMode = consentMode;
+        }
+
+        public String getResumeRecovery() {
+            return resumeRecovery;
+        }
+
+        public void setResumeRecovery(String resumeRecovery) {
+            this.resumeRecovery = resumeRecovery;
+        }
+
+        public java.time.Duration getResumeLease() {
+            return resumeLease;
+        }
+
+        public void setResumeLease(java.time.Duration resumeLease) {
+            this.resumeLease = resumeLease;
         }
     }
 }

@@ -42,7 +42,7 @@ public class ConsentCallbackServlet extends HttpServlet {
         // The redirect URI as registered (the broker compares it), with this request's parameters.
         URI callback = URI.create(redirectUri + (query == null ? "" : "?" + query));
         ConsentCallbackResult result = broker.completeConsent(callback, user.getName());
-        page(response, result.success() ? 200 : 400, result.status().name(), result.userMessage());
+        page(response, result.httpStatus(), result.status().name(), result.userMessage());
     }
 
     private static void page(HttpServletResponse response, int status, String code, String message)
