@@ -190,6 +190,31 @@ class PostgresReplicasTest {
         assertThat(((TokenResult.Granted) b.token(REQUEST)).token().value()).isEqualTo(fromCompletion.value());
     }
 
+    /**
+     * The outcome in the store wins over a local waiter: asked right after the callback landed on B, A answers done at
+     * once — it does not wait for its background watcher (which polls every 250 ms) to hear of it.
+     */
+    @Test
+    void consentCompletionOnAWhenTheCallbackJustLandedOnBThenDoneAtOnce() {
+        TokenBroker a = replica(idp, false);
+        TokenBroker b = replica(idp, false);
+        for (int round = 0; round < 3; round++) {
+            String user = "user" + round;
+            TokenRequest request = TokenRequest.forUser("corp", user);
+            ConsentRequirement c = ((TokenResult.ConsentRequired) a.token(request)).consent();
+            CompletableFuture<AccessToken> waiting = a.consentCompletion(c.id());
+            assertThat(b.completeConsent(browser.signIn(c.authorizationUri(), user)).success()).isTrue();
+
+            long start = System.nanoTime();
+            CompletableFuture<AccessToken> asked = a.consentCompletion(c.id());
+            assertThat(asked).as("round " + round).isDone();
+            System.out.println("FAULT-FIGURE round " + round + ": A saw B's outcome after "
+                    + (System.nanoTime() - start) / 1_000 + " us");
+            assertThat(asked.join().value()).isEqualTo(((TokenResult.Granted) b.token(request)).token().value());
+            assertThat(waiting).isDone();
+        }
+    }
+
     /** B never started the consent: its consentCompletion learns the outcome from the store, pending or ended. */
     @Test
     void consentStartedOnAWhenBAsksForItsCompletionThenBLearnsOfItWhereverTheCallbackLands() throws Exception {
