@@ -8,7 +8,7 @@ import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.StoredGrant;
 import dev.agentauth.core.store.TokenStore;
 import dev.agentauth.core.testing.MutableClock;
-import dev.agentauth.core.testing.RecordingTokenStore;
+import dev.agentauth.core.testing.ForwardingTokenStore;
 import dev.agentauth.core.testing.ScriptedBrowser;
 import dev.agentauth.core.testing.TestIdp;
 import java.net.URI;
@@ -38,9 +38,17 @@ class ConsentStoreFailureTest {
     final FailingStore store = new FailingStore();
     TokenBroker broker;
 
-    /** A store whose consent endings fail while {@link #down} is set, as a database that went away. */
-    static final class FailingStore extends RecordingTokenStoreBase {
+    /**
+     * A store whose consent endings fail while {@link #down} is set, and whose claims fail while
+     * {@link #claimsDown} is, as a database that went away at that moment.
+     */
+    static final class FailingStore extends ForwardingTokenStore {
         volatile boolean down;
+        volatile boolean claimsDown;
+
+        FailingStore() {
+            super(TokenStore.inMemory());
+        }
 
         @Override
         public void completeConsent(PendingConsent consent, StoredGrant grant, ConsentOutcome outcome) {
@@ -49,12 +57,14 @@ class ConsentStoreFailureTest {
             }
             super.completeConsent(consent, grant, outcome);
         }
-    }
 
-    /** The in-memory store, delegated to (so a subclass can fail one operation). */
-    static class RecordingTokenStoreBase extends ForwardingStore {
-        RecordingTokenStoreBase() {
-            super(new RecordingTokenStore(TokenStore.inMemory()));
+        @Override
+        public java.util.Optional<PendingConsent> claimConsent(String stateDigest, String claimant,
+                                                               java.time.Instant now, java.time.Instant until) {
+            if (claimsDown) {
+                throw new StoreUnavailableException("token store down (test)", null);
+            }
+            return super.claimConsent(stateDigest, claimant, now, until);
         }
     }
 
@@ -147,19 +157,11 @@ class ConsentStoreFailureTest {
         open();
         ConsentRequirement consent = consentFor("carol");
         URI callback = browser.signIn(consent.authorizationUri(), "carol");
-        FailingClaims.fail = true;
-        try {
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> broker.completeConsent(callback)))
-                    .isInstanceOfSatisfying(StoreUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
-        } finally {
-            FailingClaims.fail = false;
-        }
+        store.claimsDown = true;
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> broker.completeConsent(callback)))
+                .isInstanceOfSatisfying(StoreUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
+        store.claimsDown = false;
         assertThat(idp.drainTokenRequests()).as("nothing redeemed").isZero();
         assertThat(broker.completeConsent(callback).status()).isEqualTo(ConsentCallbackResult.Status.COMPLETED);
-    }
-
-    /** Makes the next claims of every {@link ForwardingStore} fail. */
-    static final class FailingClaims {
-        static volatile boolean fail;
     }
 }

@@ -1,5 +1,6 @@
-package dev.agentauth.core;
+package dev.agentauth.core.testing;
 
+import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.store.ConsentOutcome;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.PendingConsent;
@@ -11,12 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** A store that forwards every call, for tests that make one operation fail. */
-class ForwardingStore implements TokenStore {
+/** A store that forwards every call: tests override the operations they record or make fail. */
+public class ForwardingTokenStore implements TokenStore {
 
     private final TokenStore delegate;
 
-    ForwardingStore(TokenStore delegate) {
+    public ForwardingTokenStore(TokenStore delegate) {
         this.delegate = delegate;
     }
 
@@ -47,9 +48,6 @@ class ForwardingStore implements TokenStore {
 
     @Override
     public Optional<PendingConsent> claimConsent(String stateDigest, String claimant, Instant now, Instant until) {
-        if (ConsentStoreFailureTest.FailingClaims.fail) {
-            throw new StoreUnavailableException("token store down (test)", null);
-        }
         return delegate.claimConsent(stateDigest, claimant, now, until);
     }
 
