@@ -63,6 +63,26 @@ public record ConsentRequirement(ConsentId id, ProviderId provider, String provi
     }
 
     /**
+     * Whether {@code uri} may be handed to a user or a browser as an authorization or verification URI: an absolute
+     * {@code https} URI with a host, or {@code http} to a loopback host ({@code 127.0.0.1}, {@code [::1]},
+     * {@code localhost}), without user info. Schemes are compared case-insensitively.
+     *
+     * <p>Every such URI the broker learns from a provider (a device authorization response, authorization server
+     * metadata) passes this check before it reaches a consent requirement, and the MCP layer applies it to what it
+     * discovers; a provider that sends anything else is refused with an error naming the field. An endpoint the
+     * application configured itself is its own choice (plain {@code http} to another host is logged as a warning when
+     * the provider is built). A UI may use this check too before it renders a link.
+     *
+     * <p>Stateless and thread-safe; no I/O.
+     *
+     * @param uri the URI, or {@code null} (not safe)
+     * @since 0.2.0
+     */
+    public static boolean isSafeToShow(URI uri) {
+        return UriRules.safeToShow(uri);
+    }
+
+    /**
      * The user code and verification URI, for a provider using the device authorization grant.
      *
      * @since 0.2.0

@@ -363,6 +363,13 @@ public final class ProviderBuilder {
             throw new ConfigurationException("provider '" + id
                     + "': an API-key provider takes no issuer, endpoints, client secret or client key", id, null);
         }
+        Map<String, URI> endpoints = new LinkedHashMap<>();
+        endpoints.put("issuer", issuer);
+        endpoints.put("authorizationEndpoint", authorizationEndpoint);
+        endpoints.put("tokenEndpoint", tokenEndpoint);
+        endpoints.put("revocationEndpoint", revocationEndpoint);
+        endpoints.put("deviceAuthorizationEndpoint", deviceAuthorizationEndpoint);
+        UriRules.checkConfigured(id, endpoints);
         return new Provider(this);
     }
 

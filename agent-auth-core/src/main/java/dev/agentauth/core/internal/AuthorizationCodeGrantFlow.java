@@ -26,13 +26,23 @@ final class AuthorizationCodeGrantFlow {
 
     /** The authorization URL for one consent. */
     URI authorizationUri(ProviderClient client, Scopes scopes, State state, CodeVerifier verifier,
-                                URI redirectUri, String loginHint) {
+                                URI redirectUri, String loginHint, Principal principal) {
         Provider provider = client.provider();
         URI endpoint = client.endpoints().authorization();
         if (endpoint == null) {
             throw new ConfigurationException("provider '" + client.id() + "' has no authorization endpoint, so users"
                     + " cannot consent; set authorization-endpoint or an issuer whose metadata names one",
                     client.id(), null);
+        }
+        if (provider.authorizationEndpoint().isEmpty()) {
+            // Learned from the issuer's metadata (OpenID Connect Discovery §3, RFC 8414 §2), not configured: the
+            // provider chose where users' browsers go. Checked here, where it is handed to a user, so that a provider
+            // used only for grants without a user still works.
+            ProviderUris.requireSafe(endpoint, "authorization_endpoint", "the metadata of issuer "
+                    + client.endpoints().issuer(), client.id(), principal, "Have the provider's operator fix its"
+                    + " metadata; for a development provider without https, configure"
+                    + " ProviderBuilder.authorizationEndpoint(...) yourself (it is then your choice, logged as a"
+                    + " warning when the provider is built).");
         }
         AuthorizationRequest.Builder b = new AuthorizationRequest.Builder(ResponseType.CODE,
                 new ClientID(provider.clientId()))

@@ -161,7 +161,7 @@ final class Consents implements AutoCloseable {
         ConsentId id = new ConsentId(randomToken(16));
         URI authorizationUri = authorizationCode.authorizationUri(client, scopes, state,
                 verifier != null ? new CodeVerifier(verifier) : null, redirectUri,
-                expectedAccount(request.principal(), client.id()));
+                expectedAccount(request.principal(), client.id()), request.principal());
         Instant expiresAt = now.plus(ttl);
         PendingConsent consent = new PendingConsent(id, digest(state.getValue()), key, request.principal(), scopes,
                 verifier, redirectUri, now, expiresAt);

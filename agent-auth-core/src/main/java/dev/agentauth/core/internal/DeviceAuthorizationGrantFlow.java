@@ -57,6 +57,9 @@ final class DeviceAuthorizationGrantFlow {
         }
         HTTPResponse response = client.execute(b.endpointURI(endpoint).build().toHTTPRequest(), principal,
                 "device authorization endpoint");
+        if (response.indicatesSuccess()) {
+            requireSafeVerificationUris(response, client, principal);
+        }
         DeviceAuthorizationSuccessResponse ok;
         try {
             DeviceAuthorizationResponse parsed = DeviceAuthorizationResponse.parse(response);
@@ -76,6 +79,27 @@ final class DeviceAuthorizationGrantFlow {
         return new Started(ok.getDeviceCode().getValue(), ok.getUserCode().getValue(), ok.getVerificationURI(),
                 ok.getVerificationURIComplete(), ok.getLifetime() > 0 ? Duration.ofSeconds(ok.getLifetime()) : null,
                 Duration.ofSeconds(ok.getInterval() > 0 ? ok.getInterval() : 5));
+    }
+
+    /**
+     * RFC 8628 §3.3: the user is told to open the verification URI, or scans the complete one as a QR code; the
+     * provider chose both, so a {@code javascript:}, {@code file:} or plain-http link there would be the broker's
+     * doing. Read from the JSON before Nimbus, so that a value that does not parse is refused by name as well.
+     */
+    private static void requireSafeVerificationUris(HTTPResponse response, ProviderClient client,
+                                                    Principal principal) {
+        net.minidev.json.JSONObject json;
+        try {
+            json = response.getBodyAsJSONObject();
+        } catch (ParseException e) {
+            return; // not JSON: reported as malformed below
+        }
+        String remedy = "The provider's device authorization endpoint is misconfigured or compromised; have its"
+                + " operator fix the verification URI it sends, then try again.";
+        for (String field : new String[] {"verification_uri", "verification_uri_complete"}) {
+            ProviderUris.requireSafe(json.get(field), field, "the device authorization response", client.id(),
+                    principal, remedy);
+        }
     }
 
     /** One poll of the token endpoint for {@code deviceCode}, answered unparsed (pending and slow_down are normal). */

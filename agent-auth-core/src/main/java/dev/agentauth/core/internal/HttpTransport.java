@@ -7,8 +7,10 @@ import com.nimbusds.oauth2.sdk.http.HTTPRequestSender;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPRequest;
 import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.SocketException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -28,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one HTTP stack of a broker: every request the library makes (token, discovery, JWKS, revocation, registration,
@@ -39,7 +44,12 @@ import java.util.Set;
  * {@code Authorization: Basic <client:secret>} among them, at DEBUG through {@code sun.net.www.protocol.http}; the
  * {@code java.net.http} client logs no header unless its own debug property is set.
  *
- * <p>Thread-safe; every method blocks for at most the connect timeout of the client plus the read timeout here.
+ * <p>A POST (token, revocation, registration, device authorization) that went out on a pooled connection the server
+ * had just closed, and ended before any byte of an answer, is sent once more on another connection; see
+ * {@link IdleConnections} for how "pooled" is known and why nothing else is ever sent twice.
+ *
+ * <p>Thread-safe; every method blocks for at most the connect timeout of the client plus the read timeout here (a
+ * request sent once more shares the first one's read timeout).
  */
 public final class HttpTransport implements HTTPRequestSender, ResourceRetriever {
 
@@ -51,12 +61,19 @@ public final class HttpTransport implements HTTPRequestSender, ResourceRetriever
     /** No answer the library reads (token, metadata, registration, revocation) is larger. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
 
+    /** Methods the JDK's client retries itself on a connection that ended before an answer. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD");
+
+    private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
+
     private final HttpClient client;
     private final Duration readTimeout;
+    private final IdleConnections connections;
 
     private HttpTransport(HttpClient client, Duration readTimeout) {
         this.client = client;
         this.readTimeout = readTimeout;
+        this.connections = IdleConnections.of(client);
     }
 
     /** A transport over {@code client}; {@code readTimeout} bounds each request from sending to the whole answer. */
@@ -145,11 +162,52 @@ public final class HttpTransport implements HTTPRequestSender, ResourceRetriever
     /**
      * Sends and reads the whole answer within {@link #readTimeout} — headers <em>and</em> body, so a server that drips
      * its body cannot hold the caller — and at most {@link #MAX_BODY_BYTES}, so a hostile one cannot fill the heap.
+     *
+     * <p>Once more, on another connection and within what is left of the same time, when a request other than GET or
+     * HEAD went out on a reused keep-alive connection and that connection ended before one byte of an answer: the
+     * server closed it as idle just as the request left, so it never applied the request. RFC 9112 §9.3.1 lets a user
+     * agent retry a non-idempotent request only when it can tell the original was never applied; this is the one case
+     * the transport takes as that. Never when an answer had started, the time ran out, or the connection was new —
+     * there the server may have processed the request, and a refresh token with strict rotation sent twice would end
+     * the grant (RFC 9700 §4.14.2). GET and HEAD the JDK's client already retries itself.
      */
     private HttpResponse<String> exchange(HttpRequest request) throws IOException {
-        CompletableFuture<HttpResponse<String>> answer = client.sendAsync(request, info -> limited(MAX_BODY_BYTES));
+        long deadline = System.nanoTime() + readTimeout.toNanos();
         try {
-            return answer.get(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return attempt(request, deadline);
+        } catch (ClosedBeforeAnswer stale) {
+            log.debug("{} {}{}: the reused connection was closed before any byte of an answer ({}); sending the"
+                    + " request once more on another connection", request.method(), request.uri().getHost(),
+                    request.uri().getRawPath(), stale.getCause().getMessage());
+            try {
+                return attempt(request, deadline);
+            } catch (ClosedBeforeAnswer again) {
+                throw (IOException) again.getCause();
+            }
+        }
+    }
+
+    /** The request failed on a reused connection before any byte of an answer; the cause is the JDK's exception. */
+    private static final class ClosedBeforeAnswer extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedBeforeAnswer(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private HttpResponse<String> attempt(HttpRequest request, long deadline) throws IOException {
+        IdleConnections.Exchange on = connections.start(request.uri());
+        AtomicBoolean answering = new AtomicBoolean();
+        CompletableFuture<HttpResponse<String>> answer = client.sendAsync(request, info -> {
+            answering.set(true);
+            return limited(MAX_BODY_BYTES);
+        });
+        try {
+            HttpResponse<String> response = answer.get(Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+            connections.ended(on, response);
+            return response;
         } catch (TimeoutException e) {
             answer.cancel(true);
             throw new HttpTimeoutException("no complete answer from " + request.uri().getHost() + " within "
@@ -160,11 +218,32 @@ public final class HttpTransport implements HTTPRequestSender, ResourceRetriever
             throw new InterruptedIOException("interrupted while waiting for " + request.uri());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
+            if (!(cause instanceof IOException io)) {
+                throw new IOException(cause.getClass().getSimpleName() + " from " + request.uri().getHost());
             }
-            throw new IOException(cause.getClass().getSimpleName() + " from " + request.uri().getHost());
+            if (!answering.get() && !IDEMPOTENT.contains(request.method()) && closedBeforeAnyByte(io)
+                    && connections.reused(on)) {
+                throw new ClosedBeforeAnswer(io);
+            }
+            throw io;
         }
+    }
+
+    /**
+     * The JDK's sign that a connection ended before the first byte of an answer: {@code Http1AsyncReceiver} turns an
+     * EOF or a reset read before any byte into {@code ConnectionExpiredException}; for a method it does not retry
+     * itself, {@code MultiExchange} hands back that exception's cause instead — an {@link IOException} carrying the
+     * header parser's state ("HTTP/1.1 header parser received no bytes") caused by the read's {@link EOFException} or
+     * {@link SocketException}. A parser that had received part of a status line says so instead; a cut body fails after
+     * the body handler was called, which the caller checks.
+     */
+    static boolean closedBeforeAnyByte(IOException e) {
+        if (e.getClass().getName().equals("jdk.internal.net.http.common.ConnectionExpiredException")) {
+            return true;
+        }
+        Throwable read = e.getCause();
+        return e.getClass() == IOException.class && (read instanceof EOFException || read instanceof SocketException)
+                && String.valueOf(e.getMessage()).contains("received no bytes");
     }
 
     /** A UTF-8 body of at most {@code max} bytes; a longer one fails the request instead of being buffered. */

@@ -53,10 +53,12 @@ public final class MetadataDiscovery {
     static OIDCProviderMetadata oidc(HttpTransport http, Issuer issuer) throws GeneralException, IOException {
         URL url = OIDCProviderMetadata.resolveURL(issuer);
         OIDCProviderMetadata md;
+        net.minidev.json.JSONObject json = null;
         try {
-            md = OIDCProviderMetadata.parse(fetch(http, url, "OpenID Provider"));
+            json = fetch(http, url, "OpenID Provider");
+            md = OIDCProviderMetadata.parse(json);
         } catch (ParseException e) {
-            throw new GeneralException("OpenID Provider metadata of " + issuer + " is malformed: " + firstLine(e));
+            throw new GeneralException("OpenID Provider metadata of " + issuer + " is malformed: " + why(json, e));
         }
         checkIssuer(issuer, md.getIssuer());
         return md;
@@ -66,11 +68,13 @@ public final class MetadataDiscovery {
     static AuthorizationServerMetadata oauth(HttpTransport http, Issuer issuer) throws GeneralException, IOException {
         URL url = AuthorizationServerMetadata.resolveURL(issuer);
         AuthorizationServerMetadata md;
+        net.minidev.json.JSONObject json = null;
         try {
-            md = AuthorizationServerMetadata.parse(fetch(http, url, "authorization server"));
+            json = fetch(http, url, "authorization server");
+            md = AuthorizationServerMetadata.parse(json);
         } catch (ParseException e) {
             throw new GeneralException("authorization server metadata of " + issuer + " is malformed: "
-                    + firstLine(e));
+                    + why(json, e));
         }
         checkIssuer(issuer, md.getIssuer());
         return md;
@@ -93,6 +97,26 @@ public final class MetadataDiscovery {
         if (!expected.equals(actual)) {
             throw new GeneralException("the metadata names issuer " + actual + ", not " + expected);
         }
+    }
+
+    /**
+     * Names the URL member that does not parse ({@code " https://…"}, say), since the parser's message names only the
+     * value; otherwise the parser's first line.
+     */
+    private static String why(net.minidev.json.JSONObject json, ParseException e) {
+        if (json == null) {
+            return firstLine(e);
+        }
+        for (java.util.Map.Entry<String, Object> m : new java.util.TreeMap<>(json).entrySet()) {
+            if ((m.getKey().endsWith("_endpoint") || m.getKey().endsWith("_uri")) && m.getValue() instanceof String s) {
+                try {
+                    new java.net.URI(s);
+                } catch (java.net.URISyntaxException notUri) {
+                    return m.getKey() + " is not a URL";
+                }
+            }
+        }
+        return firstLine(e);
     }
 
     private static String firstLine(Exception e) {

@@ -66,7 +66,14 @@ final class AuthorizationServerDiscovery {
             AuthorizationServerMetadata md = parse(json, origin);
             // 2025-03-26 derives the metadata URL from the server's origin; the issuer may carry a path, but it must
             // at least be on that origin.
-            if (!McpHttp.origin(URI.create(md.getIssuer().getValue())).equals(origin)) {
+            URI issuer;
+            try {
+                issuer = new URI(md.getIssuer().getValue());
+            } catch (java.net.URISyntaxException e) {
+                issuer = null;
+            }
+            if (issuer == null || issuer.getScheme() == null || issuer.getHost() == null
+                    || !McpHttp.origin(issuer).equals(origin)) {
                 throw new McpAuthorizationException("authorization server metadata at " + origin + " names issuer "
                         + md.getIssuer() + " on another origin; refusing it");
             }
@@ -94,6 +101,12 @@ final class AuthorizationServerDiscovery {
     }
 
     private static AuthorizationServerMetadata parse(JSONObject json, URI from) {
+        // Where users' browsers go (RFC 8414 §2): checked on the document's own text, before the parser, so that a
+        // value that does not even parse is refused by name too.
+        if (json.get("authorization_endpoint") instanceof String endpoint) {
+            McpHttp.requireSafeToShow(endpoint, "authorization_endpoint", "the authorization server metadata at "
+                    + from);
+        }
         try {
             return AuthorizationServerMetadata.parse(json);
         } catch (ParseException e) {

@@ -115,7 +115,10 @@ public final class McpAuthorization {
             throw new McpAuthorizationException("the protected resource metadata of " + endpoint
                     + " names no authorization_servers (RFC 9728 §2)");
         }
-        // RFC 9728 §7.6: the client chooses; the first one is the server's own preference.
+        // RFC 9728 §7.6: the client chooses; the first one is the server's own preference. MCP authorization wants it
+        // on https like every authorization server URL; a value without a host would fail further on.
+        McpHttp.requireSafeToShow(servers.get(0), "authorization server (authorization_servers)",
+                "the protected resource metadata of " + endpoint);
         AuthorizationServerMetadata md = authorizationServers.fetch(servers.get(0));
         Scopes scopes = !challenge.scope().isEmpty() ? challenge.scope()
                 : Scopes.of(McpHttp.stringList(prm, "scopes_supported"));

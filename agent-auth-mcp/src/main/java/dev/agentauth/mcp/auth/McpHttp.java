@@ -3,10 +3,12 @@ package dev.agentauth.mcp.auth;
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.internal.HttpTransport;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +65,39 @@ final class McpHttp {
             throw new McpAuthorizationException(what + " unreachable (" + e.getClass().getSimpleName()
                     + "); retry later", true, e);
         }
+    }
+
+    /**
+     * {@code value}, a URL an MCP server or its authorization server sent, when the broker may hand it (or what is
+     * built from it) to a user: {@link ConsentRequirement#isSafeToShow(URI)}, the core's one rule — https, or http to
+     * a loopback host. MCP authorization (2025-11-25, "Communication Security") requires https for every authorization
+     * server endpoint; a {@code javascript:} or relative value would reach the user's browser.
+     *
+     * @param field  the member, e.g. {@code authorization_endpoint}
+     * @param source where it came from, e.g. "the authorization server metadata at https://as.example/..."
+     * @throws McpAuthorizationException naming the field and the kind of URL, never the whole value
+     */
+    static URI requireSafeToShow(String value, String field, String source) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (ConsentRequirement.isSafeToShow(uri)) {
+            return uri;
+        }
+        String kind = uri == null ? "it is not a URL" : !uri.isAbsolute() ? "it is relative, with no scheme"
+                : !uri.getScheme().equalsIgnoreCase("http") && !uri.getScheme().equalsIgnoreCase("https")
+                ? "its scheme is '" + uri.getScheme().toLowerCase(Locale.ROOT) + ":'"
+                : uri.getHost() == null ? "it has no host"
+                : uri.getRawUserInfo() != null ? "it has user info before its host"
+                : "it is plain http to " + uri.getHost();
+        throw new McpAuthorizationException("the " + field + " in " + source + " is refused (" + kind + "): only an"
+                + " https URL, or http to 127.0.0.1, [::1] or localhost, is accepted (MCP authorization requires https"
+                + " for authorization servers); nothing was registered or shown to the user. The MCP server's"
+                + " authorization setup is misconfigured or compromised: have its operator fix it, or configure a"
+                + " provider for this server yourself.");
     }
 
     static List<String> stringList(JSONObject json, String name) {

@@ -63,7 +63,7 @@ final class ResourceMetadataDiscovery {
 
     /** Same origin, and the resource's path is the endpoint's path or a parent of it at a segment boundary. */
     static boolean covers(URI resource, URI endpoint) {
-        if (!resource.isAbsolute() || resource.getRawFragment() != null) {
+        if (!resource.isAbsolute() || resource.getHost() == null || resource.getRawFragment() != null) {
             return false;
         }
         if (!McpHttp.origin(resource).equals(McpHttp.origin(endpoint))) {
