@@ -7,12 +7,12 @@ import dev.agentauth.core.Flow;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.StoredGrant;
-import dev.agentauth.faults.harness.ApiBeingAdded;
 import dev.agentauth.faults.harness.FaultTestBase;
 import dev.agentauth.faults.harness.Figures;
 import dev.agentauth.faults.harness.Replica;
 import dev.agentauth.faults.harness.RotatingGateway;
 import dev.agentauth.faults.harness.Tokens;
+import dev.agentauth.core.ConsentCallbackResult;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -97,7 +97,7 @@ class DatabaseDiesDuringCallbackTest extends FaultTestBase {
         SoftAssertions softly = new SoftAssertions();
         softly.assertThat(callbackAnswer.path("status").asText(describe(callbackAnswer)))
                 .as("B's completeConsent answers that the save is pending: " + callbackAnswer)
-                .isEqualTo(ApiBeingAdded.SAVE_PENDING);
+                .isEqualTo(ConsentCallbackResult.Status.SAVE_PENDING.name());
         softly.assertThat(callbackAnswer.path("userMessage").asText())
                 .as("a plain message for the browser, not 'unknown or already used'")
                 .isNotBlank().doesNotContainIgnoringCase("unknown").doesNotContainIgnoringCase("already used");

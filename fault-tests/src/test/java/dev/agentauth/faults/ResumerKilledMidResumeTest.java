@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentauth.faults.harness.ApiBeingAdded;
 import dev.agentauth.faults.harness.FaultTestBase;
 import dev.agentauth.faults.harness.Figures;
 import dev.agentauth.faults.harness.Replica;
+import dev.agentauth.tools.ResumeRecovery;
+import dev.agentauth.tools.ResumeRejectedException;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.SoftAssertions;
@@ -33,7 +34,7 @@ class ResumerKilledMidResumeTest extends FaultTestBase {
 
     @Test
     void resumerKilledMidToolWithAtMostOnceThenBTakesOverAfterTheLeaseWithoutRunningTheToolAgain(TestInfo test) {
-        Run run = resumeAndKill(ApiBeingAdded.AT_MOST_ONCE, "nina", test);
+        Run run = resumeAndKill(ResumeRecovery.AT_MOST_ONCE.name(), "nina", test);
         SoftAssertions softly = run.common();
         softly.assertThat(toolLog.starts("slowNotes")).as("AT_MOST_ONCE: the tool is not started again")
                 .isEqualTo(1);
@@ -44,7 +45,7 @@ class ResumerKilledMidResumeTest extends FaultTestBase {
 
     @Test
     void resumerKilledMidToolWithAtLeastOnceThenBTakesOverAfterTheLeaseAndRunsTheToolAgain(TestInfo test) {
-        Run run = resumeAndKill(ApiBeingAdded.AT_LEAST_ONCE, "omar", test);
+        Run run = resumeAndKill(ResumeRecovery.AT_LEAST_ONCE.name(), "omar", test);
         SoftAssertions softly = run.common();
         softly.assertThat(toolLog.starts("slowNotes")).as("AT_LEAST_ONCE: the tool runs again").isEqualTo(2);
         softly.assertThat(toolLog.starts("slowNotes", "B")).as("... on B").isEqualTo(1);
@@ -78,7 +79,7 @@ class ResumerKilledMidResumeTest extends FaultTestBase {
             softly.assertThat(b.optionApplied("resumeLease")).as("AuthenticatedAgent.Builder.resumeLease(Duration)"
                     + " exists").isTrue();
             softly.assertThat(describe(firstOnB)).as("B's resume while A's lease is valid: " + firstOnB)
-                    .isEqualTo("error:ResumeRejectedException:" + ApiBeingAdded.IN_PROGRESS);
+                    .isEqualTo("error:ResumeRejectedException:" + ResumeRejectedException.Reason.IN_PROGRESS.name());
             softly.assertThat(outcome(answer)).as("after the lease B takes over and the turn completes: " + answer)
                     .isEqualTo("answer");
             softly.assertThat(takeoverMs).as("B took over within the lease + 5 s of A's death")
@@ -113,7 +114,7 @@ class ResumerKilledMidResumeTest extends FaultTestBase {
         answers.add(describe(first));
         JsonNode last = first;
         long deadline = killedAt + (LEASE_MS + 10_000) * 1_000_000;
-        while (describe(last).endsWith(":" + ApiBeingAdded.IN_PROGRESS) && System.nanoTime() < deadline) {
+        while (describe(last).endsWith(":" + ResumeRejectedException.Reason.IN_PROGRESS.name()) && System.nanoTime() < deadline) {
             sleep(250);
             last = b.call("resume", "interruptId", id, "user", user);
             answers.add(describe(last));

@@ -219,7 +219,7 @@ public final class Replica implements AutoCloseable {
         return hello().path("jvmUptimeMs").asLong();
     }
 
-    /** Whether the replica's build accepted option {@code name} (options of {@link ApiBeingAdded}). */
+    /** Whether the replica's build accepted option {@code name} (statementTimeout, resumeRecovery, resumeLease). */
     public boolean optionApplied(String option) {
         return hello().path("options").path(option).asBoolean(false);
     }

@@ -22,7 +22,6 @@ import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.jdbc.PostgresTokenStoreBuilder;
 import dev.agentauth.core.store.jdbc.TokenEncryption;
 import dev.agentauth.core.store.jdbc.TokenStores;
-import dev.agentauth.core.testing.MutableClock;
 import dev.agentauth.tools.AuthenticatedAgent;
 import dev.agentauth.tools.ConsentInterrupt;
 import dev.agentauth.tools.ConsentInterruptException;
@@ -81,7 +80,7 @@ public final class ReplicaMain {
     private final JsonNode config;
     private final String name;
     private final PrintStream protocol;
-    private final MutableClock clock = MutableClock.now();
+    private final OffsetClock clock = new OffsetClock();
     private final List<AuditEvent> audit = new CopyOnWriteArrayList<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "replica-command");
@@ -125,8 +124,8 @@ public final class ReplicaMain {
             store.lockTimeout(Duration.ofMillis(config.get("lockTimeoutMs").asLong()));
         }
         if (config.hasNonNull("statementTimeoutMs")) {
-            options.put("statementTimeout", ApiBeingAdded.statementTimeout(store,
-                    Duration.ofMillis(config.get("statementTimeoutMs").asLong())));
+            store.statementTimeout(Duration.ofMillis(config.get("statementTimeoutMs").asLong()));
+            options.put("statementTimeout", true);
         }
         long t0 = System.nanoTime();
         dev.agentauth.core.store.TokenStore tokenStore = store.build();
@@ -174,11 +173,12 @@ public final class ReplicaMain {
             ab.executeToolsConcurrently();
         }
         if (a.hasNonNull("resumeRecovery")) {
-            options.put("resumeRecovery", ApiBeingAdded.resumeRecovery(ab, a.get("resumeRecovery").asText()));
+            ab.resumeRecovery(dev.agentauth.tools.ResumeRecovery.valueOf(a.get("resumeRecovery").asText()));
+            options.put("resumeRecovery", true);
         }
         if (a.hasNonNull("resumeLeaseMs")) {
-            options.put("resumeLease", ApiBeingAdded.resumeLease(ab,
-                    Duration.ofMillis(a.get("resumeLeaseMs").asLong())));
+            ab.resumeLease(Duration.ofMillis(a.get("resumeLeaseMs").asLong()));
+            options.put("resumeLease", true);
         }
         agent = ab.build();
         assistant = agent.aiService(Assistant.class);

@@ -47,14 +47,29 @@ enum Dialect {
 
         @Override
         void lockGrant(Connection c, long lockId, Duration timeout) throws SQLException {
-            try (Statement s = c.createStatement()) {
-                // lock_timeout bounds the wait for advisory locks too; reset so the pooled session keeps no setting.
-                s.execute("SET lock_timeout = " + Math.max(1, timeout.toMillis()));
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
-                    ps.setLong(1, lockId);
-                    ps.execute();
-                } finally {
-                    s.execute("RESET lock_timeout");
+            // Tried, not waited for: each try answers at once, so the statement timeout still tells a frozen database
+            // (no answer at all) from a lock another replica holds (an answer: not yet). Backoff 5 ms to 100 ms.
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long pauseMillis = 5;
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                ps.setLong(1, lockId);
+                while (true) {
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getBoolean(1)) {
+                            return;
+                        }
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new SQLException("grant lock still held by another replica after " + timeout,
+                                "55P03");
+                    }
+                    try {
+                        Thread.sleep(pauseMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SQLException("interrupted while waiting for a grant lock", "57014", e);
+                    }
+                    pauseMillis = Math.min(100, pauseMillis * 2);
                 }
             }
         }

@@ -25,7 +25,8 @@ final class HikariPools {
         }
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(Math.min(2, size));
-        config.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis()));
+        // A call waits for a connection at most as long as it may take at all (statementTimeout).
+        config.setConnectionTimeout(Math.max(250, Math.min(connectionTimeout.toMillis(), statementTimeout.toMillis())));
         // A frozen database must not hold a caller in validation longer than a statement may take.
         config.setValidationTimeout(Math.max(250, Math.min(Math.min(connectionTimeout.toMillis(),
                 statementTimeout.toMillis()), 5_000)));

@@ -25,9 +25,10 @@ import javax.sql.DataSource;
  * ({@link Connection#setNetworkTimeout}, the socket's read timeout): a database that is frozen (a stopped process, a
  * black-holed link) fails the call as {@link StoreUnavailableException} within that bound instead of stalling the
  * caller until TCP gives up. A server-side {@code statement_timeout} cannot do this: a frozen server cancels nothing.
- * The grant lock's wait is the one longer call, bounded by {@code lockTimeout} plus the statement timeout.
+ * The grant lock is tried rather than waited for on the server, so each try is bounded the same way, and waiting for a
+ * lock another replica holds ends after {@code lockTimeout}.
  *
- * <p><b>The grant lock</b> is a session-level advisory lock on PostgreSQL ({@code pg_advisory_lock}), held on the
+ * <p><b>The grant lock</b> is a session-level advisory lock on PostgreSQL ({@code pg_try_advisory_lock}), held on the
  * bound connection and released explicitly when the work ends — or by the server when the holder dies or its
  * connection is cut, so a killed replica never leaves a grant locked. The work's writes commit as they are made,
  * while the lock is held: what a refresher records before it asks the provider survives it if it dies. H2 has no
@@ -73,9 +74,8 @@ final class JdbcConnections {
             Connection c = connect("lock");
             long lockId = JdbcRows.lockId(id);
             try {
-                timeout(c, lockTimeout.toMillis() + statementTimeoutMillis);
-                dialect.lockGrant(c, lockId, lockTimeout);
                 timeout(c, statementTimeoutMillis);
+                dialect.lockGrant(c, lockId, lockTimeout);
             } catch (SQLException e) {
                 closeQuietly(c);
                 throw failure("lock of grant " + key, e);

@@ -96,7 +96,10 @@ public final class PostgresTokenStoreBuilder {
         return this;
     }
 
-    /** How long to wait for a connection before the call fails as unavailable. Default 5 s. */
+    /**
+     * How long to wait for a pooled connection before the call fails as unavailable. Default 5 s; never longer than
+     * {@link #statementTimeout}, which bounds the whole call.
+     */
     public PostgresTokenStoreBuilder connectionTimeout(Duration timeout) {
         once(this.connectionTimeout, "connectionTimeout");
         this.connectionTimeout = positive(timeout, "connectionTimeout");
