@@ -153,6 +153,10 @@ final class Resumer {
                     // The call needs more than the user granted (step-up): a new interrupt for the rest of the turn.
                     replaceResults(memory, results);
                     throw interrupts.carryOver(state, results, again);
+                } catch (AgentAuthException operators) {
+                    // The operator's to fix (ToolFailures): what ran is kept; the rest keeps its placeholder.
+                    replaceResults(memory, results);
+                    throw operators;
                 }
             }
             results.put(call.id(), resultMessage(call, result));
@@ -215,6 +219,10 @@ final class Resumer {
                     results.add(resultMessage(call, executor.executeWithContext(call, context)));
                 } catch (ConsentInterruptException interrupt) {
                     throw interrupts.settle(interrupt);
+                } catch (AgentAuthException operators) {
+                    results.forEach(memory::add);
+                    interrupts.answerUnanswered(memory.id(), AgentRuntime.NOT_RUN);
+                    throw operators;
                 }
             }
             results.forEach(memory::add);
