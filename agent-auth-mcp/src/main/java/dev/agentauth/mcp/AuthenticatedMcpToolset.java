@@ -2,7 +2,6 @@ package dev.agentauth.mcp;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.tools.ToolSource;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
@@ -41,6 +40,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * which never asks anyone to consent. Before any listing was possible (no user has authorized yet, and no catalog
  * principal is configured), the model sees one tool, {@code connect_<server id>}: calling it asks the user to
  * authorize, and once they have, the server's real tools appear in the next model request.
+ *
+ * <p><b>Failures.</b> As for {@code @AuthenticatedTool} methods: what the operator must fix (configuration, client
+ * credentials the provider refuses, MCP authorization that cannot work) is thrown out of the AI-service call, never
+ * told to the model; a consent is the interrupt; a provider or server that is temporarily unavailable, and a server
+ * that still refuses after the user authorized all it asked for ({@link StepUpExhaustedException}), are told to the
+ * model.
  *
  * <p>Thread-safe. Tool calls block on the broker and the server.
  */
@@ -126,10 +131,11 @@ public final class AuthenticatedMcpToolset implements ToolSource {
         try {
             result = server.callTool(principal, request.name().substring(prefix.length()), arguments);
         } catch (StepUpExhaustedException e) {
-            return new Outcome.Completed(e.getMessage(), true);
-        } catch (AgentAuthException e) {
+            // The user authorized all the server asked for and it still refuses: the model may tell the user.
             return new Outcome.Completed(e.getMessage(), true);
         }
+        // Any other agent-auth failure leaves execute(): the agent throws the operator's (a refused client, no
+        // redirect URI, ...) out of the AI-service call and tells the model the user's or transient ones.
         if (result instanceof McpResult.ConsentRequired<McpSchema.CallToolResult> c) {
             return new Outcome.ConsentRequired(c.consent());
         }

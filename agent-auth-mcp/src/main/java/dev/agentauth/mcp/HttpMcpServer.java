@@ -1,6 +1,7 @@
 package dev.agentauth.mcp;
 
 import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.ProviderId;
@@ -83,14 +84,19 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             if (a == null) {
                 break;
             }
-            // Only principals that hold a token now: listing must never start a consent.
-            TokenResult r = broker.token(request(p, a, scopesOf(p, a)));
-            if (r instanceof TokenResult.Granted) {
-                McpResult<List<McpSchema.Tool>> listed = invoke(p, "tools/list", McpWire::listTools);
-                if (listed instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
-                    catalog.put(c.value());
-                    return Optional.of(c.value());
+            try {
+                // Only principals that hold a token now: listing must never start a consent.
+                TokenResult r = broker.token(request(p, a, scopesOf(p, a)));
+                if (r instanceof TokenResult.Granted) {
+                    McpResult<List<McpSchema.Tool>> listed = invoke(p, "tools/list", McpWire::listTools);
+                    if (listed instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
+                        catalog.put(c.value());
+                        return Optional.of(c.value());
+                    }
                 }
+            } catch (AgentAuthException e) {
+                // Best effort: the last known list serves; a tool call meets (and reports) the failure itself.
+                log.debug("MCP server {}: tool list not refreshed for {}: {}", config.id, p, e.getClass().getName());
             }
         }
         return catalog.any();
@@ -184,14 +190,16 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
                 if (next instanceof Reauthorization.Outcome.GiveUp g) {
                     String message = "MCP server '" + config.id + "' refuses " + operation + " for " + principal
                             + ": " + g.reason();
+                    // Exhausted: the user granted all it asked for. Otherwise the server refuses the agent's own
+                    // credential, which no user can fix (Flow.asksUser): the operator's configuration.
                     throw g.exhausted() ? new StepUpExhaustedException(message, a.provider(), principal)
-                            : new AgentAuthException(message, a.provider(), principal);
+                            : new ConfigurationException(message, a.provider(), null);
                 }
                 result = ((Reauthorization.Outcome.Retry) next).result();
             }
         }
-        throw new AgentAuthException("MCP server '" + config.id + "' kept refusing " + operation + " for "
-                + principal + "; giving up", a.provider(), principal);
+        throw new StepUpExhaustedException("MCP server '" + config.id + "' kept refusing " + operation + " for "
+                + principal + " after every allowed authorization; giving up", a.provider(), principal);
     }
 
     private synchronized void discover(WwwAuthenticate challenge) {

@@ -150,6 +150,15 @@ public final class HttpMcpServerBuilder {
         return this;
     }
 
+    /**
+     * Checks the settings and builds the server.
+     *
+     * @throws IllegalStateException a required setting is missing or two settings conflict
+     * @throws dev.agentauth.core.ConfigurationException the provider is unknown to the broker, or the server's tokens
+     *                                  need the user's consent through a browser redirect while the broker has no
+     *                                  redirect URI (nor loopback callback) and the provider does not use the device
+     *                                  authorization grant
+     */
     public AuthenticatedMcpServer build() {
         if (broker == null) {
             throw new IllegalStateException("MCP server '" + id + "': broker(...) is required");
@@ -159,7 +168,7 @@ public final class HttpMcpServerBuilder {
                     + " authorization(...)");
         }
         if (provider != null) {
-            broker.provider(provider); // fails fast on an unknown provider
+            BuildChecks.consentReachable(id, broker, provider, flow);
         }
         return new HttpMcpServer(this);
     }

@@ -85,11 +85,14 @@ final class StdioMcpServer implements AuthenticatedMcpServer {
             return fresh;
         }
         for (Principal p : List.copyOf(processes.keySet())) {
-            if (broker.token(request(p)) instanceof TokenResult.Granted) {
-                McpResult<List<McpSchema.Tool>> r = listTools(p);
-                if (r instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
+            try {
+                if (broker.token(request(p)) instanceof TokenResult.Granted
+                        && listTools(p) instanceof McpResult.Completed<List<McpSchema.Tool>> c) {
                     return Optional.of(c.value());
                 }
+            } catch (dev.agentauth.core.AgentAuthException e) {
+                // Best effort, as for HTTP servers: the last known list serves; a tool call reports the failure.
+                log.debug("MCP server {}: tool list not refreshed for {}: {}", config.id, p, e.getClass().getName());
             }
         }
         return catalog.any();

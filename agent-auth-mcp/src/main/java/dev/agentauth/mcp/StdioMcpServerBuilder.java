@@ -161,6 +161,15 @@ public final class StdioMcpServerBuilder {
         return this;
     }
 
+    /**
+     * Checks the settings and builds the server.
+     *
+     * @throws IllegalStateException a required setting is missing or two settings conflict
+     * @throws dev.agentauth.core.ConfigurationException the provider is unknown to the broker, or the server's tokens
+     *                                  need the user's consent through a browser redirect while the broker has no
+     *                                  redirect URI (nor loopback callback) and the provider does not use the device
+     *                                  authorization grant
+     */
     public AuthenticatedMcpServer build() {
         if (broker == null || provider == null) {
             throw new IllegalStateException("stdio MCP server '" + id + "': broker(...) and provider(...) are required");
@@ -175,7 +184,7 @@ public final class StdioMcpServerBuilder {
                         + " and a fixed variable");
             }
         }
-        broker.provider(provider);
+        BuildChecks.consentReachable(id, broker, provider, flow);
         return new StdioMcpServer(this);
     }
 }

@@ -44,6 +44,11 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
+ * <p><b>Failures.</b> What the operator must fix — configuration, client credentials the provider refuses, a call
+ * without a user — leaves the AI-service call as its {@link dev.agentauth.core.AgentAuthException} with a WARN, never
+ * as text to the model; a missing consent is the interrupt (or per {@link ConsentMode}); what is transient or the
+ * user's is told to the model. See {@code README.md}, "Thrown or told".
+ *
  * <p><b>Thread-safety.</b> One agent serves every user and conversation concurrently; tool calls of different users
  * never share a credential, because the principal comes from each invocation.
  *
@@ -384,6 +389,10 @@ public final class AuthenticatedAgent {
          *
          * @throws IllegalArgumentException a tool is malformed (e.g. an authenticated tool without a credential
          *                                  parameter) or two tools share a name
+         * @throws dev.agentauth.core.ConfigurationException a tool names a provider the broker does not know, or needs
+         *                                  the user's consent through a browser redirect while the broker has no
+         *                                  redirect URI (nor loopback callback) and the provider does not use the
+         *                                  device authorization grant
          */
         public AuthenticatedAgent build() {
             Objects.requireNonNull(broker, "broker is required");

@@ -21,7 +21,14 @@ public interface ToolSource {
     /** The tools the model may call now, for {@code principal}. Never starts a consent. */
     List<ToolSpecification> toolSpecifications(Principal principal);
 
-    /** Runs the tool call for {@code principal} with their credential, or says which consent is missing. Blocks. */
+    /**
+     * Runs the tool call for {@code principal} with their credential, or says which consent is missing. Blocks.
+     *
+     * @throws dev.agentauth.core.AgentAuthException when the credential cannot be had: let it leave, the agent decides
+     *         as for {@link AuthenticatedTool} methods — thrown out of the AI-service call when it is the operator's
+     *         to fix (e.g. {@code ConfigurationException}, {@code TokenRefusedException}), told to the model when it
+     *         is transient (e.g. {@code ProviderUnavailableException}) or the user's
+     */
     Outcome execute(Principal principal, ToolExecutionRequest request);
 
     /** What a tool call of a {@link ToolSource} came to. */

@@ -5,9 +5,9 @@ import java.net.BindException;
 import java.util.Arrays;
 
 /**
- * The demo agent: {@code mvn -B -q -pl samples -am compile exec:java} starts an identity provider, a protected notes
+ * The demo agent: {@code mvn -B -q -pl samples -am compile -Pdemo} starts an identity provider, a protected notes
  * API and the web chat, and prints the chat's URL. {@code -Dexec.args=--cli} chats in the terminal instead;
- * {@code -Dexec.args=--port=9000} picks the web chat's port (default 8080, or {@code DEMO_PORT}).
+ * {@code -Dexec.args=--port=9000} picks the web chat's port (default 8080, or {@code DEMO_PORT}; 0 for any free one).
  */
 public final class DemoApp {
 
@@ -39,7 +39,7 @@ public final class DemoApp {
             if (port >= 0) {
                 throw e;    // asked for: an OAuth app's registered redirect URI depends on it
             }
-            System.out.println("Port " + port + " is taken; using a free one (set --port=N for a fixed one).");
+            System.out.println("Port 8080 is taken; using a free one (set --port=N for a fixed one).");
             return WebChat.start(0, System.getenv());
         }
     }

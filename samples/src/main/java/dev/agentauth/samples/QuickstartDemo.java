@@ -13,7 +13,7 @@ import java.util.Arrays;
 
 /**
  * The smallest useful tour of agent-auth: an embedded identity provider, a machine-to-machine token, and a user
- * consent for the demo user {@code alice}. Run it with {@code mvn -B -q -pl samples -am compile exec:java
+ * consent for the demo user {@code alice}. Run it with {@code mvn -B -q -pl samples -am compile -Pdemo
  * -Ddemo.main=dev.agentauth.samples.QuickstartDemo}; add {@code -Dexec.args=--interactive} to sign in yourself in a
  * browser instead of letting the demo do it.
  */

@@ -150,9 +150,10 @@ final class Consents implements AutoCloseable {
             return startDevice(request, client, key, scopes, now);
         }
         if (redirectUri == null) {
-            throw new ConfigurationException("user consent needs a redirect URI: configure"
-                    + " TokenBroker.builder().redirectUri(...) or .loopbackCallback(), or let the provider use the"
-                    + " device authorization grant (ProviderBuilder.deviceAuthorization(true))", client.id(), null);
+            throw new ConfigurationException("provider '" + client.id() + "': user consent needs a redirect URI:"
+                    + " configure TokenBroker.builder().redirectUri(...) or .loopbackCallback(), or let the provider"
+                    + " use the device authorization grant (ProviderBuilder.deviceAuthorization(true))", client.id(),
+                    null);
         }
         purgeExpired(now);
         // RFC 6749 §10.12 / RFC 9700 §4.7: state is unguessable and single use; only its digest is stored.

@@ -47,12 +47,22 @@ class AutoConfigurationBackOffTest {
                 .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
                 .withPropertyValues("agent-auth.providers.corp.client-id=x",
                         "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
-                        "agent-auth.providers.corp.token-uri=https://idp.example/token")
+                        "agent-auth.providers.corp.token-uri=https://idp.example/token",
+                        "agent-auth.callback.redirect-uri=https://agent.example/oauth/callback")
                 .run(context -> {
                     assertThat(context).hasSingleBean(AuthenticatedAgent.class);
                     assertThat(context.getBean(AuthenticatedAgent.class).toolSpecifications())
                             .extracting(s -> s.name()).containsExactly("listNotes");
                 });
+        // A tool that needs the user's consent, and nowhere for the browser to come back to: the start fails.
+        runner.withBean(ChatModel.class, () -> model)
+                .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
+                .withPropertyValues("agent-auth.providers.corp.client-id=x",
+                        "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
+                        "agent-auth.providers.corp.token-uri=https://idp.example/token")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(dev.agentauth.core.ConfigurationException.class)
+                        .hasMessageContaining("tool listNotes needs the user's consent at provider 'corp'"));
         runner.withBean(ChatModel.class, () -> model).run(context -> assertThat(context).as("a model, no tools")
                 .hasNotFailed().doesNotHaveBean(AuthenticatedAgent.class));
         runner.withBean(ChatModel.class, () -> model)
@@ -65,7 +75,8 @@ class AutoConfigurationBackOffTest {
                 .withBean(NotesAgentApplication.NotesTools.class, NotesAgentApplication.NotesTools::new)
                 .withPropertyValues("agent-auth.agent.consent-mode=Tell-Model", "agent-auth.providers.corp.client-id=x",
                         "agent-auth.providers.corp.authorization-uri=https://idp.example/authorize",
-                        "agent-auth.providers.corp.token-uri=https://idp.example/token")
+                        "agent-auth.providers.corp.token-uri=https://idp.example/token",
+                        "agent-auth.callback.redirect-uri=https://agent.example/oauth/callback")
                 .run(context -> assertThat(context).hasSingleBean(AuthenticatedAgent.class));
         runner.withBean(ChatModel.class, () -> model).withPropertyValues("agent-auth.agent.enabled=false")
                 .run(context -> assertThat(context).doesNotHaveBean(AuthenticatedAgent.class));

@@ -1,5 +1,6 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenBroker;
@@ -27,8 +28,6 @@ import java.util.Optional;
  * turn's calls did), {@link InterruptRegistry} (open interrupts, chat-memory repair) and {@link Resumer}. Thread-safe.
  */
 public final class AgentRuntime {
-
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentRuntime.class);
 
     /** Settings the public builder checked. */
     public record Settings(TokenBroker broker, ChatModel chatModel, ChatMemoryProvider memory,
@@ -68,12 +67,11 @@ public final class AgentRuntime {
     }
 
     /**
-     * The AI service's own stream, delivering a consent interrupt (settled and stored) or a missing principal to
-     * {@code onError} as such, and starting a resumed turn's continuation.
+     * The AI service's own stream, delivering a consent interrupt (settled and stored) or an operator's failure
+     * (settled) to {@code onError} as such, and starting a resumed turn's continuation.
      */
     public dev.langchain4j.service.TokenStream interruptible(dev.langchain4j.service.TokenStream stream) {
-        return new InterruptibleTokenStream(stream, this::settle, this::settleMissingPrincipal,
-                ResumeMarker.current());
+        return new InterruptibleTokenStream(stream, this::settle, this::settleFailure, ResumeMarker.current());
     }
 
     /**
@@ -128,17 +126,20 @@ public final class AgentRuntime {
         return registry.specifications();
     }
 
-    /** Lets a consent interrupt leave the AI service; every other error goes to the model as text. */
+    /**
+     * Lets a consent interrupt and a failure that is the operator's to fix ({@link ToolFailures}: configuration,
+     * refused client credentials, no user) leave the AI service; every other error goes to the model as text.
+     */
     public ToolExecutionErrorHandler errorHandler() {
         return (error, context) -> {
             if (error instanceof ConsentInterruptException interrupt) {
                 throw interrupt;
             }
-            if (error instanceof dev.agentauth.tools.MissingPrincipalException missing) {
-                // The application's bug, not the model's business: out of the AI service, never into the chat.
-                log.warn("tool call {} refused: {}", context.toolExecutionRequest().name(), missing.getMessage());
-                missingPrincipals.put(missing, context.memoryId() == null ? "default" : context.memoryId());
-                throw missing;
+            AgentAuthException operators = ToolFailures.operators(error);
+            if (operators != null) {
+                // Not the model's business: out of the AI service, never into the chat (logged where it happened).
+                failedTurns.put(operators, context.memoryId() == null ? "default" : context.memoryId());
+                throw operators;
             }
             String message = error.getMessage();
             return ToolErrorHandlerResult.text(message == null || message.isBlank()
@@ -146,19 +147,28 @@ public final class AgentRuntime {
         };
     }
 
-    private final java.util.Map<Throwable, Object> missingPrincipals = java.util.Collections.synchronizedMap(
+    /** The conversations of turns whose tool calls failed on the operator's failure, until settled. */
+    private final java.util.Map<Throwable, Object> failedTurns = java.util.Collections.synchronizedMap(
             new java.util.WeakHashMap<>());
 
     /**
-     * After a {@link dev.agentauth.tools.MissingPrincipalException} left the AI service: answers every tool call of
-     * the turn that has no result yet as not run, so the conversation's memory stays valid for its next turn.
+     * After an operator's failure left the AI service: answers every tool call of the turn that has no result yet as
+     * not run — without the failure's text — so the conversation's memory stays valid for its next turn.
+     *
+     * @return whether {@code e} came out of this agent's tool calls (and was settled)
      */
-    public void settleMissingPrincipal(dev.agentauth.tools.MissingPrincipalException e) {
-        Object memoryId = missingPrincipals.remove(e);
-        if (memoryId != null) {
-            interrupts.answerUnanswered(memoryId, "Not run: this call had no signed-in user.");
+    public boolean settleFailure(AgentAuthException e) {
+        Object memoryId = failedTurns.remove(e);
+        if (memoryId == null) {
+            return false;
         }
+        interrupts.answerUnanswered(memoryId, e instanceof dev.agentauth.tools.MissingPrincipalException
+                ? "Not run: this call had no signed-in user." : NOT_RUN);
+        return true;
     }
+
+    /** The result of a tool call the operator's failure stopped: nothing of the failure, which the log has. */
+    static final String NOT_RUN = "Not run: the application could not authorize this call.";
 
     /** See {@link InterruptRegistry#settle}. */
     public ConsentInterruptException settle(ConsentInterruptException thrown) {

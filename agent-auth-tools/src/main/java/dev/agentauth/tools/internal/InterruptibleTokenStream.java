@@ -1,7 +1,7 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.tools.ConsentInterruptException;
-import dev.agentauth.tools.MissingPrincipalException;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
@@ -17,13 +17,15 @@ import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link TokenStream} of the agent's AI services: the service's own stream, except that a tool call needing consent
  * ends it with the settled {@link ConsentInterruptException} in {@code onError} (chat memory already repaired, the
- * interrupt stored for any replica) instead of a generic error, and that a resumed turn's stream starts with its
+ * interrupt stored for any replica) instead of a generic error, an operator's failure of a tool call ends it with
+ * that failure (chat memory left valid), and that a resumed turn's stream starts with its
  * {@link ResumeMarker}. Like LangChain4j's, configure it on one thread and start it once.
  */
 final class InterruptibleTokenStream implements TokenStream {
@@ -32,17 +34,17 @@ final class InterruptibleTokenStream implements TokenStream {
 
     private final TokenStream delegate;
     private final Function<ConsentInterruptException, ConsentInterruptException> settle;
-    private final Consumer<MissingPrincipalException> settleMissing;
+    private final Predicate<AgentAuthException> settleFailure;
     private final ResumeMarker marker;
     private Consumer<Throwable> errorHandler;
     private boolean ignoreErrors;
 
     InterruptibleTokenStream(TokenStream delegate,
                              Function<ConsentInterruptException, ConsentInterruptException> settle,
-                             Consumer<MissingPrincipalException> settleMissing, ResumeMarker marker) {
+                             Predicate<AgentAuthException> settleFailure, ResumeMarker marker) {
         this.delegate = delegate;
         this.settle = settle;
-        this.settleMissing = settleMissing;
+        this.settleFailure = settleFailure;
         this.marker = marker;
     }
 
@@ -160,10 +162,9 @@ final class InterruptibleTokenStream implements TokenStream {
         if (interrupt != null) {
             delivered = settle.apply(interrupt);
         } else {
-            MissingPrincipalException missing = find(error, MissingPrincipalException.class);
-            if (missing != null) {
-                settleMissing.accept(missing);
-                delivered = missing;
+            AgentAuthException failure = find(error, AgentAuthException.class);
+            if (failure != null && settleFailure.test(failure)) {
+                delivered = failure; // an operator's failure from a tool call, as the blocking call throws it
             }
         }
         if (errorHandler != null) {

@@ -1,7 +1,7 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.tools.ConsentInterruptException;
-import dev.agentauth.tools.MissingPrincipalException;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.ChatRequestOptions;
@@ -105,7 +105,7 @@ final class PipelineModels {
         return marker == null ? request : marker.strip(request);
     }
 
-    /** Forwards everything; a consent interrupt or missing principal thrown by the tools becomes {@code onError}. */
+    /** Forwards everything; a consent interrupt or an operator's failure thrown by the tools becomes {@code onError}. */
     private static final class Handler implements StreamingChatResponseHandler {
         private final StreamingChatResponseHandler delegate;
 
@@ -117,8 +117,8 @@ final class PipelineModels {
         public void onCompleteResponse(ChatResponse response) {
             try {
                 delegate.onCompleteResponse(response);
-            } catch (ConsentInterruptException | MissingPrincipalException e) {
-                delegate.onError(e);
+            } catch (AgentAuthException e) {
+                deliver(e);
             }
         }
 
@@ -126,14 +126,22 @@ final class PipelineModels {
         public void onCompleteToolCall(CompleteToolCall toolCall) {
             try {
                 delegate.onCompleteToolCall(toolCall);
-            } catch (ConsentInterruptException | MissingPrincipalException e) {
-                delegate.onError(e);
+            } catch (AgentAuthException e) {
+                deliver(e);
             }
         }
 
         @Override
         public void onError(Throwable error) {
             delegate.onError(error);
+        }
+
+        // An interrupt or an operator's failure ends the stream on onError; any other failure goes on as it was.
+        private void deliver(AgentAuthException e) {
+            if (!(e instanceof ConsentInterruptException) && ToolFailures.operators(e) != e) {
+                throw e;
+            }
+            delegate.onError(e);
         }
 
         @Override

@@ -78,6 +78,13 @@ final class ResumeLease implements AutoCloseable {
         write();
     }
 
+    /** {@code callId} failed before it could act (a configuration error): it counts as never started. */
+    void notStarted(String callId) {
+        if (started.remove(callId)) {
+            write();
+        }
+    }
+
     /** Records {@code callId}'s result. */
     void finished(String callId, ToolExecutionResult result) {
         done.put(callId, result);

@@ -214,6 +214,12 @@ final class Resumer {
                         replaceResults(memory, results);
                         lease.finish();
                         throw interrupts.carryOver(state, results, again);
+                    } catch (AgentAuthException operators) {
+                        // The operator's to fix (ToolFailures), before the tool could act: what ran is kept, the
+                        // interrupt is given back open, and this call counts as not started.
+                        replaceResults(memory, results);
+                        lease.notStarted(call.id());
+                        throw operators;
                     }
                 }
                 lease.finished(call.id(), result);
@@ -281,6 +287,10 @@ final class Resumer {
                     results.add(resultMessage(call, executor.executeWithContext(call, context)));
                 } catch (ConsentInterruptException interrupt) {
                     throw interrupts.settle(interrupt);
+                } catch (AgentAuthException operators) {
+                    results.forEach(memory::add);
+                    interrupts.answerUnanswered(memory.id(), AgentRuntime.NOT_RUN);
+                    throw operators;
                 }
             }
             results.forEach(memory::add);

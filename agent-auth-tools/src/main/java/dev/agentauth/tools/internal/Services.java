@@ -1,7 +1,7 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.tools.ConsentInterruptException;
-import dev.agentauth.tools.MissingPrincipalException;
 import dev.langchain4j.service.TokenStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -47,7 +47,7 @@ public final class Services {
 
     /**
      * The AI service the application gets: {@code delegate} (LangChain4j's), except that a consent interrupt leaves
-     * it settled (chat memory repaired, the interrupt stored), a missing principal leaves memory valid, and a
+     * it settled (chat memory repaired, the interrupt stored), an operator's failure leaves memory valid, and a
      * {@code TokenStream} delivers both on the stream. Recorded as the agent's service of {@code type}, for resumes.
      */
     public <T> T proxy(Class<T> type, T delegate, AgentRuntime runtime) {
@@ -69,8 +69,8 @@ public final class Services {
                 if (e.getCause() instanceof ConsentInterruptException interrupt) {
                     throw runtime.settle(interrupt);
                 }
-                if (e.getCause() instanceof MissingPrincipalException missing) {
-                    runtime.settleMissingPrincipal(missing);
+                if (e.getCause() instanceof AgentAuthException failure) {
+                    runtime.settleFailure(failure);
                 }
                 throw e.getCause();
             }

@@ -1,7 +1,11 @@
 package dev.agentauth.tools.internal;
 
+import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Principal;
+import dev.agentauth.core.Provider;
+import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.tools.InjectToken;
 import dev.agentauth.tools.AuthenticatedTool;
@@ -149,10 +153,26 @@ public final class ToolBinding {
         return tokenParameter;
     }
 
-    /** Fails fast when the tool names a provider the broker does not know. */
-    public void checkProvider(dev.agentauth.core.TokenBroker broker) {
-        if (auth != null) {
-            broker.provider(dev.agentauth.core.ProviderId.of(auth.provider()));
+    /**
+     * Fails fast on what no tool call could get past: a provider the broker does not know, or a tool that needs the
+     * user's consent through a browser redirect while the broker has no redirect URI (neither its own nor a loopback
+     * callback) and the provider does not use the device authorization grant instead.
+     *
+     * @throws ConfigurationException naming the tool, the provider and what to configure
+     */
+    public void checkProvider(TokenBroker broker) {
+        if (auth == null) {
+            return;
+        }
+        ProviderId id = ProviderId.of(auth.provider());
+        Provider provider = broker.provider(id);
+        if (auth.flow().asksUser() && provider.kind() == Provider.Kind.OAUTH2 && !provider.deviceAuthorization()
+                && broker.redirectUri().isEmpty()) {
+            throw new ConfigurationException("tool " + name() + " needs the user's consent at provider '" + id
+                    + "', but the broker has no redirect URI to send the browser back to: configure"
+                    + " TokenBroker.builder().redirectUri(...) (your application's OAuth callback) or"
+                    + " .loopbackCallback(), or let the provider use the device authorization grant"
+                    + " (ProviderBuilder.deviceAuthorization(true))", id, null);
         }
     }
 

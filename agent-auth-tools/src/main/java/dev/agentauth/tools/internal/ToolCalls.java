@@ -9,6 +9,8 @@ import static dev.agentauth.tools.internal.ToolResults.tellModel;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The executors LangChain4j runs: for each tool call, find the principal, get the credential, inject it, answer 401 and
  * 403 by the agent's {@link Reauthorization} policy, and act on a missing consent per the consent mode (interrupt,
- * wait, or tell the model). Every outcome is journaled for the turn. Thread-safe; executors block on the broker, the
+ * wait, or tell the model). A failure that is the operator's to fix is thrown, one that is the user's or transient is
+ * told to the model ({@link ToolFailures}). Every told outcome is journaled for the turn. Thread-safe; executors block on the broker, the
  * tool and, in blocking mode, the user.
  */
 final class ToolCalls {
@@ -105,10 +108,16 @@ final class ToolCalls {
                 ToolExecutionResult result = run(request, context);
                 journal.completed.put(request.id(), result);
                 return result;
-            } catch (ConsentInterruptException | dev.agentauth.tools.MissingPrincipalException e) {
+            } catch (ConsentInterruptException e) {
                 throw e;
             } catch (RuntimeException e) {
-                ToolExecutionResult failed = error(describe(e, null));
+                AgentAuthException operators = ToolFailures.operators(e);
+                if (operators != null) {
+                    // The operator's to fix, not the model's: out of the AI-service call (see the error handler).
+                    ToolFailures.warn(request.name(), operators);
+                    throw operators;
+                }
+                ToolExecutionResult failed = error(told(e));
                 journal.completed.put(request.id(), failed);
                 return failed;
             } finally {
@@ -117,11 +126,33 @@ final class ToolCalls {
         }
     }
 
+    /** What the model hears of a failure that is not the operator's (see {@link ToolFailures}). */
+    private String told(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AgentAuthException failure) {
+                String text = ToolFailures.toModel(failure, displayName(failure));
+                return text != null ? text : describe(e, null);
+            }
+        }
+        return describe(e, null);
+    }
+
+    private String displayName(AgentAuthException failure) {
+        try {
+            return failure.provider() == null ? null : settings.broker().provider(failure.provider()).displayName();
+        } catch (RuntimeException unknown) {
+            return null;
+        }
+    }
+
     private ToolExecutionResult runPlain(ToolBinding binding, ToolExecutionRequest request,
                                          InvocationContext context) {
         try {
             return binding.invoker().executeWithContext(request, context);
         } catch (RuntimeException e) {
+            if (ToolFailures.operators(e) != null) {
+                throw e;
+            }
             return error(describe(e, null));
         }
     }
@@ -154,6 +185,10 @@ final class ToolCalls {
                 next = attempt.insufficientScope(token, e.requiredScopes());
             }
             if (next instanceof Reauthorization.Outcome.GiveUp g) {
+                if (!g.exhausted()) {
+                    // The API refuses the agent's own credential (Flow.asksUser is false): no user can fix that.
+                    throw new ConfigurationException(g.reason(), attempt.request().provider(), null);
+                }
                 return error("The tool could not run: " + g.reason() + ".");
             }
             result = ((Reauthorization.Outcome.Retry) next).result();
@@ -223,6 +258,10 @@ final class ToolCalls {
             }
             if (cause instanceof InsufficientScopeException insufficient) {
                 throw insufficient;
+            }
+            AgentAuthException operators = ToolFailures.operators(e);
+            if (operators != null) {
+                throw operators; // e.g. a tool's own broker call with a refused client: thrown, never told
             }
             throw new ToolFailure(describe(e, token.value()));
         }

@@ -27,6 +27,8 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -116,6 +118,14 @@ public class NotesAgentApplication {
     @Bean
     Assistant assistant(AuthenticatedAgent agent) {
         return agent.aiService(Assistant.class);
+    }
+
+    /** One line once the sample answers requests: where, and who may sign in. */
+    @Bean
+    ApplicationListener<ApplicationReadyEvent> readyLine() {
+        return ready -> System.out.println("agent-auth Spring Boot sample is running: http://localhost:"
+                + ready.getApplicationContext().getEnvironment().getProperty("local.server.port")
+                + "/  (sign in as alice / alice-pw or bob / bob-pw; POST /chat)");
     }
 
     @Bean
