@@ -85,6 +85,116 @@ public final class Reauthorization {
                 Objects.requireNonNull(operation, "operation"));
     }
 
+    /**
+     * The one loop around an {@link Attempt}, for every caller that spends a token on an API (authenticated tools, MCP
+     * servers): gets a token for {@code request}, runs {@code call} with it, and on the API's 401 or 403
+     * {@code insufficient_scope} asks this policy what next — a refreshed token, a step-up or new consent (which
+     * {@code call} turns into a waited-for token, an interrupt, or a stop), or giving up — until {@code call} succeeds,
+     * at most {@link #maxCalls()} times.
+     *
+     * <p>Thread-safe (one attempt per call); blocks on the broker, on {@code call} and on whatever
+     * {@link Call#consent} waits for.
+     *
+     * @param operation identifies the operation and its principal (see {@link #begin})
+     * @since 0.3.0
+     */
+    public <T> T run(TokenBroker broker, TokenRequest request, String operation, Call<T> call) {
+        Attempt attempt = begin(broker, request, operation);
+        TokenResult result = attempt.token();
+        for (int round = 0; round < maxCalls(); round++) {
+            if (result instanceof TokenResult.ConsentRequired required) {
+                java.util.Optional<AccessToken> waited = call.consent(required.consent());
+                if (waited.isEmpty()) {
+                    return call.unconsented(required.consent());
+                }
+                result = new TokenResult.Granted(waited.get());
+            }
+            AccessToken token = ((TokenResult.Granted) result).token();
+            Outcome next;
+            try {
+                T done = call.attempt(token, attempt.request());
+                attempt.succeeded();
+                return done;
+            } catch (Refused refused) {
+                next = refused.insufficientScope ? attempt.insufficientScope(token, refused.scopes)
+                        : attempt.rejected(token, refused.scopes);
+            }
+            if (next instanceof Outcome.GiveUp g) {
+                return call.gaveUp(g);
+            }
+            result = ((Outcome.Retry) next).result();
+        }
+        return call.gaveUp(new Outcome.GiveUp("no usable credential for " + attempt.request().provider()
+                + " after " + maxCalls() + " calls", false));
+    }
+
+    /**
+     * One operation as {@link #run} drives it.
+     *
+     * @param <T> what the operation returns
+     * @since 0.3.0
+     */
+    public interface Call<T> {
+
+        /**
+         * Runs the operation with {@code token} (for {@code request}, whose scopes step-ups widen).
+         *
+         * @throws Refused the API answered 401 or 403 {@code insufficient_scope}
+         */
+        T attempt(AccessToken token, TokenRequest request) throws Refused;
+
+        /**
+         * The user must consent first: the token to go on with once they did (a caller that waits), or empty to stop
+         * with {@link #unconsented}. May throw instead (a consent interrupt).
+         */
+        java.util.Optional<AccessToken> consent(ConsentRequirement consent);
+
+        /** What the operation answers when the user has not consented and {@link #consent} did not wait. */
+        T unconsented(ConsentRequirement consent);
+
+        /** What the operation answers when the policy gives up ({@code why.reason()} is safe to show). */
+        T gaveUp(Outcome.GiveUp why);
+    }
+
+    /**
+     * The API refused the token: a 401 (RFC 6750 {@code invalid_token}) or a 403 {@code insufficient_scope}. Control
+     * flow of {@link Call#attempt}, not a failure: no stack trace.
+     *
+     * @since 0.3.0
+     */
+    public static final class Refused extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        private final boolean insufficientScope;
+        private final transient Scopes scopes;
+
+        private Refused(boolean insufficientScope, Scopes scopes) {
+            super(insufficientScope ? "insufficient_scope" : "invalid_token", null, false, false);
+            this.insufficientScope = insufficientScope;
+            this.scopes = scopes;
+        }
+
+        /** HTTP 401; {@code challengeScopes} are the scopes its challenge named, or {@code null}. */
+        public static Refused unauthorized(Scopes challengeScopes) {
+            return new Refused(false, challengeScopes);
+        }
+
+        /** HTTP 403 {@code insufficient_scope}, needing {@code required}. */
+        public static Refused insufficientScope(Scopes required) {
+            return new Refused(true, required == null ? Scopes.NONE : required);
+        }
+
+        public boolean isInsufficientScope() {
+            return insufficientScope;
+        }
+
+        /** The scopes the API named, or {@code null}. */
+        public Scopes scopes() {
+            return scopes;
+        }
+    }
+
     /** What to do next. */
     public sealed interface Outcome {
         /** Call again with this result's token, or show its consent. */

@@ -176,6 +176,17 @@ public interface TokenBroker extends AutoCloseable {
      */
     dev.agentauth.core.store.InterruptStore interruptStore();
 
+    /**
+     * Where agent-auth's other modules (the agent core, framework adapters, MCP) report observations, so they land where
+     * this broker's do: Micrometer's when {@link TokenBrokerBuilder#observationRegistry} was given, else
+     * {@link Telemetry#NONE}. The default reports nothing. Thread-safe; never blocks.
+     *
+     * @since 0.3.0
+     */
+    default Telemetry telemetry() {
+        return Telemetry.NONE;
+    }
+
     /** Stops the loopback callback server and closes the token store. Pending waits fail. */
     @Override
     void close();

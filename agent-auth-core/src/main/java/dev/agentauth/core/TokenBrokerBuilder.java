@@ -37,7 +37,7 @@ public final class TokenBrokerBuilder {
     private final List<AuditListener> auditListeners = new ArrayList<>();
     private final List<ConsentListener> consentListeners = new ArrayList<>();
     private TokenStore store;
-    private dev.agentauth.core.internal.Telemetry telemetry = dev.agentauth.core.internal.Telemetry.NONE;
+    private dev.agentauth.core.Telemetry telemetry = dev.agentauth.core.Telemetry.NONE;
     private Clock clock;
     private Duration clockSkew;
     private Duration consentTtl;

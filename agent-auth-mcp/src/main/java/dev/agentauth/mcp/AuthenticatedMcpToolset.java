@@ -2,18 +2,10 @@ package dev.agentauth.mcp;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentauth.agent.ToolCall;
+import dev.agentauth.agent.ToolDescriptor;
+import dev.agentauth.agent.ToolSource;
 import dev.agentauth.core.Principal;
-import dev.agentauth.tools.ToolSource;
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
-import dev.langchain4j.agent.tool.ToolSpecification;
-import dev.langchain4j.model.chat.request.json.JsonArraySchema;
-import dev.langchain4j.model.chat.request.json.JsonBooleanSchema;
-import dev.langchain4j.model.chat.request.json.JsonEnumSchema;
-import dev.langchain4j.model.chat.request.json.JsonIntegerSchema;
-import dev.langchain4j.model.chat.request.json.JsonNumberSchema;
-import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
-import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
-import dev.langchain4j.model.chat.request.json.JsonStringSchema;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * An {@link AuthenticatedMcpServer}'s tools for an {@link dev.agentauth.tools.AuthenticatedAgent}: they behave like
+ * An {@link AuthenticatedMcpServer}'s tools as a framework-neutral {@link ToolSource}, for an agent of any framework
+ * adapter (LangChain4j's {@code AuthenticatedAgent}, Spring AI's {@code AuthenticatedChatClient}): they behave like
  * {@code @AuthenticatedTool} methods — the same consent interrupt, resume, blocking and tell-the-model modes — and the
  * user's token never reaches the model.
  *
@@ -59,7 +52,7 @@ public final class AuthenticatedMcpToolset implements ToolSource {
     private final AtomicReference<Converted> converted = new AtomicReference<>();
 
     /** The tools as last converted, with the catalog they came from (compared by identity). */
-    private record Converted(List<McpSchema.Tool> source, List<ToolSpecification> specs) {
+    private record Converted(List<McpSchema.Tool> source, List<ToolDescriptor> specs) {
     }
 
     private AuthenticatedMcpToolset(AuthenticatedMcpServer server, String prefix) {
@@ -84,29 +77,34 @@ public final class AuthenticatedMcpToolset implements ToolSource {
     }
 
     @Override
-    public List<ToolSpecification> toolSpecifications(Principal principal) {
+    public List<ToolDescriptor> tools(Principal principal) {
         Optional<List<McpSchema.Tool>> catalog = server.cachedTools();
         if (catalog.isEmpty()) {
-            return List.of(ToolSpecification.builder().name(connectTool)
-                    .description("Connects the user's " + server.id() + " account, which makes its tools available."
-                            + " Call it when the user asks for something " + server.id() + " can do.")
-                    .build());
+            return List.of(new ToolDescriptor(connectTool, "Connects the user's " + server.id() + " account, which"
+                    + " makes its tools available. Call it when the user asks for something " + server.id()
+                    + " can do.", null));
         }
         Converted last = converted.get();
         if (last != null && last.source() == catalog.get()) {
             return last.specs();
         }
-        List<ToolSpecification> specs = new ArrayList<>();
+        List<ToolDescriptor> specs = new ArrayList<>();
         for (McpSchema.Tool tool : catalog.get()) {
-            specs.add(specification(tool));
+            specs.add(descriptor(tool));
         }
-        List<ToolSpecification> result = List.copyOf(specs);
+        List<ToolDescriptor> result = List.copyOf(specs);
         converted.set(new Converted(catalog.get(), result));
         return result;
     }
 
+    /** Its {@code connect_} tool (whatever the catalog now), and every name under its prefix the catalog lists. */
     @Override
-    public Outcome execute(Principal principal, ToolExecutionRequest request) {
+    public boolean offers(String name, Principal principal) {
+        return name.equals(connectTool) || ToolSource.super.offers(name, principal);
+    }
+
+    @Override
+    public Outcome execute(Principal principal, ToolCall request) {
         if (request.name().equals(connectTool)) {
             McpResult<List<McpSchema.Tool>> listed = server.listTools(principal);
             if (listed instanceof McpResult.ConsentRequired<List<McpSchema.Tool>> c) {
@@ -163,60 +161,17 @@ public final class AuthenticatedMcpToolset implements ToolSource {
         return sb.toString();
     }
 
-    private ToolSpecification specification(McpSchema.Tool tool) {
-        ToolSpecification.Builder b = ToolSpecification.builder().name(prefix + tool.name());
+    private ToolDescriptor descriptor(McpSchema.Tool tool) {
         String description = tool.description() != null ? tool.description() : tool.title();
-        if (description != null) {
-            b.description(description);
-        }
-        if (tool.inputSchema() != null && tool.inputSchema().get("properties") instanceof Map<?, ?> props
-                && !props.isEmpty()) {
-            b.parameters((JsonObjectSchema) element(tool.inputSchema()));
-        }
-        return b.build();
-    }
-
-    /** A JSON Schema object (as MCP sends it) as LangChain4j's schema elements; unknown shapes become strings. */
-    @SuppressWarnings("unchecked")
-    static JsonSchemaElement element(Map<String, Object> schema) {
-        String description = schema.get("description") instanceof String d ? d : null;
-        Object type = schema.get("type");
-        if (type instanceof List<?> types) {
-            type = types.stream().map(String::valueOf).filter(t -> !"null".equals(t)).findFirst().orElse("string");
-        }
-        if (schema.get("enum") instanceof List<?> values) {
-            return JsonEnumSchema.builder().description(description)
-                    .enumValues(values.stream().map(String::valueOf).toList()).build();
-        }
-        if ("object".equals(type) || schema.containsKey("properties")) {
-            JsonObjectSchema.Builder o = JsonObjectSchema.builder().description(description);
-            if (schema.get("properties") instanceof Map<?, ?> props) {
-                props.forEach((name, value) -> {
-                    if (value instanceof Map<?, ?> child) {
-                        o.addProperty(String.valueOf(name), element((Map<String, Object>) child));
-                    }
-                });
+        String schema = null;
+        if (tool.inputSchema() != null) {
+            try {
+                schema = JSON.writeValueAsString(tool.inputSchema());
+            } catch (Exception e) {
+                schema = null; // an input schema Jackson cannot write: the model sees the tool without parameters
             }
-            if (schema.get("required") instanceof List<?> required) {
-                o.required(required.stream().map(String::valueOf).toList());
-            }
-            return o.build();
         }
-        if ("array".equals(type)) {
-            JsonSchemaElement items = schema.get("items") instanceof Map<?, ?> i
-                    ? element((Map<String, Object>) i) : JsonStringSchema.builder().build();
-            return JsonArraySchema.builder().description(description).items(items).build();
-        }
-        if ("integer".equals(type)) {
-            return JsonIntegerSchema.builder().description(description).build();
-        }
-        if ("number".equals(type)) {
-            return JsonNumberSchema.builder().description(description).build();
-        }
-        if ("boolean".equals(type)) {
-            return JsonBooleanSchema.builder().description(description).build();
-        }
-        return JsonStringSchema.builder().description(description).build();
+        return new ToolDescriptor(prefix + tool.name(), description, schema);
     }
 
     @Override

@@ -2,9 +2,9 @@ package dev.agentauth.samples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentauth.tools.AuthenticatedTool;
-import dev.agentauth.tools.TokenRejectedException;
-import dev.agentauth.tools.ToolCredential;
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.TokenRejectedException;
+import dev.agentauth.langchain4j.ToolCredential;
 import dev.langchain4j.agent.tool.Tool;
 import java.io.IOException;
 import java.net.URI;

@@ -1,11 +1,11 @@
 package dev.agentauth.samples;
 
 import dev.agentauth.core.Flow;
-import dev.agentauth.tools.InjectToken;
-import dev.agentauth.tools.AuthenticatedTool;
-import dev.agentauth.tools.InsufficientScopeException;
-import dev.agentauth.tools.TokenRejectedException;
-import dev.agentauth.tools.ToolCredential;
+import dev.agentauth.agent.InjectToken;
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.InsufficientScopeException;
+import dev.agentauth.agent.TokenRejectedException;
+import dev.agentauth.langchain4j.ToolCredential;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.mcp.AuthenticatedMcpServer;
-import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
@@ -36,7 +36,8 @@ class ApiMapTest {
         String map = readme.substring(start, end);
 
         TreeSet<String> publicTypes = new TreeSet<>();
-        for (Class<?> anchor : List.of(TokenBroker.class, AuthenticatedAgent.class, AuthenticatedMcpServer.class,
+        for (Class<?> anchor : List.of(TokenBroker.class, dev.agentauth.agent.ConsentInterrupt.class,
+                AuthenticatedAgent.class, AuthenticatedMcpServer.class,
                 dev.agentauth.spring.boot.AgentAuthAutoConfiguration.class)) {
             for (String name : classNames(anchor)) {
                 if (name.contains(".internal.") || name.endsWith("package-info")) {

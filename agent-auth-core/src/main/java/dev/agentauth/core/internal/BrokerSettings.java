@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.AuditListener;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Provider;

@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
@@ -274,7 +275,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         }
     }
 
-    /** Where this broker's observations go ({@link Telemetry#NONE} unless a registry was given); for the agent. */
+    @Override
     public Telemetry telemetry() {
         return telemetry;
     }

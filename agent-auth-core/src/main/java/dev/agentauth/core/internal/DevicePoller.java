@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.StoreIntegrityException;

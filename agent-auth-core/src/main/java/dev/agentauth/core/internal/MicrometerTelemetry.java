@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 

@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.GeneralException;
 import com.nimbusds.oauth2.sdk.ParseException;

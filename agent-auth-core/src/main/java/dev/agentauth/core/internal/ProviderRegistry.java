@@ -1,5 +1,6 @@
 package dev.agentauth.core.internal;
 
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;

@@ -1,9 +1,9 @@
 package dev.agentauth.spring.boot;
 
 import dev.agentauth.core.TokenBroker;
-import dev.agentauth.tools.AuthenticatedAgent;
-import dev.agentauth.tools.ConsentMode;
-import dev.agentauth.tools.ToolSource;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.ToolSource;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.model.chat.ChatModel;
@@ -68,9 +68,9 @@ public class AgentAuthLangChain4jAutoConfiguration {
     }
 
     /** {@code agent-auth.agent.resume-recovery}: at-most-once or at-least-once, in any case. */
-    static dev.agentauth.tools.ResumeRecovery resumeRecovery(String value) {
+    static dev.agentauth.agent.ResumeRecovery resumeRecovery(String value) {
         try {
-            return dev.agentauth.tools.ResumeRecovery.valueOf(value.strip().toUpperCase(Locale.ROOT)
+            return dev.agentauth.agent.ResumeRecovery.valueOf(value.strip().toUpperCase(Locale.ROOT)
                     .replace('-', '_'));
         } catch (IllegalArgumentException e) {
             throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.resume-recovery: '" + value

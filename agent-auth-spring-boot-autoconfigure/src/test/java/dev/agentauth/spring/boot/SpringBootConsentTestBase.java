@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.testing.ScriptedBrowser;
 import dev.agentauth.core.testing.TestIdp;
-import dev.agentauth.tools.AuthenticatedAgent;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

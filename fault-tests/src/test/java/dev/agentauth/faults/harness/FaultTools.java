@@ -1,7 +1,7 @@
 package dev.agentauth.faults.harness;
 
-import dev.agentauth.tools.AuthenticatedTool;
-import dev.agentauth.tools.InjectToken;
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.InjectToken;
 import dev.langchain4j.agent.tool.Tool;
 import java.nio.file.Files;
 import java.nio.file.Path;

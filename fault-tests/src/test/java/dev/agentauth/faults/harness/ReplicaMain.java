@@ -22,14 +22,14 @@ import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.jdbc.PostgresTokenStoreBuilder;
 import dev.agentauth.core.store.jdbc.TokenEncryption;
 import dev.agentauth.core.store.jdbc.TokenStores;
-import dev.agentauth.tools.AuthenticatedAgent;
-import dev.agentauth.tools.ConsentInterrupt;
-import dev.agentauth.tools.ConsentInterruptException;
-import dev.agentauth.tools.ConsentMode;
-import dev.agentauth.tools.PrincipalResolver;
-import dev.agentauth.tools.ResumeRejectedException;
-import dev.agentauth.tools.testing.ScriptedChatModel;
-import dev.agentauth.tools.testing.ScriptedChatModel.Call;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.langchain4j.PrincipalResolver;
+import dev.agentauth.agent.ResumeRejectedException;
+import dev.agentauth.langchain4j.testing.ScriptedChatModel;
+import dev.agentauth.langchain4j.testing.ScriptedChatModel.Call;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
@@ -173,7 +173,7 @@ public final class ReplicaMain {
             ab.executeToolsConcurrently();
         }
         if (a.hasNonNull("resumeRecovery")) {
-            ab.resumeRecovery(dev.agentauth.tools.ResumeRecovery.valueOf(a.get("resumeRecovery").asText()));
+            ab.resumeRecovery(dev.agentauth.agent.ResumeRecovery.valueOf(a.get("resumeRecovery").asText()));
             options.put("resumeRecovery", true);
         }
         if (a.hasNonNull("resumeLeaseMs")) {

@@ -1,12 +1,12 @@
 package dev.agentauth.spring.boot.sample;
 
 import com.nimbusds.jwt.SignedJWT;
-import dev.agentauth.tools.AuthenticatedAgent;
-import dev.agentauth.tools.AuthenticatedTool;
-import dev.agentauth.tools.ConsentInterruptException;
-import dev.agentauth.tools.PrincipalResolver;
-import dev.agentauth.tools.ToolCredential;
-import dev.agentauth.tools.testing.ScriptedChatModel;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.langchain4j.PrincipalResolver;
+import dev.agentauth.langchain4j.ToolCredential;
+import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.model.chat.ChatModel;

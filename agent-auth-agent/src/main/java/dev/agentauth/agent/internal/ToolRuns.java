@@ -1,0 +1,254 @@
+package dev.agentauth.agent.internal;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.InsufficientScopeException;
+import dev.agentauth.agent.MissingPrincipalException;
+import dev.agentauth.agent.TokenRejectedException;
+import dev.agentauth.agent.ToolCall;
+import dev.agentauth.agent.ToolCredential;
+import dev.agentauth.agent.ToolSource;
+import dev.agentauth.agent.spi.ToolBinding;
+import dev.agentauth.agent.spi.ToolResult;
+import dev.agentauth.agent.spi.Turn;
+import dev.agentauth.core.AccessToken;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.Reauthorization;
+import dev.agentauth.core.TokenRequest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tool call, whatever the framework: find the principal, get the credential, inject it, answer the API's 401 and
+ * 403 through the one {@link Reauthorization#run} loop, and act on a missing consent per the consent mode (interrupt,
+ * wait, or tell the model). A failure that is the operator's to fix is thrown ({@link ToolFailures}); one that is the
+ * user's or transient is told to the model. Every told outcome is journaled for the turn. Thread-safe; blocks on the
+ * broker, the tool and, in blocking mode, the user.
+ */
+final class ToolRuns {
+
+    private static final Logger log = LoggerFactory.getLogger(ToolRuns.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AgentSettings settings;
+    private final TurnJournals journals;
+    private final InterruptRegistry interrupts;
+
+    ToolRuns(AgentSettings settings, TurnJournals journals, InterruptRegistry interrupts) {
+        this.settings = settings;
+        this.journals = journals;
+        this.interrupts = interrupts;
+    }
+
+    /** A call of a bound tool, journaled for its turn. */
+    ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
+        return journaled(call, turn, () -> binding.authenticated() ? authenticated(binding, call, turn)
+                : plain(binding, call, turn));
+    }
+
+    /** A call of a {@link ToolSource}'s tool: the source holds the credential; consent is handled here. */
+    ToolResult run(ToolSource source, ToolCall call, Turn turn) {
+        return journaled(call, turn, () -> {
+            Principal principal = turn.principal();
+            for (int attempt = 0; attempt < 3; attempt++) {
+                ToolSource.Outcome outcome = source.execute(principal, call);
+                if (outcome instanceof ToolSource.Outcome.Completed done) {
+                    return new ToolResult(done.text(), done.isError());
+                }
+                ConsentRequirement consent = ((ToolSource.Outcome.ConsentRequired) outcome).consent();
+                if (onConsentRequired(call, turn, principal, consent).isEmpty()) {
+                    return ToolResults.tellModel(consent);
+                }
+            }
+            return ToolResult.error("The tool " + call.name() + " could not obtain a usable authorization.");
+        });
+    }
+
+    private ToolResult journaled(ToolCall call, Turn turn, java.util.function.Supplier<ToolResult> work) {
+        TurnJournals.Journal journal = journals.of(turn.id());
+        journal.entered();
+        try {
+            ToolResult result = work.get();
+            journal.completed.put(call.id(), result);
+            return result;
+        } catch (ConsentInterruptException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            AgentAuthException operators = ToolFailures.operators(e);
+            if (operators != null) {
+                // The operator's to fix, not the model's: out of the framework call.
+                ToolFailures.warn(call.name(), operators);
+                throw operators;
+            }
+            ToolResult failed = ToolResult.error(told(e));
+            journal.completed.put(call.id(), failed);
+            return failed;
+        } finally {
+            journal.left();
+        }
+    }
+
+    /** What the model hears of a failure that is not the operator's (see {@link ToolFailures}). */
+    private String told(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AgentAuthException failure) {
+                String text = ToolFailures.toModel(failure, displayName(failure));
+                return text != null ? text : ToolResults.describe(e, null);
+            }
+        }
+        return ToolResults.describe(e, null);
+    }
+
+    private String displayName(AgentAuthException failure) {
+        try {
+            return failure.provider() == null ? null : settings.broker().provider(failure.provider()).displayName();
+        } catch (RuntimeException unknown) {
+            return null;
+        }
+    }
+
+    private ToolResult plain(ToolBinding binding, ToolCall call, Turn turn) {
+        try {
+            return binding.invoker().invoke(call, null, turn);
+        } catch (RuntimeException e) {
+            if (ToolFailures.operators(e) != null || e instanceof MissingPrincipalException) {
+                throw e;
+            }
+            return ToolResult.error(ToolResults.describe(e, null));
+        }
+    }
+
+    private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {
+        Principal principal = turn.principal();
+        TokenRequest request = binding.tokenRequest(principal);
+        return settings.reauthorization().run(settings.broker(), request, principal + "|tool " + binding.name(),
+                new Reauthorization.Call<>() {
+                    @Override
+                    public ToolResult attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
+                        settings.broker().recordUse(token, principal, "tool " + binding.name());
+                        try {
+                            return invoke(binding, call, token, turn);
+                        } catch (TokenRejectedException e) {
+                            log.debug("tool {}: API rejected the token of {}", binding.name(), principal);
+                            throw Reauthorization.Refused.unauthorized(null);
+                        } catch (InsufficientScopeException e) {
+                            throw Reauthorization.Refused.insufficientScope(e.requiredScopes());
+                        }
+                    }
+
+                    @Override
+                    public Optional<AccessToken> consent(ConsentRequirement consent) {
+                        return onConsentRequired(call, turn, principal, consent);
+                    }
+
+                    @Override
+                    public ToolResult unconsented(ConsentRequirement consent) {
+                        return ToolResults.tellModel(consent);
+                    }
+
+                    @Override
+                    public ToolResult gaveUp(Reauthorization.Outcome.GiveUp why) {
+                        if (!why.exhausted() && !request.flow().asksUser()) {
+                            // The API refuses the agent's own credential: no user can fix that.
+                            throw new ConfigurationException(why.reason(), request.provider(), null);
+                        }
+                        return ToolResult.error("The tool could not run: " + why.reason() + ".");
+                    }
+                });
+    }
+
+    /**
+     * Acts on a missing consent per mode: throws the interrupt (INTERRUPT), waits for the user and returns the token
+     * (BLOCKING), or returns empty so the caller tells the model (TELL_MODEL).
+     */
+    private Optional<AccessToken> onConsentRequired(ToolCall call, Turn turn, Principal principal,
+                                                    ConsentRequirement consent) {
+        switch (settings.mode()) {
+            case INTERRUPT -> throw interrupts.raise(turn, principal, call, consent);
+            case TELL_MODEL -> {
+                return Optional.empty();
+            }
+            case BLOCKING -> {
+                if (settings.consentListener() != null) {
+                    try {
+                        settings.consentListener().onConsentRequired(consent);
+                    } catch (RuntimeException e) {
+                        log.warn("consent listener failed: {}", e.getClass().getName());
+                    }
+                }
+                try {
+                    return Optional.of(settings.broker().consentCompletion(consent.id())
+                            .get(settings.blockingTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                } catch (TimeoutException e) {
+                    throw new ToolResults.ToolFailure("The user did not authorize " + consent.providerDisplayName()
+                            + " within " + settings.blockingTimeout().toSeconds() + " s, so the tool could not run."
+                            + " Ask the user to authorize and try again.");
+                } catch (ExecutionException e) {
+                    ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
+                            ? f.reason() : ConsentFailedException.Reason.REJECTED;
+                    throw new ToolResults.ToolFailure(ToolResults.consentFailure(consent.providerDisplayName(),
+                            reason));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ToolResults.ToolFailure("The tool was interrupted while waiting for the user's"
+                            + " authorization.");
+                }
+            }
+            default -> throw new IllegalStateException(settings.mode().name());
+        }
+    }
+
+    private ToolResult invoke(ToolBinding binding, ToolCall call, AccessToken token, Turn turn) {
+        ToolCall withToken = call;
+        if (binding.tokenArgument() != null) {
+            withToken = new ToolCall(call.id(), call.name(), injectArgument(call.arguments(), binding.tokenArgument(),
+                    token.value()));
+        }
+        ToolResult result;
+        try {
+            result = binding.invoker().invoke(withToken, new ToolCredential(token), turn);
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof TokenRejectedException rejected) {
+                    throw rejected;
+                }
+                if (t instanceof InsufficientScopeException insufficient) {
+                    throw insufficient;
+                }
+            }
+            if (ToolFailures.operators(e) != null) {
+                throw e;
+            }
+            throw new ToolResults.ToolFailure(ToolResults.describe(e, token.value()));
+        }
+        return ToolResults.redact(result, token.value());
+    }
+
+    // The model may try to pass a value for the credential argument: it is always overwritten.
+    private static String injectArgument(String arguments, String name, String value) {
+        Map<String, Object> map;
+        try {
+            map = arguments == null || arguments.isBlank() ? new LinkedHashMap<>()
+                    : JSON.readValue(arguments, new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (Exception e) {
+            throw new ToolResults.ToolFailure("The tool arguments are not a valid JSON object.");
+        }
+        map.put(name, value);
+        try {
+            return JSON.writeValueAsString(map);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot serialize tool arguments", e);
+        }
+    }
+}
