@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * The device authorization grant (RFC 8628) against a real Keycloak: the consent requirement carries the user code and
  * the verification URI (complete form too), the broker polls until the user approves on "another device" and the
  * token is the user's; a refusal, an expired device code and a {@code slow_down} are each handled; no redirect URI is
- * needed at all.
+ * needed at all. (A device authorization outliving its replica on PostgreSQL: {@code DeviceAuthorizationReplicasTest}
+ * in agent-auth-store-jdbc.)
  */
 class DeviceAuthorizationTest {
 
@@ -79,40 +80,6 @@ class DeviceAuthorizationTest {
     static ConsentRequirement consentOf(TokenResult result) {
         assertThat(result).isInstanceOf(TokenResult.ConsentRequired.class);
         return ((TokenResult.ConsentRequired) result).consent();
-    }
-
-    /**
-     * A device authorization outlives the replica that started it: its schedule is in the shared store, so the replica
-     * that is left polls it and redeems the user's approval.
-     */
-    @Test
-    void deviceConsentWhenItsReplicaStopsThenAnotherReplicaRedeemsTheApproval() throws Exception {
-        dev.agentauth.core.testing.EmbeddedPg pg = dev.agentauth.core.testing.EmbeddedPg.shared();
-        pg.database("device_replicas");
-        String keyset = dev.agentauth.core.store.jdbc.TokenEncryption.generateKeyset();
-        java.util.function.Supplier<TokenBroker> replica = () -> {
-            TokenBroker b = TokenBroker.builder().provider(Provider.oauth2("sso").issuer(keycloak.issuer())
-                            .clientId("device-agent").clientSecret("device-secret").defaultScopes("openid")
-                            .deviceAuthorization(true).build())
-                    .tokenStore(dev.agentauth.core.store.jdbc.TokenStores.postgres()
-                            .jdbcUrl(pg.jdbcUrl("device_replicas")).encryption(
-                                    dev.agentauth.core.store.jdbc.TokenEncryption.fromJson(Secret.of(keyset)))
-                            .build()).build();
-            brokers.add(b);
-            return b;
-        };
-        TokenBroker a = replica.get();
-        TokenBroker b = replica.get();
-        TokenRequest request = TokenRequest.forUser("sso", "dana");
-        ConsentRequirement consent = consentOf(a.token(request));
-        a.close(); // the replica that started it stops; its poller with it
-
-        keycloak.approve(consent.deviceCode().orElseThrow().verificationUriComplete(), "alice", "alice-pw");
-        long approved = System.nanoTime();
-        AccessToken token = b.consentCompletion(consent.id()).get(30, TimeUnit.SECONDS);
-        System.out.println("FAULT-FIGURE device approval redeemed by the surviving replica "
-                + (System.nanoTime() - approved) / 1_000_000 + " ms after the user approved");
-        assertThat(((TokenResult.Granted) b.token(request)).token().value()).isEqualTo(token.value());
     }
 
     @Test
