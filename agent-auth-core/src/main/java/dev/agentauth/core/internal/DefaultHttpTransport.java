@@ -12,6 +12,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketException;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -215,14 +216,18 @@ public final class DefaultHttpTransport implements HttpTransport {
             return response;
         } catch (TimeoutException e) {
             answer.cancel(true);
-            throw new HttpTimeoutException("no complete answer from " + request.uri().getHost() + " within "
-                    + readTimeout.toMillis() + " ms");
+            throw timedOut(request);
         } catch (InterruptedException e) {
             answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for " + request.uri());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            // The request's own timeout (the same read timeout, armed by the JDK as the request leaves) can fire just
+            // before the deadline here: the same event, so the same answer. A connect timeout is not a read timeout.
+            if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
+                throw timedOut(request);
+            }
             if (!(cause instanceof IOException io)) {
                 throw new IOException(cause.getClass().getSimpleName() + " from " + request.uri().getHost());
             }
@@ -232,6 +237,11 @@ public final class DefaultHttpTransport implements HttpTransport {
             }
             throw io;
         }
+    }
+
+    private HttpTimeoutException timedOut(HttpRequest request) {
+        return new HttpTimeoutException("no complete answer from " + request.uri().getHost() + " within "
+                + readTimeout.toMillis() + " ms");
     }
 
     /**
