@@ -152,7 +152,9 @@ public interface TokenBroker extends AutoCloseable {
     /**
      * The HTTP client every request of this broker goes through: token, discovery, revocation, and the MCP layer's
      * metadata, registration and probe requests. The one the builder was given ({@link TokenBrokerBuilder#httpClient}),
-     * or the one it built. Thread-safe, shared; do not close it.
+     * or the one it built. Thread-safe, shared; do not close it. To send requests the way the broker does (the read
+     * timeout over the whole answer, a bounded body, the one resend on a closing keep-alive connection), use
+     * {@link dev.agentauth.core.http.HttpTransport#of(TokenBroker)}.
      *
      * @since 0.2.0
      */

@@ -5,9 +5,9 @@ import static dev.agentauth.core.internal.BuilderChecks.once;
 import static dev.agentauth.core.internal.BuilderChecks.positive;
 
 import dev.agentauth.core.internal.BrokerSettings;
+import dev.agentauth.core.internal.DefaultHttpTransport;
 import dev.agentauth.core.internal.DefaultTokenBroker;
 import dev.agentauth.core.store.TokenStore;
-import dev.agentauth.core.internal.HttpTransport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -290,8 +290,8 @@ public final class TokenBrokerBuilder {
                 clock != null ? clock : Clock.systemUTC(),
                 clockSkew != null ? clockSkew : Duration.ofSeconds(60),
                 consentTtl != null ? consentTtl : Duration.ofMinutes(10),
-                HttpTransport.of(httpClient != null ? httpClient
-                                : HttpTransport.defaultClient(connectTimeout != null ? connectTimeout
+                DefaultHttpTransport.of(httpClient != null ? httpClient
+                                : DefaultHttpTransport.defaultClient(connectTimeout != null ? connectTimeout
                                 : Duration.ofSeconds(5)),
                         readTimeout != null ? readTimeout : Duration.ofSeconds(10)),
                 redirectUri, loopbackPort, loopbackPath,

@@ -12,6 +12,8 @@
  * timeouts. Every failure is an unchecked {@link dev.agentauth.core.AgentAuthException} carrying provider, principal and
  * OAuth error code; no message, {@code toString()} or log line holds a secret.
  *
- * <p>This module knows nothing of LangChain4j or MCP.
+ * <p>This module knows nothing of LangChain4j or MCP, and holds no database, encryption or servlet code: the durable
+ * stores are {@code agent-auth-store-jdbc}, the resource-server side {@code agent-auth-verify}. Other modules reach the
+ * broker's HTTP through {@link dev.agentauth.core.http.HttpTransport}, never through its internal package.
  */
 package dev.agentauth.core;

@@ -10,8 +10,6 @@ import com.nimbusds.oauth2.sdk.util.URLUtils;
 import dev.agentauth.core.testing.ScriptedBrowser;
 import dev.agentauth.core.testing.TestIdp;
 import dev.agentauth.core.testing.TestKeys;
-import dev.agentauth.core.verify.TokenVerifier;
-import dev.agentauth.core.verify.VerifiedToken;
 import java.util.List;
 import java.util.Map;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -101,9 +99,8 @@ class TokenExchangeTest {
                 .containsExactly("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         assertThat(form).doesNotContainKey("client_secret");
 
-        VerifiedToken seen = TokenVerifier.builder().issuer(idp.issuer()).audience("billing-api").build()
-                .verify(downstream.value());
-        assertThat(seen.subject()).as("on behalf of alice").isEqualTo("alice");
+        assertThat(idp.verify(downstream.value(), "billing-api").getSubject()).as("on behalf of alice")
+                .isEqualTo("alice");
 
         assertThat(broker.tokenOrThrow(exchange("alice"))).isSameAs(downstream);
         assertThat(idp.drainTokenRequests()).as("cached").isZero();

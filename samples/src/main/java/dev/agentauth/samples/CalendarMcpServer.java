@@ -1,9 +1,9 @@
 package dev.agentauth.samples;
 
-import dev.agentauth.core.verify.BearerTokenServletFilter;
-import dev.agentauth.core.verify.ProtectedResourceMetadata;
-import dev.agentauth.core.verify.TokenVerifier;
-import dev.agentauth.core.verify.VerifiedToken;
+import dev.agentauth.verify.BearerTokenServletFilter;
+import dev.agentauth.verify.ProtectedResourceMetadata;
+import dev.agentauth.verify.TokenVerifier;
+import dev.agentauth.verify.VerifiedToken;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;

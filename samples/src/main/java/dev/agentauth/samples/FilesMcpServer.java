@@ -1,8 +1,8 @@
 package dev.agentauth.samples;
 
-import dev.agentauth.core.verify.TokenVerificationException;
-import dev.agentauth.core.verify.TokenVerifier;
-import dev.agentauth.core.verify.VerifiedToken;
+import dev.agentauth.verify.TokenVerificationException;
+import dev.agentauth.verify.TokenVerifier;
+import dev.agentauth.verify.VerifiedToken;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;

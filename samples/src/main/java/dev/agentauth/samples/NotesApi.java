@@ -2,10 +2,10 @@ package dev.agentauth.samples;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.agentauth.core.verify.BearerTokenFilter;
-import dev.agentauth.core.verify.ProtectedResourceMetadata;
-import dev.agentauth.core.verify.TokenVerifier;
-import dev.agentauth.core.verify.VerifiedToken;
+import dev.agentauth.verify.BearerTokenFilter;
+import dev.agentauth.verify.ProtectedResourceMetadata;
+import dev.agentauth.verify.TokenVerifier;
+import dev.agentauth.verify.VerifiedToken;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.mcp.AuthenticatedMcpServer;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.store.jdbc.TokenStores;
+import dev.agentauth.store.testkit.TokenStoreContract;
+import dev.agentauth.verify.TokenVerifier;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
@@ -36,7 +39,8 @@ class ApiMapTest {
         String map = readme.substring(start, end);
 
         TreeSet<String> publicTypes = new TreeSet<>();
-        for (Class<?> anchor : List.of(TokenBroker.class, dev.agentauth.agent.ConsentInterrupt.class,
+        for (Class<?> anchor : List.of(TokenBroker.class, TokenStores.class, TokenStoreContract.class,
+                TokenVerifier.class, dev.agentauth.agent.ConsentInterrupt.class,
                 AuthenticatedAgent.class, AuthenticatedMcpServer.class,
                 dev.agentauth.spring.boot.AgentAuthAutoConfiguration.class)) {
             for (String name : classNames(anchor)) {

@@ -54,8 +54,9 @@ class PublishingTest {
                 libraries.add(module);
             }
         }
-        assertThat(libraries).contains("agent-auth-core", "agent-auth-tools", "agent-auth-mcp",
-                "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter");
+        assertThat(libraries).contains("agent-auth-core", "agent-auth-store-jdbc", "agent-auth-store-testkit",
+                "agent-auth-verify", "agent-auth-tools", "agent-auth-mcp", "agent-auth-spring-boot-autoconfigure",
+                "agent-auth-spring-boot-starter");
         assertThat(bom.getElementsByTagName("parent").getLength()).as("imports bring agent-auth only").isZero();
         assertThat(child(bom, "version")).isEqualTo(child(parent, "version"));
         Element managed = (Element) bom.getElementsByTagName("dependencyManagement").item(0);
@@ -74,8 +75,9 @@ class PublishingTest {
             assertThat(texts(root, "developer")).as(pom + " developers").isNotEmpty();
         }
         assertThat(Files.readString(Path.of("..", "LICENSE"))).contains("Apache License", "Version 2.0");
-        for (String module : List.of("agent-auth-core", "agent-auth-tools", "agent-auth-mcp",
-                "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter")) {
+        for (String module : List.of("agent-auth-core", "agent-auth-store-jdbc", "agent-auth-store-testkit",
+                "agent-auth-verify", "agent-auth-tools", "agent-auth-mcp", "agent-auth-spring-boot-autoconfigure",
+                "agent-auth-spring-boot-starter")) {
             Element root = pom(Path.of("..", module, "pom.xml")).getDocumentElement();
             assertThat(child(root, "name")).as(module).isNotBlank();
             assertThat(child(root, "description")).as(module).isNotBlank();

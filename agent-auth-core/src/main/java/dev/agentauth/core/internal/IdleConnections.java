@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * entries older than the JDK's keep-alive limit are forgotten ({@code jdk.httpclient.keepalive.timeout}; 30 s unless
  * set, the smaller of the JDK defaults). Any error here makes an exchange look fresh, never reused.
  *
- * <p>One ledger per client, shared by every transport over it (the broker's and the MCP layer's), because the pool is
- * the client's. What it cannot see — requests the application sends through the same client itself, or an idle
+ * <p>One ledger per client, shared by every transport over it (the broker's, the verifier's, the MCP layer's), because
+ * the pool is the client's. What it cannot see — requests the application sends through the same client itself, or an idle
  * connection the JDK dropped because the server closed it while idle — can make a fresh connection look reused; a
  * client with a proxy selector (which pools per proxy, not per origin) gets no ledger at all. Thread-safe; never blocks
  * beyond a short lock per origin.

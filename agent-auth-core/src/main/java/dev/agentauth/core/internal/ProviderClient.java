@@ -25,6 +25,7 @@ import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.ProviderUnavailableException;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.http.HttpTransport;
 import java.io.IOException;
 import java.net.URI;
 import net.minidev.json.JSONObject;

@@ -4,6 +4,7 @@ import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.http.HttpTransport;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;

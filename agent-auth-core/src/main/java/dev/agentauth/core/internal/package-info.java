@@ -9,7 +9,8 @@
  * {@code GrantCache} is the lock-free fast path; {@code GrantFlights} runs one slow path per key at a time (in-process
  * single flight, then the store's grant lock across replicas). {@code Consents} keeps consent bookkeeping (its Javadoc
  * has the sketch of where a consent's state lives) and {@code ConsentCallback} validates callbacks. Every HTTP request
- * goes through {@code HttpTransport}, one per broker; the MCP module builds its metadata and registration requests on
- * the same class, over the broker's client, so every request of the library has the same limits.
+ * goes through {@code DefaultHttpTransport}, one per broker; the token verifier and the MCP module reach the same
+ * implementation through the public {@link dev.agentauth.core.http.HttpTransport}, over the broker's client, so every
+ * request of the library has the same limits.
  */
 package dev.agentauth.core.internal;

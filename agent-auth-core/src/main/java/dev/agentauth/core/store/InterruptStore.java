@@ -30,9 +30,10 @@ import java.util.Optional;
  * {@link dev.agentauth.core.StoreIntegrityException} (and left out of listings).
  *
  * <p>Implementations: {@link #inMemory()} (one process); the embedded and PostgreSQL stores of
- * {@link dev.agentauth.core.store.jdbc.TokenStores} implement it too, in the same database and with the same
- * encryption as the tokens, and a broker built on one of them offers it as
- * {@link dev.agentauth.core.TokenBroker#interruptStore()}. Every implementation passes the same contract tests.
+ * {@code dev.agentauth.store.jdbc.TokenStores} (module {@code agent-auth-store-jdbc}) implement it too, in the same
+ * database and with the same encryption as the tokens, and a broker built on one of them offers it as
+ * {@link dev.agentauth.core.TokenBroker#interruptStore()}. Every implementation passes the same contract tests,
+ * {@code dev.agentauth.store.testkit.InterruptStoreContract} (module {@code agent-auth-store-testkit}).
  *
  * @since 0.2.0
  */

@@ -26,7 +26,9 @@ import java.util.function.Supplier;
  * waiters of another. The defaults suit a store used by one process: the broker's in-process single flight is enough.
  *
  * <p>Implementations: {@link #inMemory()}, and the encrypted embedded and PostgreSQL stores of
- * {@link dev.agentauth.core.store.jdbc.TokenStores}. Every store passes the same contract test suite.
+ * {@code dev.agentauth.store.jdbc.TokenStores} (module {@code agent-auth-store-jdbc}). Every store passes the same
+ * contract test suite, {@code dev.agentauth.store.testkit.TokenStoreContract} (module
+ * {@code agent-auth-store-testkit}); run it on a store of your own.
  */
 public interface TokenStore extends AutoCloseable {
 

@@ -57,14 +57,14 @@ class IdleConnectionsTest {
 
     @Test
     void closedBeforeAnyByteWhenTheJdksNoBytesFailureThenTrueElseFalse() {
-        assertThat(HttpTransport.closedBeforeAnyByte(new IOException("HTTP/1.1 header parser received no bytes",
+        assertThat(DefaultHttpTransport.closedBeforeAnyByte(new IOException("HTTP/1.1 header parser received no bytes",
                 new EOFException("EOF reached while reading")))).isTrue();
-        assertThat(HttpTransport.closedBeforeAnyByte(new IOException("HTTP/1.1 header parser received no bytes",
+        assertThat(DefaultHttpTransport.closedBeforeAnyByte(new IOException("HTTP/1.1 header parser received no bytes",
                 new SocketException("Connection reset")))).isTrue();
         // part of a status line had arrived: the server was answering
-        assertThat(HttpTransport.closedBeforeAnyByte(new IOException("parsing HTTP/1.1 status line, receiving"
+        assertThat(DefaultHttpTransport.closedBeforeAnyByte(new IOException("parsing HTTP/1.1 status line, receiving"
                 + " [HTTP/1.1 2], parser state [STATUS_LINE]", new EOFException()))).isFalse();
-        assertThat(HttpTransport.closedBeforeAnyByte(new HttpTimeoutException("request timed out"))).isFalse();
-        assertThat(HttpTransport.closedBeforeAnyByte(new IOException("received no bytes"))).isFalse();
+        assertThat(DefaultHttpTransport.closedBeforeAnyByte(new HttpTimeoutException("request timed out"))).isFalse();
+        assertThat(DefaultHttpTransport.closedBeforeAnyByte(new IOException("received no bytes"))).isFalse();
     }
 }

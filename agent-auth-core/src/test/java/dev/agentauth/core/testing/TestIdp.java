@@ -1,10 +1,19 @@
 package dev.agentauth.core.testing;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
@@ -87,6 +96,21 @@ public final class TestIdp implements AutoCloseable {
     /** The recorded requests to the token endpoint, removing everything recorded. */
     public List<RecordedRequest> drainTokenRequestList() {
         return drainRequests().stream().filter(r -> r.getPath() != null && r.getPath().contains("/token")).toList();
+    }
+
+    /**
+     * The claims of {@code token} once it checks out as a resource server of {@code audience} would check it: signed
+     * (RS256) by a key in this server's JWKS, {@code iss} this issuer, {@code aud} containing {@code audience}, not
+     * expired. (The project's own {@code TokenVerifier} is tested in {@code agent-auth-verify}; the broker's tests need
+     * only to know the token is the real thing.)
+     */
+    public JWTClaimsSet verify(String token, String audience) throws Exception {
+        JWKSet keys = JWKSet.load(server.jwksUrl(ISSUER_ID).url());
+        DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(keys)));
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
+                new JWTClaimsSet.Builder().issuer(issuer()).build(), Set.of("sub", "exp")));
+        return processor.process(token, null);
     }
 
     public URI uri(String path) {

@@ -4,7 +4,7 @@ import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.ConsentRequirement;
-import dev.agentauth.core.internal.HttpTransport;
+import dev.agentauth.core.http.HttpTransport;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP of MCP authorization: metadata GETs and registration POSTs, all through the broker's one
- * {@link HttpClient} ({@link dev.agentauth.core.TokenBroker#httpClient()}) and the core's transport over it (the
- * project's own internal class, shared so that every request of the library has the same limits). Also the URI
- * rules the specification names (origin, canonical server URI). Thread-safe; blocks on HTTP.
+ * {@link HttpClient} ({@link dev.agentauth.core.TokenBroker#httpClient()}) and the core's {@link HttpTransport} over it,
+ * so that every request of the library has the same limits. Also the URI rules the specification names (origin,
+ * canonical server URI). Thread-safe; blocks on HTTP.
  */
 final class McpHttp {
 

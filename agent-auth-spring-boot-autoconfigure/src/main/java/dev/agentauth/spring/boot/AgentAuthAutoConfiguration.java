@@ -5,16 +5,10 @@ import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderBuilder;
 import dev.agentauth.core.ProviderPresets;
-import dev.agentauth.core.Secret;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenBrokerBuilder;
 import dev.agentauth.core.store.TokenStore;
-import dev.agentauth.core.store.jdbc.EmbeddedTokenStoreBuilder;
-import dev.agentauth.core.store.jdbc.PostgresTokenStoreBuilder;
-import dev.agentauth.core.store.jdbc.TokenEncryption;
-import dev.agentauth.core.store.jdbc.TokenStores;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +16,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -41,40 +36,40 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(AgentAuthProperties.class)
 public class AgentAuthAutoConfiguration {
 
-    /** The token store {@code agent-auth.store.type} names; closed by the broker. */
-    @Bean
-    @ConditionalOnMissingBean
-    public TokenStore agentAuthTokenStore(AgentAuthProperties properties) {
-        AgentAuthProperties.Store s = properties.getStore();
-        return switch (s.getType()) {
-            case MEMORY -> TokenStore.inMemory();
-            case EMBEDDED -> {
-                EmbeddedTokenStoreBuilder b = TokenStores.embedded();
-                if (s.getDirectory() != null) {
-                    b.directory(Path.of(s.getDirectory()));
-                }
-                if (s.getEncryptionKeyset() != null) {
-                    b.encryption(TokenEncryption.fromJson(Secret.of(s.getEncryptionKeyset())));
-                }
-                yield b.build();
+    /**
+     * The token store {@code agent-auth.store.type} names, with {@code agent-auth-store-jdbc} on the class path (the
+     * starter brings it); closed by the broker.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = JdbcStores.TOKEN_STORES)
+    static class DurableStores {
+        @Bean
+        @ConditionalOnMissingBean
+        TokenStore agentAuthTokenStore(AgentAuthProperties properties) {
+            AgentAuthProperties.Store s = properties.getStore();
+            return s.getType() == AgentAuthProperties.StoreType.MEMORY ? TokenStore.inMemory() : JdbcStores.of(s);
+        }
+    }
+
+    /**
+     * Without {@code agent-auth-store-jdbc}: the in-memory store, and a clear refusal of
+     * {@code agent-auth.store.type=embedded|postgres}.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass(JdbcStores.TOKEN_STORES)
+    static class InMemoryStoreOnly {
+        @Bean
+        @ConditionalOnMissingBean
+        TokenStore agentAuthTokenStore(AgentAuthProperties properties) {
+            AgentAuthProperties.StoreType type = properties.getStore().getType();
+            if (type != AgentAuthProperties.StoreType.MEMORY) {
+                throw new dev.agentauth.core.ConfigurationException("agent-auth.store.type="
+                        + type.name().toLowerCase(java.util.Locale.ROOT) + " needs the durable stores on the class"
+                        + " path: add dev.agentauth:agent-auth-store-jdbc (agent-auth-spring-boot-starter brings it)",
+                        null, null);
             }
-            case POSTGRES -> {
-                if (s.getJdbcUrl() == null || s.getEncryptionKeyset() == null) {
-                    throw new dev.agentauth.core.ConfigurationException("agent-auth.store.type=postgres needs"
-                            + " agent-auth.store.jdbc-url and agent-auth.store.encryption-keyset", null, null);
-                }
-                PostgresTokenStoreBuilder b = TokenStores.postgres().jdbcUrl(s.getJdbcUrl())
-                        .encryption(TokenEncryption.fromJson(Secret.of(s.getEncryptionKeyset())))
-                        .statementTimeout(s.getStatementTimeout());
-                if (s.getUsername() != null) {
-                    b.username(s.getUsername());
-                }
-                if (s.getPassword() != null) {
-                    b.password(Secret.of(s.getPassword()));
-                }
-                yield b.build();
-            }
-        };
+            return TokenStore.inMemory();
+        }
     }
 
     /** The broker. Blocks while it discovers the providers' metadata (eager discovery, so bad settings fail now). */

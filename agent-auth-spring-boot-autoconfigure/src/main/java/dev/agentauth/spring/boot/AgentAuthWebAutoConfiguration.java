@@ -1,10 +1,10 @@
 package dev.agentauth.spring.boot;
 
 import dev.agentauth.core.TokenBroker;
-import dev.agentauth.core.verify.BearerTokenServletFilter;
-import dev.agentauth.core.verify.ProtectedResourceMetadata;
-import dev.agentauth.core.verify.TokenVerifier;
-import dev.agentauth.core.verify.TokenVerifierBuilder;
+import dev.agentauth.verify.BearerTokenServletFilter;
+import dev.agentauth.verify.ProtectedResourceMetadata;
+import dev.agentauth.verify.TokenVerifier;
+import dev.agentauth.verify.TokenVerifierBuilder;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,8 +95,12 @@ public class AgentAuthWebAutoConfiguration {
         }
     }
 
-    /** The bearer filter, when {@code agent-auth.resource-server.issuer} and {@code .audience} are set. */
+    /**
+     * The bearer filter, when {@code agent-auth.resource-server.issuer} and {@code .audience} are set and
+     * {@code agent-auth-verify} is on the class path (the starter brings it).
+     */
     @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.agentauth.verify.TokenVerifier")
     @ConditionalOnProperty(prefix = "agent-auth.resource-server", name = {"issuer", "audience"})
     static class Bearer {
 

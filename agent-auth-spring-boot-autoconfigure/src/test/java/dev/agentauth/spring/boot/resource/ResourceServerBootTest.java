@@ -3,7 +3,7 @@ package dev.agentauth.spring.boot.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentauth.core.testing.TestIdp;
-import dev.agentauth.core.verify.VerifiedToken;
+import dev.agentauth.verify.VerifiedToken;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
