@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * callback, a poll or a decline: one claimant at a time on every replica), then ended once: with tokens
  * ({@link #completeWith}: the account checked, the grant stored with the outcome and the consent's retirement in one
  * write, the waiters woken), refused ({@link #reject}), or declined by the user ({@link #deny}, {@link #decline}).
+ * Every ending is audited before the consent's waiters wake, so a waiter that wakes finds the audit trail written.
  * Results are in words for the user's browser, never a secret. Thread-safe; {@link #completeWith} blocks on the store
  * and, for tokens it refuses, on the provider (revocation).
  */
@@ -141,11 +142,11 @@ final class ConsentCompletion {
      */
     void deny(PendingConsent consent, String oauthError, String detail, String message) {
         ProviderId provider = consent.key().provider();
+        grants.audit().record(AuditEvent.Type.CONSENT_DENIED, provider, consent.principal(), consent.scopes(),
+                consent.id(), detail);
         consents.failed(consent, new ConsentFailedException(consent.id(), ConsentFailedException.Reason.DENIED,
                 message + "; the tool cannot act for this user until they do", provider, consent.principal(),
                 oauthError), ConsentOutcome.Status.DENIED, detail);
-        grants.audit().record(AuditEvent.Type.CONSENT_DENIED, provider, consent.principal(), consent.scopes(),
-                consent.id(), detail);
         log.info("consent {} denied: {} for {} ({})", consent.id(), provider, consent.principal(), detail);
     }
 
@@ -154,21 +155,21 @@ final class ConsentCompletion {
                                  String why, String userMessage) {
         ProviderId provider = consent.key().provider();
         log.warn("consent {} ({} for {}) rejected: {}", consent.id(), provider, consent.principal(), why);
+        grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, provider, consent.principal(), consent.scopes(),
+                consent.id(), why);
         consents.failed(consent, new ConsentFailedException(consent.id(), reason, "consent " + consent.id() + " for "
                         + provider + " failed: " + why + "; request the token again", provider, consent.principal(),
                         null),
                 reason == ConsentFailedException.Reason.EXPIRED ? ConsentOutcome.Status.EXPIRED
                         : ConsentOutcome.Status.REJECTED, why);
-        grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, provider, consent.principal(), consent.scopes(),
-                consent.id(), why);
         return new ConsentCallbackResult(status, consent.id(), provider, consent.principal(), userMessage);
     }
 
     /** The provider refused to finish {@code consent} ({@code why}): it ends {@code REJECTED}, with {@code detail}. */
     void fail(PendingConsent consent, AgentAuthException why, String detail) {
-        consents.failed(consent, why, ConsentOutcome.Status.REJECTED, detail);
         grants.audit().record(AuditEvent.Type.CONSENT_REJECTED, consent.key().provider(), consent.principal(),
                 consent.scopes(), consent.id(), detail);
+        consents.failed(consent, why, ConsentOutcome.Status.REJECTED, detail);
     }
 
     /**
