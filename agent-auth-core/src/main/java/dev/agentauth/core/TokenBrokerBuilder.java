@@ -226,8 +226,8 @@ public final class TokenBrokerBuilder {
      * Reports what the broker does as Micrometer observations — metrics and trace spans through the registry's
      * handlers (e.g. Spring Boot's): {@code agentauth.token.request} (each token endpoint call: tags
      * {@code provider}, {@code grant_type}, {@code operation} obtain/refresh, {@code outcome}, {@code error}),
-     * {@code agentauth.consent.request} ({@code provider}) and {@code agentauth.consent.complete} (each callback or
-     * decline: {@code provider}, {@code outcome}); agents on this broker add {@code agentauth.interrupt.raise} and
+     * {@code agentauth.consent.request} ({@code provider}, {@code flow}: the consent channel) and
+     * {@code agentauth.consent.complete} (each callback or decline: {@code provider}, {@code outcome}); agents on this broker add {@code agentauth.interrupt.raise} and
      * {@code agentauth.interrupt.resume}. Tags are low-cardinality: a provider id and values from fixed sets, never a
      * user, token, scope or URL, and failures are recorded by exception type only. Needs
      * {@code io.micrometer:micrometer-observation} (optional); without this call nothing is reported and Micrometer is

@@ -20,7 +20,10 @@ public sealed interface McpResult<T> permits McpResult.Completed, McpResult.Cons
         }
     }
 
-    /** Nothing was sent with a token yet: the user must authorize first ({@code consent().authorizationUri()}). */
+    /**
+     * Nothing was sent with a token yet: the user must authorize first — show {@code consent().prompt()} (a page to
+     * open, or a code to enter on another device), or just the page {@code consent().authorizationUri()}.
+     */
     record ConsentRequired<T>(ConsentRequirement consent) implements McpResult<T> {
         public ConsentRequired {
             Objects.requireNonNull(consent, "consent");

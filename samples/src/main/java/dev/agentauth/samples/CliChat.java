@@ -1,5 +1,6 @@
 package dev.agentauth.samples;
 
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.agent.ConsentMode;
@@ -110,14 +111,17 @@ public final class CliChat {
     static String describe(ConsentRequirement consent, boolean terminal) {
         StringBuilder out = new StringBuilder("  " + consent.providerDisplayName() + " asks you to authorize: "
                 + consent.scopes() + "\n");
-        consent.deviceCode().ifPresentOrElse(device -> {
+        if (consent.prompt() instanceof ConsentPrompt.DeviceCode device) {
             out.append("  on any device, open ").append(link(device.verificationUri().toString(), terminal))
                     .append(" and enter the code  ").append(device.userCode()).append('\n');
             if (device.verificationUriComplete() != null) {
                 out.append("  (or open ").append(link(device.verificationUriComplete().toString(), terminal))
                         .append(")\n");
             }
-        }, () -> out.append("  open: ").append(link(consent.authorizationUri().toString(), terminal)).append('\n'));
+        } else {
+            // a redirect, or a kind this terminal does not know yet: the page to open
+            out.append("  open: ").append(link(consent.authorizationUri().toString(), terminal)).append('\n');
+        }
         return out.toString();
     }
 

@@ -22,12 +22,11 @@ class CliChatTest {
     void consentWithADeviceCodeWhenShownThenThePageAndTheCodeAndTheCompleteLink() {
         dev.agentauth.core.ConsentRequirement consent = new dev.agentauth.core.ConsentRequirement(
                 new dev.agentauth.core.ConsentId("c1"), dev.agentauth.core.ProviderId.of("sso"), "Company SSO",
-                dev.agentauth.core.Scopes.of("openid"), java.net.URI.create("https://sso.example.com/device?user_code"
-                + "=WDJB-MJHT"), java.time.Instant.now().plusSeconds(600), dev.agentauth.core.Principal.user("alice"),
-                new dev.agentauth.core.ConsentRequirement.DeviceCode("WDJB-MJHT",
+                dev.agentauth.core.Scopes.of("openid"), new dev.agentauth.core.ConsentPrompt.DeviceCode("WDJB-MJHT",
                         java.net.URI.create("https://sso.example.com/device"),
                         java.net.URI.create("https://sso.example.com/device?user_code=WDJB-MJHT"),
-                        java.time.Duration.ofSeconds(5)));
+                        java.time.Duration.ofSeconds(5)),
+                java.time.Instant.now().plusSeconds(600), dev.agentauth.core.Principal.user("alice"));
         String plain = CliChat.describe(consent, false);
         org.assertj.core.api.Assertions.assertThat(plain).contains("Company SSO asks you to authorize",
                 "on any device, open https://sso.example.com/device and enter the code  WDJB-MJHT",

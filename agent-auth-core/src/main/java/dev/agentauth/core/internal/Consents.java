@@ -1,15 +1,14 @@
 package dev.agentauth.core.internal;
 
 import dev.agentauth.core.Telemetry;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
-import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Principal;
+import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
@@ -17,15 +16,9 @@ import dev.agentauth.core.store.ConsentOutcome;
 import dev.agentauth.core.store.GrantKey;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -36,14 +29,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consent bookkeeping: starting a consent, who waits for it, and how it ended. Where a consent's state lives:
+ * Consent bookkeeping: who waits for a consent, which consent is pending for a grant, and how it ended — whatever its
+ * {@linkplain ConsentChannel channel}. Where a consent's state lives:
  *
  * <pre>
- *  start ──► store: PendingConsent (state digest, PKCE verifier, key; single use, expires)
- *        ──► here: Waiter (future) and pendingByKey (so concurrent callers share one consent)
- *  callback (ConsentCallback) or device poll (DevicePoller), on any replica
+ *  start ──► the channel: asks the provider if it must, stores a PendingConsent (state digest, PKCE verifier or device
+ *            code, key; single use, expires) and says what the user is shown (ConsentPrompt)
+ *        ──► here: Waiter (future) and pendingByKey (so concurrent callers share one consent); announced
+ *  callback (RedirectChannel) or poll (ConsentPoller, for a polled channel), on any replica
  *        ──► store.claimConsent: one claimant at a time (a replay finds nothing); the consent stays stored
- *        ──► ConsentEndings: grant + ConsentOutcome + retirement in one write (kept and retried if the store fails)
+ *        ──► ConsentCompletion, ConsentEndings: grant + ConsentOutcome + retirement in one write (kept and retried if
+ *            the store fails)
  *        ──► here: completed()/failed() finish the local Waiter
  *  waiting replica ──► ConsentOutcomeWatcher polls the store for the outcome and finishes its Waiter; a direct
  *                      completion() call reads the store first, so an outcome recorded elsewhere always wins
@@ -51,55 +47,44 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The accepted race: two replicas may each start a consent for one grant at the same moment; both are valid, the
  * first completed wins the grant, and the other's callback still redeems and replaces it with an equal grant.
- * Thread-safe; {@link #start} blocks on the store, {@link #completion} never blocks.
+ * Thread-safe; {@link #start} blocks on the store (and on the provider, for a channel that asks it),
+ * {@link #completion} never blocks.
  */
 final class Consents implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Consents.class);
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     /** How often a broker on a shared store looks for consents finished on another replica while someone waits. */
     private static final Duration OUTCOME_POLL_INTERVAL = Duration.ofMillis(250);
 
     /** A consent's completion, shared by everyone waiting for it. */
-    private record Waiter(ConsentRequirement requirement, CompletableFuture<AccessToken> future) {
+    private record Waiter(ConsentId id, ProviderId provider, Principal principal, Instant expiresAt,
+                          CompletableFuture<AccessToken> future) {
     }
 
     private final TokenStore store;
     private final AuditTrail audit;
     private final Clock clock;
     private final Duration ttl;
-    private final SecureRandom random;
-    private final URI redirectUri;
-    private final AuthorizationCodeGrantFlow authorizationCode = new AuthorizationCodeGrantFlow();
-    private final DeviceAuthorizationGrantFlow deviceAuthorization = new DeviceAuthorizationGrantFlow();
+    private final ConsentSecrets secrets;
     private final ConcurrentHashMap<ConsentId, Waiter> waiters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<GrantKey, ConsentRequirement> pendingByKey = new ConcurrentHashMap<>();
     private final ConsentOutcomeWatcher outcomeWatcher;
-    private final dev.agentauth.core.ExpectedAccount expectedAccount;
     private final Telemetry telemetry;
-    private volatile DevicePoller devices;
     private final ConsentEndings endings;
     /** This broker among the replicas sharing the store, as the claimant of consents (random, for logs). */
     private final String owner;
 
-    Consents(GrantKeeper grants, Duration ttl, SecureRandom random, URI redirectUri,
-             dev.agentauth.core.ExpectedAccount expectedAccount, Telemetry telemetry) {
+    Consents(GrantKeeper grants, Duration ttl, ConsentSecrets secrets, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.endings = new ConsentEndings(grants);
-        this.expectedAccount = expectedAccount;
         this.store = grants.store();
         this.audit = grants.audit();
         this.clock = grants.clock();
         this.ttl = ttl;
-        this.random = random;
-        this.redirectUri = redirectUri;
-        this.owner = "broker-" + randomToken(9);
+        this.secrets = secrets;
+        this.owner = "broker-" + secrets.next(9);
         this.outcomeWatcher = new ConsentOutcomeWatcher(store, OUTCOME_POLL_INTERVAL,
                 grant -> grants.serve(grant).token(), id -> pendingByKey.values().removeIf(c -> c.id().equals(id)));
-    }
-
-    URI redirectUri() {
-        return redirectUri;
     }
 
     /** This broker as the claimant of consents. */
@@ -118,25 +103,12 @@ final class Consents implements AutoCloseable {
                 consent.expiresAt().plus(ttl));
     }
 
-    /** The account {@code principal} must connect at {@code provider}, or {@code null}; a failing binding is none. */
-    String expectedAccount(dev.agentauth.core.Principal principal, dev.agentauth.core.ProviderId provider) {
-        try {
-            return expectedAccount.of(principal, provider).filter(s -> !s.isBlank()).orElse(null);
-        } catch (RuntimeException e) {
-            throw new ConfigurationException("the expected-account binding failed for " + principal + " at "
-                    + provider + " (" + e.getClass().getSimpleName() + ")", provider, e);
-        }
-    }
-
-    Duration ttl() {
-        return ttl;
-    }
-
     /**
      * A consent for {@code scopes}: the one already pending for this grant when it covers them (unless
-     * {@code force}), else a new one, stored and announced to the consent listeners.
+     * {@code force}), else a new one through {@code channel}, stored and announced to the consent listeners.
      */
-    TokenResult start(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes, boolean force) {
+    TokenResult start(ConsentChannel channel, TokenRequest request, ProviderClient client, GrantKey key,
+                      Scopes scopes, boolean force) {
         Instant now = clock.instant();
         if (!force) {
             ConsentRequirement pending = pendingByKey.get(key);
@@ -146,71 +118,24 @@ final class Consents implements AutoCloseable {
                 return new TokenResult.ConsentRequired(pending);
             }
         }
-        if (client.provider().deviceAuthorization()) {
-            purgeExpired(now);
-            return startDevice(request, client, key, scopes, now);
-        }
-        if (redirectUri == null) {
-            throw new ConfigurationException("provider '" + client.id() + "': user consent needs a redirect URI:"
-                    + " configure TokenBroker.builder().redirectUri(...) or .loopbackCallback(), or let the provider"
-                    + " use the device authorization grant (ProviderBuilder.deviceAuthorization(true))", client.id(),
-                    null);
-        }
         purgeExpired(now);
-        // RFC 6749 §10.12 / RFC 9700 §4.7: state is unguessable and single use; only its digest is stored.
-        State state = new State(randomToken(32));
-        String verifier = client.provider().pkce() ? randomToken(32) : null;
-        ConsentId id = new ConsentId(randomToken(16));
-        URI authorizationUri = authorizationCode.authorizationUri(client, scopes, state,
-                verifier != null ? new CodeVerifier(verifier) : null, redirectUri,
-                expectedAccount(request.principal(), client.id()), request.principal());
-        Instant expiresAt = now.plus(ttl);
-        PendingConsent consent = new PendingConsent(id, digest(state.getValue()), key, request.principal(), scopes,
-                verifier, redirectUri, now, expiresAt);
-        store.saveConsent(consent);
-        ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
-                scopes, authorizationUri, expiresAt, request.principal());
-        return announce(requirement, key, request.flow().name().toLowerCase(java.util.Locale.ROOT));
-    }
-
-    /** Polls device authorizations; set once by the broker after its callback exists. */
-    void devicePoller(DevicePoller poller) {
-        this.devices = poller;
-    }
-
-    /**
-     * RFC 8628 §3.1–3.2: asks the provider's device authorization endpoint for a device code and a user code. The
-     * consent is stored like a redirect's, the device code in place of the PKCE verifier (sealed by durable stores),
-     * the verification URI in place of the redirect URI; the poller then waits for the user's approval.
-     */
-    private TokenResult startDevice(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes,
-                                    Instant now) {
-        DeviceAuthorizationGrantFlow.Started started = deviceAuthorization.start(client, scopes, request.principal());
-        ConsentId id = new ConsentId(randomToken(16));
-        Duration interval = started.interval();
-        Instant expiresAt = now.plus(started.lifetime() != null ? started.lifetime() : ttl);
-        URI verification = started.verificationUri();
-        URI complete = started.verificationUriComplete();
-        PendingConsent consent = new PendingConsent(id, digest(randomToken(32)), key, request.principal(), scopes,
-                started.deviceCode(), verification, now, expiresAt, interval);
-        store.saveConsent(consent);
-        ConsentRequirement requirement = new ConsentRequirement(id, client.id(), client.provider().displayName(),
-                scopes, complete != null ? complete : verification, expiresAt, request.principal(),
-                new ConsentRequirement.DeviceCode(started.userCode(), verification, complete, interval));
-        TokenResult required = announce(requirement, key, "device_code");
-        devices.start(); // polled by whichever replica finds it due: see DevicePoller
-        return required;
+        ConsentChannel.Started started = channel.start(new ConsentChannel.Start(request, client, key, scopes,
+                secrets.consentId(), now));
+        PendingConsent consent = started.consent();
+        return announce(new ConsentRequirement(consent.id(), client.id(), client.provider().displayName(),
+                consent.scopes(), started.prompt(), consent.expiresAt(), consent.principal()), key, channel.name());
     }
 
     /** A stored consent begins: waited for, shared with concurrent callers, audited, observed, announced. */
-    private TokenResult announce(ConsentRequirement requirement, GrantKey key, String flow) {
-        waiters.put(requirement.id(), new Waiter(requirement, new CompletableFuture<>()));
+    private TokenResult announce(ConsentRequirement requirement, GrantKey key, String channel) {
+        waiters.put(requirement.id(), new Waiter(requirement.id(), requirement.provider(), requirement.principal(),
+                requirement.expiresAt(), new CompletableFuture<>()));
         pendingByKey.put(key, requirement);
         audit.record(AuditEvent.Type.CONSENT_REQUESTED, requirement.provider(), requirement.principal(),
-                requirement.scopes(), requirement.id(), requirement.device() != null ? "device_code" : null);
+                requirement.scopes(), requirement.id(), channel);
         telemetry.start("agentauth.consent.request").tag("provider", requirement.provider().value())
-                .tag("flow", flow).stop();
-        log.info("consent {} requested ({}): {} for {} scopes [{}]", requirement.id(), flow, requirement.provider(),
+                .tag("flow", channel).stop();
+        log.info("consent {} requested ({}): {} for {} scopes [{}]", requirement.id(), channel, requirement.provider(),
                 requirement.principal(), requirement.scopes());
         audit.consentStarted(requirement);
         return new TokenResult.ConsentRequired(requirement);
@@ -232,7 +157,7 @@ final class Consents implements AutoCloseable {
                     "consent " + id + " is unknown: it was never started, or it ended and was purged;"
                             + " request the token again", null, null, null));
         }
-        ConsentRequirement c = waiter.requirement();
+        Waiter c = waiter;
         if (!waiter.future().isDone() && store.sharedAcrossProcesses()) {
             // The callback may have reached another replica a moment ago: what the store recorded wins over a local
             // waiter that has not heard of it yet.
@@ -290,13 +215,12 @@ final class Consents implements AutoCloseable {
             return null;
         }
         PendingConsent p = pending.get();
-        // Only its expiry, provider and principal are used here: the authorization URL stays with whoever started it.
-        ConsentRequirement requirement = new ConsentRequirement(id, p.key().provider(), p.key().provider().value(),
-                p.scopes(), p.redirectUri(), p.expiresAt(), p.principal());
-        return waiters.computeIfAbsent(id, k -> new Waiter(requirement, new CompletableFuture<>()));
+        // Its prompt stays with whoever started it: waiting needs only its expiry, provider and principal.
+        return waiters.computeIfAbsent(id, k -> new Waiter(id, p.key().provider(), p.principal(), p.expiresAt(),
+                new CompletableFuture<>()));
     }
 
-    /** The callback took {@code consent}'s state: it is no longer pending for its grant. */
+    /** A callback took {@code consent}'s state: it is no longer pending for its grant. */
     void taken(PendingConsent consent) {
         pendingByKey.computeIfPresent(consent.key(), (k, v) -> v.id().equals(consent.id()) ? null : v);
     }
@@ -326,7 +250,7 @@ final class Consents implements AutoCloseable {
         store.purgeExpiredConsents(now);
         // Keep ended waiters a while, so a late consentCompletion() still sees the outcome.
         Instant horizon = now.minus(ttl);
-        waiters.values().removeIf(w -> w.requirement().expiresAt().isBefore(horizon));
+        waiters.values().removeIf(w -> w.expiresAt().isBefore(horizon));
         pendingByKey.values().removeIf(c -> c.expiresAt().isBefore(now));
     }
 
@@ -336,25 +260,8 @@ final class Consents implements AutoCloseable {
         outcomeWatcher.close();
         endings.close();
         for (Waiter w : waiters.values()) {
-            w.future().completeExceptionally(new ConsentFailedException(w.requirement().id(),
-                    ConsentFailedException.Reason.UNKNOWN, "the token broker was closed", w.requirement().provider(),
-                    w.requirement().principal(), null));
-        }
-    }
-
-    private String randomToken(int bytes) {
-        byte[] b = new byte[bytes];
-        random.nextBytes(b);
-        return B64.encodeToString(b);
-    }
-
-    /** SHA-256 of a state value, base64url: what the store keeps instead of the state. */
-    static String digest(String state) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return B64.encodeToString(sha.digest(state.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+            w.future().completeExceptionally(new ConsentFailedException(w.id(), ConsentFailedException.Reason.UNKNOWN,
+                    "the token broker was closed", w.provider(), w.principal(), null));
         }
     }
 }

@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fast path: the request's {@link GrantPolicy} names its key, the {@link GrantCache} answers with an immutable
  * entry and a clock read; no lock, no I/O. A stale entry is served too, and {@link BackgroundRenewal} renews it. Everything else is the policy's ({@link GrantPolicy#obtain},
- * {@link GrantPolicy#rejected}), run in a single flight per grant key. Consents are {@link Consents} and
- * {@link ConsentCallback}; a user's grants are {@link GrantAdministration}. Nothing here depends on the flow.
+ * {@link GrantPolicy#rejected}), run in a single flight per grant key. Consents are {@link Consents} (the books), the
+ * {@link ConsentChannel}s that {@link ConsentChannels} picks per provider (a redirect completed by its callback, a
+ * device code completed by the {@link ConsentPoller}) and {@link ConsentCompletion}; a user's grants are
+ * {@link GrantAdministration}. Nothing here depends on the flow or the channel.
  */
 public final class DefaultTokenBroker implements TokenBroker {
 
@@ -50,7 +52,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final TokenStore store;
     private final dev.agentauth.core.store.InterruptStore interrupts;
     private final Telemetry telemetry;
-    private final DevicePoller devices;
+    private final ConsentPoller poller;
     private final ProviderRegistry providers;
     private final GrantCache cache;
     private final BackgroundRenewal renewal;
@@ -58,7 +60,10 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final GrantPolicies policies;
     private final ApiKeyPolicy apiKeys;
     private final Consents consents;
-    private final ConsentCallback callback;
+    private final ConsentChannels channels;
+    private final RedirectChannel redirect;
+    private final ConsentCompletion completion;
+    private final URI redirectUri;
     private final GrantAdministration administration;
     private final LoopbackCallbackServer loopback;
 
@@ -79,21 +84,28 @@ public final class DefaultTokenBroker implements TokenBroker {
         GrantFlights flights = new GrantFlights(store);
         this.loopback = settings.loopbackPort() != null
                 ? LoopbackCallbackServer.start(settings.loopbackPort(), settings.loopbackPath(), this) : null;
-        this.consents = new Consents(grants, settings.consentTtl(), settings.random(),
-                loopback != null ? loopback.redirectUri() : settings.redirectUri(), settings.expectedAccount(), settings.telemetry());
+        ConsentSecrets secrets = new ConsentSecrets(settings.random());
+        this.consents = new Consents(grants, settings.consentTtl(), secrets, settings.telemetry());
+        this.redirectUri = loopback != null ? loopback.redirectUri() : settings.redirectUri();
+        AccountBinding accounts = new AccountBinding(settings.expectedAccount());
         Duration requestBound = settings.http().readTimeout();
-        this.callback = new ConsentCallback(providers, grants, consents, consents.endings(),
-                requestBound.multipliedBy(2).plusSeconds(5));
-        this.devices = new DevicePoller(store, settings.clock(), providers, callback, consents, settings.telemetry(),
+        Duration callbackLease = requestBound.multipliedBy(2).plusSeconds(5); // twice a redemption's HTTP bound, and a margin
+        this.completion = new ConsentCompletion(grants, consents, accounts, callbackLease);
+        this.redirect = new RedirectChannel(grants, providers, completion, secrets, settings.consentTtl(),
+                redirectUri, accounts, callbackLease);
+        // In order: the first that serves a request's provider is its channel; the redirect serves every one.
+        this.channels = new ConsentChannels(List.of(
+                new DeviceCodeChannel(store, completion, secrets, settings.consentTtl()),
+                redirect));
+        this.poller = new ConsentPoller(store, settings.clock(), providers, channels, completion, settings.telemetry(),
                 requestBound.plusSeconds(5));
-        consents.devicePoller(devices);
-        if (settings.providers().stream().anyMatch(Provider::deviceAuthorization)) {
-            devices.start(); // device authorizations another replica (or this process before a restart) started
+        if (settings.providers().stream().anyMatch(channels::polls)) {
+            poller.start(); // polled consents another replica (or this process before a restart) started
         }
         this.administration = new GrantAdministration(providers, grants);
         this.apiKeys = new ApiKeyPolicy(grants);
         this.policies = new GrantPolicies(List.of(
-                new UserConsentPolicy(grants, flights, consents),
+                new UserConsentPolicy(grants, flights, consents, channels),
                 new ClientCredentialsPolicy(grants, flights),
                 apiKeys,
                 new ServiceAccountPolicy.JwtBearer(grants, flights),
@@ -116,7 +128,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             }
         }
         log.info("token broker started: {} provider(s), redirect URI {}", broker.providers.ids().size(),
-                broker.consents.redirectUri() == null ? "none (user consent disabled)" : broker.consents.redirectUri());
+                broker.redirectUri == null ? "none (consent by redirect disabled)" : broker.redirectUri);
         return broker;
     }
 
@@ -247,7 +259,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     public ConsentCallbackResult completeConsent(URI callbackUri, String signedInUser) {
         Telemetry.Span span = telemetry.start("agentauth.consent.complete");
         try {
-            ConsentCallbackResult result = callback.complete(callbackUri, signedInUser);
+            ConsentCallbackResult result = redirect.complete(callbackUri, signedInUser);
             span.tag("provider", result.provider() == null ? "unknown" : result.provider().value())
                     .tag("outcome", result.status().name().toLowerCase(java.util.Locale.ROOT));
             return result;
@@ -266,7 +278,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             span.tag("provider", store.findConsent(id).map(c -> c.key().provider().value()).orElse("unknown"));
         }
         try {
-            return callback.decline(id, user);
+            return completion.decline(id, user);
         } catch (RuntimeException e) {
             span.error(e);
             throw e;
@@ -315,7 +327,7 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     @Override
     public Optional<URI> redirectUri() {
-        return Optional.ofNullable(consents.redirectUri());
+        return Optional.ofNullable(redirectUri);
     }
 
     @Override
@@ -331,8 +343,8 @@ public final class DefaultTokenBroker implements TokenBroker {
     @Override
     public Provider registerProvider(Provider provider) {
         Provider registered = providers.register(Objects.requireNonNull(provider, "provider"));
-        if (registered.deviceAuthorization()) {
-            devices.start();
+        if (channels.polls(registered)) {
+            poller.start();
         }
         return registered;
     }
@@ -352,7 +364,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         if (loopback != null) {
             loopback.stop();
         }
-        devices.close();
+        poller.close();
         consents.close();
         renewal.close();
         try {
@@ -374,7 +386,7 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     @Override
     public String toString() {
-        return "TokenBroker[providers=" + providers.ids() + ", redirectUri=" + consents.redirectUri() + ", store="
+        return "TokenBroker[providers=" + providers.ids() + ", redirectUri=" + redirectUri + ", store="
                 + store + "]";
     }
 }

@@ -21,8 +21,8 @@ import java.time.Duration;
 
 /**
  * Device authorization grant (RFC 8628): asks the device authorization endpoint for a device code and a user code
- * (§3.1–3.2), and sends the polling token request (§3.4). Builds and parses requests only; the consent bookkeeping is
- * {@link Consents}', the polling {@link DevicePoller}'s. Stateless and thread-safe; blocks on HTTP.
+ * (§3.1–3.2), and sends the polling token request (§3.4). Builds and parses requests only; the consent is
+ * {@link DeviceCodeChannel}'s, the polling {@link ConsentPoller}'s. Stateless and thread-safe; blocks on HTTP.
  */
 final class DeviceAuthorizationGrantFlow {
 

@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On behalf of a user, after the user's consent: authorization code with PKCE (RFC 6749 §4.1, RFC 7636) to start,
+ * On behalf of a user, after the user's consent — given through a {@linkplain ConsentChannel consent channel}: a
+ * browser redirect (authorization code with PKCE, RFC 6749 §4.1, RFC 7636) or a device code (RFC 8628) — to start,
  * refresh tokens (§6) to renew. One grant per user and agent key, whatever the scopes: asking for more scopes asks the
  * user for the union (incremental consent). What only the user can fix — no grant, a revoked or expired refresh
  * token ({@code invalid_grant}, §5.2), a rejected token without a refresh token — becomes a consent requirement;
@@ -35,11 +36,13 @@ final class UserConsentPolicy implements GrantPolicy {
     private final GrantKeeper grants;
     private final GrantFlights flights;
     private final Consents consents;
+    private final ConsentChannels channels;
 
-    UserConsentPolicy(GrantKeeper grants, GrantFlights flights, Consents consents) {
+    UserConsentPolicy(GrantKeeper grants, GrantFlights flights, Consents consents, ConsentChannels channels) {
         this.grants = grants;
         this.flights = flights;
         this.consents = consents;
+        this.channels = channels;
     }
 
     @Override
@@ -69,16 +72,16 @@ final class UserConsentPolicy implements GrantPolicy {
         Scopes wanted = wanted(request, client.provider());
         if (request.forceConsent()) {
             return flights.run(key, fits(request, client.provider()),
-                    () -> consents.start(request, client, key, wanted, true));
+                    () -> consent(request, client, key, wanted, true));
         }
         return flights.run(key, fits(request, client.provider()), () -> {
             StoredGrant grant = grants.find(key).orElse(null);
             if (grant == null) {
-                return consents.start(request, client, key, wanted, false);
+                return consent(request, client, key, wanted, false);
             }
             if (!grant.scopes().containsAll(wanted)) {
                 // Incremental consent: ask for what the user already granted plus what is missing.
-                return consents.start(request, client, key, grant.scopes().union(wanted), false);
+                return consent(request, client, key, grant.scopes().union(wanted), false);
             }
             if (grants.isFresh(grant)) {
                 return grants.serve(grant);
@@ -88,7 +91,7 @@ final class UserConsentPolicy implements GrantPolicy {
                     return grants.serve(grant); // stale, but only the user can renew it: serve it until it expires
                 }
                 grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "expired without a refresh token");
-                return consents.start(request, client, key, grant.scopes().union(wanted), false);
+                return consent(request, client, key, grant.scopes().union(wanted), false);
             }
             return refresh(request, client, key, grant);
         });
@@ -104,13 +107,13 @@ final class UserConsentPolicy implements GrantPolicy {
             }
             grants.cache().remove(key);
             if (grant == null) {
-                return consents.start(request, client, key, wanted, false);
+                return consent(request, client, key, wanted, false);
             }
             if (grant.refreshToken() != null) {
                 return refresh(request, client, key, grant);
             }
             grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, "access token rejected, no refresh token");
-            return consents.start(request, client, key, grant.scopes().union(wanted), false);
+            return consent(request, client, key, grant.scopes().union(wanted), false);
         });
     }
 
@@ -144,7 +147,7 @@ final class UserConsentPolicy implements GrantPolicy {
                             + " needed", client.id(), request.principal());
                 }
                 grants.forget(key, grant, AuditEvent.Type.GRANT_INVALIDATED, why);
-                return consents.start(request, client, key,
+                return consent(request, client, key,
                         grant.scopes().union(wanted(request, client.provider())), false);
             }
             endRefresh(key);
@@ -182,6 +185,12 @@ final class UserConsentPolicy implements GrantPolicy {
         } catch (dev.agentauth.core.AgentAuthException e) {
             log.debug("grant {}: clearing its refresh record failed ({})", key, e.getClass().getSimpleName());
         }
+    }
+
+    /** A consent, through the channel the provider's users consent by (a redirect, a device code). */
+    private TokenResult consent(TokenRequest request, ProviderClient client, GrantKey key, Scopes scopes,
+                                boolean force) {
+        return consents.start(channels.of(request, client.provider()), request, client, key, scopes, force);
     }
 
     /**

@@ -17,53 +17,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls the token endpoint for pending device authorizations (RFC 8628 §3.4–3.5) until the user approves, declines,
- * or the device code expires: every {@code interval}, five seconds more after each {@code slow_down}, and with the
- * same interval after a network failure or a 5xx (the device code is not lost).
+ * Polls the token endpoint for the consents of {@linkplain ConsentChannel.Polled polled channels} (the device code,
+ * RFC 8628 §3.4–3.5) until the user approves, declines, or the code expires: every {@code interval}, five seconds more
+ * after each {@code slow_down}, and with the same interval after a network failure or a 5xx (the code is not lost).
+ * The error codes are RFC 8628's, which OpenID CIBA §11 reuses for its polls.
  *
- * <p>The schedule lives in the store, not in this process: each device consent is stored with its interval and when
- * it is next due ({@link TokenStore#dueDeviceConsents}). Every broker that has started one, or that shares its store
- * with replicas, looks for due consents every {@link #SCAN} and claims each one before polling it
- * ({@link TokenStore#claimConsent}), so exactly one replica polls a device code at a time — and when that replica dies,
- * its claim lapses and another replica polls on. On approval the consent completes as a redirect's would
- * ({@link ConsentCallback#completeWith}); a decline in the application retires the consent, which stops the polling.
+ * <p>The schedule lives in the store, not in this process: each polled consent is stored with its interval and when
+ * it is next due ({@link TokenStore#dueDeviceConsents}). The broker runs this poller while it knows a provider whose
+ * consents a channel polls (from its start, and from {@code registerProvider}: every polled consent starts after
+ * that). It looks for due consents every {@link #SCAN} and claims each one before polling it
+ * ({@link ConsentCompletion#claim}), so exactly one replica polls a code at a time — and when that replica dies, its
+ * claim lapses and another replica polls on. Which channel polls a consent is the combiner's answer
+ * ({@link ConsentChannels#polledOf}). On approval the consent completes as a redirect's would
+ * ({@link ConsentCompletion#completeWith}); a decline in the application retires the consent, which stops the polling.
  *
- * <p>One daemon thread per broker ({@code agent-auth-device-poller}), started by {@link #start()}, stopped by
+ * <p>One daemon thread per broker ({@code agent-auth-consent-poller}), started by {@link #start()}, stopped by
  * {@link #close()}. Thread-safe.
  */
-final class DevicePoller implements AutoCloseable {
+final class ConsentPoller implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(DevicePoller.class);
+    private static final Logger log = LoggerFactory.getLogger(ConsentPoller.class);
     /** RFC 8628 §3.5: each slow_down adds five seconds to the interval. */
     private static final Duration SLOW_DOWN = Duration.ofSeconds(5);
-    /** How often the store is asked for due device consents. */
+    /** How often the store is asked for due polled consents. */
     static final Duration SCAN = Duration.ofSeconds(1);
     private static final int BATCH = 16;
 
     private final TokenStore store;
     private final Clock clock;
     private final ProviderRegistry providers;
-    private final ConsentCallback completion;
-    private final Consents consents;
+    private final ConsentChannels channels;
+    private final ConsentCompletion completion;
     private final Telemetry telemetry;
     /** How long one poll may hold its consent: a poll's HTTP bound and a margin. */
     private final Duration claimLease;
-    private final DeviceAuthorizationGrantFlow flow = new DeviceAuthorizationGrantFlow();
-    private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-device-poller");
+    private final DaemonScheduler scheduler = new DaemonScheduler("agent-auth-consent-poller");
     private boolean started;
 
-    DevicePoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentCallback completion,
-                 Consents consents, Telemetry telemetry, Duration claimLease) {
-        this.telemetry = telemetry;
+    ConsentPoller(TokenStore store, Clock clock, ProviderRegistry providers, ConsentChannels channels,
+                  ConsentCompletion completion, Telemetry telemetry, Duration claimLease) {
         this.store = store;
         this.clock = clock;
         this.providers = providers;
+        this.channels = channels;
         this.completion = completion;
-        this.consents = consents;
+        this.telemetry = telemetry;
         this.claimLease = claimLease;
     }
 
-    /** Starts looking for due device consents (once; later calls do nothing). */
+    /** Starts looking for due polled consents (once; later calls do nothing). */
     synchronized void start() {
         if (started) {
             return;
@@ -85,20 +87,18 @@ final class DevicePoller implements AutoCloseable {
         try {
             due = store.dueDeviceConsents(clock.instant(), BATCH);
         } catch (AgentAuthException e) {
-            log.debug("looking for due device authorizations failed ({}); next scan in {} ms",
+            log.debug("looking for due polled consents failed ({}); next scan in {} ms",
                     e.getClass().getSimpleName(), SCAN.toMillis());
             return;
         }
         for (PendingConsent candidate : due) {
             try {
-                Instant now = clock.instant();
-                store.claimConsent(candidate.stateDigest(), consents.owner(), now, now.plus(claimLease))
-                        .ifPresent(this::attempt);
+                completion.claim(candidate.stateDigest(), claimLease).ifPresent(this::attempt);
             } catch (StoreIntegrityException e) {
-                log.warn("device consent {}: its stored row failed its integrity check; it is dropped",
+                log.warn("polled consent {}: its stored row failed its integrity check; it is dropped",
                         candidate.id());
             } catch (RuntimeException e) {
-                log.warn("device consent {}: polling failed unexpectedly ({}); trying again", candidate.id(),
+                log.warn("polled consent {}: polling failed unexpectedly ({}); trying again", candidate.id(),
                         e.getClass().getSimpleName());
             }
         }
@@ -112,12 +112,13 @@ final class DevicePoller implements AutoCloseable {
             release(consent, interval); // a replica that knows the provider polls it
             return;
         }
+        ConsentChannel.Polled channel = channels.polledOf(consent, client.provider());
         if (!clock.instant().isBefore(consent.expiresAt())) {
-            end(consent, "expired_token");
+            end(channel, consent, "expired_token");
             return;
         }
         try {
-            HTTPResponse response = flow.poll(client, consent.codeVerifier(), consent.principal());
+            HTTPResponse response = channel.poll(client, consent);
             String error = response.getStatusCode() == 400 ? errorCode(response) : null;
             if ("authorization_pending".equals(error)) {
                 release(consent, interval);
@@ -130,14 +131,14 @@ final class DevicePoller implements AutoCloseable {
                 return;
             }
             if ("access_denied".equals(error) || "expired_token".equals(error)) {
-                end(consent, error);
+                end(channel, consent, error);
                 return;
             }
             IssuedTokens issued = client.parseTokenResponse(response, consent.principal());
             Telemetry.Span span = telemetry.start("agentauth.consent.complete")
-                    .tag("provider", consent.key().provider().value()).tag("flow", "device_code");
+                    .tag("provider", consent.key().provider().value()).tag("flow", channel.name());
             try {
-                span.tag("outcome", completion.completeWith(consent, client, issued, "device_code").status().name()
+                span.tag("outcome", completion.completeWith(consent, client, issued, channel.name()).status().name()
                         .toLowerCase(java.util.Locale.ROOT));
             } finally {
                 span.stop();
@@ -149,13 +150,13 @@ final class DevicePoller implements AutoCloseable {
                         consent.key().provider(), e.getClass().getSimpleName(), interval.toSeconds());
                 release(consent, interval);
             } else {
-                end(consent, error);
+                end(channel, consent, error);
             }
         }
     }
 
     private void release(PendingConsent consent, Duration interval) {
-        store.releaseConsent(consent.stateDigest(), consents.owner(), clock.instant().plus(interval), interval);
+        completion.release(consent, clock.instant().plus(interval), interval);
     }
 
     private static String errorCode(HTTPResponse response) {
@@ -167,10 +168,10 @@ final class DevicePoller implements AutoCloseable {
         }
     }
 
-    private void end(PendingConsent consent, String error) {
-        completion.deviceEnded(consent, error);
+    private void end(ConsentChannel.Polled channel, PendingConsent consent, String error) {
+        channel.ended(consent, error);
         telemetry.start("agentauth.consent.complete").tag("provider", consent.key().provider().value())
-                .tag("flow", "device_code").tag("outcome", "access_denied".equals(error) ? "denied"
+                .tag("flow", channel.name()).tag("outcome", "access_denied".equals(error) ? "denied"
                         : "expired_token".equals(error) ? "expired" : "rejected").stop();
     }
 
