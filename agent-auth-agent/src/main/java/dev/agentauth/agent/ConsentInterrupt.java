@@ -83,6 +83,18 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
         public boolean deviceCode() {
             return userCode != null;
         }
+
+        /**
+         * How the user consents, as the card's JSON names it ({@code "prompt"}): {@code "redirect"} (open
+         * {@link #authorizationUrl()}) or {@code "device"} (enter {@link #userCode()} on another device). More
+         * kinds come with more consent channels: a UI keeps a default for a name it does not know, and shows the
+         * authorization URL when there is one.
+         *
+         * @since 0.3.0
+         */
+        public String prompt() {
+            return deviceCode() ? "device" : "redirect";
+        }
     }
 
     /**
@@ -132,6 +144,7 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
                 return sd;
             }).toList());
             m.put("connectedAccount", c.connectedAccount());
+            m.put("prompt", c.prompt());
             if (c.deviceCode()) {
                 m.put("userCode", c.userCode());
                 m.put("verificationUri", c.verificationUri());

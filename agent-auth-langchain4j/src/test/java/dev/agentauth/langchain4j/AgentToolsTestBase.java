@@ -1,13 +1,13 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.AuthenticatedTool;
-import dev.agentauth.agent.InjectToken;
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentMode;
-import dev.agentauth.agent.TokenRejectedException;
-import dev.agentauth.agent.InsufficientScopeException;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.InjectToken;
+import dev.agentauth.agent.InsufficientScopeException;
+import dev.agentauth.agent.TokenRejectedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Provider;

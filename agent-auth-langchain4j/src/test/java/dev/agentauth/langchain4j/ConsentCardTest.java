@@ -1,10 +1,10 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +29,9 @@ class ConsentCardTest extends AgentToolsTestBase {
         assertThat(interrupt.waitingToolCalls().get(0).toolDescription()).isEqualTo("List my notes");
         String json = interrupt.toJson();
         assertThat(json).contains("\"scopeDetails\":[{\"scope\":\"notes.read\",\"description\":\"Read your notes\","
-                + "\"alreadyGranted\":false}]", "\"toolDescription\":\"List my notes\"");
+                + "\"alreadyGranted\":false}]", "\"toolDescription\":\"List my notes\"", "\"prompt\":\"redirect\"");
+        assertThat(card.prompt()).isEqualTo("redirect");
+        assertThat(card.deviceCode()).isFalse();
     }
 
     @Test

@@ -1,7 +1,8 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentMode;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import org.junit.jupiter.api.Test;
 

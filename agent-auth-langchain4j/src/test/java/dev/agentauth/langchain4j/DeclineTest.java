@@ -1,11 +1,11 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ResumeRejectedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ResumeRejectedException;
 import dev.agentauth.core.AuditEvent;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentId;

@@ -1,16 +1,17 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.AuthenticatedTool;
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ConsentMode;
-import dev.agentauth.agent.ResumeRejectedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jwt.SignedJWT;
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.ResumeRejectedException;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenBroker;
@@ -70,6 +71,8 @@ class DeviceCodeConsentTest extends AgentToolsTestBase {
                 () -> assistant.chat("device", "who am i", as("alice"))).interrupt();
         ConsentInterrupt.Consent consent = interrupt.consents().get(0);
         assertThat(consent.deviceCode()).isTrue();
+        assertThat(consent.prompt()).isEqualTo("device");
+        assertThat(interrupt.toJson()).contains("\"prompt\":\"device\"");
         assertThat(consent.userCode()).matches("[A-Z]{4}-[A-Z]{4}");
         assertThat(consent.verificationUri()).isEqualTo(keycloak.issuer() + "/device");
         JsonNode json = new ObjectMapper().readTree(interrupt.toJson()).path("consents").get(0);
@@ -116,7 +119,7 @@ class DeviceCodeConsentTest extends AgentToolsTestBase {
         while (shown.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        ConsentRequirement.DeviceCode device = shown.get(0).deviceCode().orElseThrow();
+        ConsentPrompt.DeviceCode device = (ConsentPrompt.DeviceCode) shown.get(0).prompt();
         keycloak.approve(device.verificationUriComplete(), "bob", "bob-pw");
 
         assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo("Answer: whoAmI -> signed in as bob");

@@ -1,12 +1,12 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ResumeRejectedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ResumeRejectedException;
 import dev.agentauth.core.StoreUnavailableException;
 import dev.agentauth.core.store.InterruptClaim;
 import dev.agentauth.core.store.InterruptStore;

@@ -1,10 +1,10 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.MissingPrincipalException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.MissingPrincipalException;
 import dev.agentauth.core.testing.LogCapture;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;

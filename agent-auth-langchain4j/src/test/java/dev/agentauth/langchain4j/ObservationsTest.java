@@ -1,10 +1,10 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;

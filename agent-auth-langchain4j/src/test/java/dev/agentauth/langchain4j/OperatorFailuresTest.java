@@ -1,16 +1,16 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.AuthenticatedTool;
-import dev.agentauth.agent.InjectToken;
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ConsentMode;
-import dev.agentauth.agent.TokenRejectedException;
-import dev.agentauth.agent.ToolSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.InjectToken;
+import dev.agentauth.agent.TokenRejectedException;
+import dev.agentauth.agent.ToolSource;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;

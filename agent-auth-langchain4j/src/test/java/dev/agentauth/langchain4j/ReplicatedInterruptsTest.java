@@ -1,20 +1,20 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ConsentMode;
-import dev.agentauth.agent.ResumeRejectedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.ResumeRejectedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenBroker;
-import dev.agentauth.store.jdbc.TokenEncryption;
-import dev.agentauth.store.jdbc.TokenStores;
 import dev.agentauth.core.testing.EmbeddedPg;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
+import dev.agentauth.store.jdbc.TokenEncryption;
+import dev.agentauth.store.jdbc.TokenStores;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ChatMessageDeserializer;
 import dev.langchain4j.data.message.ChatMessageSerializer;

@@ -1,11 +1,11 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import dev.agentauth.langchain4j.testing.ScriptedStreamingChatModel;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;

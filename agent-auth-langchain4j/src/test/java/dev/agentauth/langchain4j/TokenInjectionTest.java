@@ -1,20 +1,21 @@
 package dev.agentauth.langchain4j;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import dev.agentauth.agent.ConsentInterrupt;
 import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.agent.MissingPrincipalException;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import java.util.LinkedHashSet;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;

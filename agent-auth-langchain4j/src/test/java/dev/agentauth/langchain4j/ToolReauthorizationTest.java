@@ -1,9 +1,10 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;

@@ -1,9 +1,10 @@
 package dev.agentauth.langchain4j;
 
-import dev.agentauth.agent.AuthenticatedTool;
-import dev.agentauth.agent.InjectToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.InjectToken;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;

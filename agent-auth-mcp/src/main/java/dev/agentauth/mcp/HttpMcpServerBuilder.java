@@ -1,9 +1,9 @@
 package dev.agentauth.mcp;
 
 import dev.agentauth.core.Flow;
-import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.mcp.auth.McpAuthorization;

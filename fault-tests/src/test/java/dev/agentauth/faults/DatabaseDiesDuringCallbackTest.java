@@ -3,6 +3,7 @@ package dev.agentauth.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.store.GrantKey;
@@ -12,7 +13,6 @@ import dev.agentauth.faults.harness.Figures;
 import dev.agentauth.faults.harness.Replica;
 import dev.agentauth.faults.harness.RotatingGateway;
 import dev.agentauth.faults.harness.Tokens;
-import dev.agentauth.core.ConsentCallbackResult;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentauth.agent.ResumeRecovery;
+import dev.agentauth.agent.ResumeRejectedException;
 import dev.agentauth.faults.harness.FaultTestBase;
 import dev.agentauth.faults.harness.Figures;
 import dev.agentauth.faults.harness.Replica;
-import dev.agentauth.agent.ResumeRecovery;
-import dev.agentauth.agent.ResumeRejectedException;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.SoftAssertions;

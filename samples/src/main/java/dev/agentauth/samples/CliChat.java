@@ -1,9 +1,9 @@
 package dev.agentauth.samples;
 
+import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
-import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.langchain4j.PrincipalResolver;
 import dev.langchain4j.invocation.InvocationParameters;
 import java.io.BufferedReader;

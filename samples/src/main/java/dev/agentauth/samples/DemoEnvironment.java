@@ -1,14 +1,14 @@
 package dev.agentauth.samples;
 
+import dev.agentauth.agent.ToolSource;
+import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderPresets;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenBrokerBuilder;
-import dev.agentauth.core.Principal;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.mcp.AuthenticatedMcpServer;
 import dev.agentauth.mcp.AuthenticatedMcpToolset;
-import dev.agentauth.langchain4j.AuthenticatedAgent;
-import dev.agentauth.agent.ToolSource;
 import java.io.File;
 import java.net.URI;
 import java.net.URISyntaxException;

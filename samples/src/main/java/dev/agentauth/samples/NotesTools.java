@@ -1,10 +1,10 @@
 package dev.agentauth.samples;
 
-import dev.agentauth.core.Flow;
-import dev.agentauth.agent.InjectToken;
 import dev.agentauth.agent.AuthenticatedTool;
+import dev.agentauth.agent.InjectToken;
 import dev.agentauth.agent.InsufficientScopeException;
 import dev.agentauth.agent.TokenRejectedException;
+import dev.agentauth.core.Flow;
 import dev.agentauth.langchain4j.ToolCredential;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;

@@ -3,8 +3,8 @@ package dev.agentauth.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentauth.core.TokenBroker;
-import dev.agentauth.mcp.AuthenticatedMcpServer;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.mcp.AuthenticatedMcpServer;
 import dev.agentauth.store.jdbc.TokenStores;
 import dev.agentauth.store.testkit.TokenStoreContract;
 import dev.agentauth.verify.TokenVerifier;

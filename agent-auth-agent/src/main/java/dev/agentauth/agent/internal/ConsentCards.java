@@ -3,6 +3,7 @@ package dev.agentauth.agent.internal;
 import dev.agentauth.agent.ConsentInterrupt;
 import dev.agentauth.agent.ToolCall;
 import dev.agentauth.agent.spi.ToolBinding;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.Principal;
@@ -91,7 +92,7 @@ final class ConsentCards {
             String description = provider != null ? provider.scopeDescription(scope).orElse(null) : null;
             details.add(new ConsentInterrupt.ScopeDetail(scope, description, granted.containsAll(Scopes.of(scope))));
         }
-        ConsentRequirement.DeviceCode device = c.deviceCode().orElse(null);
+        ConsentPrompt.DeviceCode device = c.prompt() instanceof ConsentPrompt.DeviceCode d ? d : null;
         return new ConsentInterrupt.Consent(c.id().value(), c.provider().value(), c.providerDisplayName(),
                 List.copyOf(c.scopes().values()), c.authorizationUri().toString(), c.expiresAt(), details, account,
                 device == null ? null : device.userCode(), device == null ? null : device.verificationUri().toString(),

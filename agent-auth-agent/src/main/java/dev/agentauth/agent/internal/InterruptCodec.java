@@ -11,6 +11,7 @@ import dev.agentauth.agent.spi.ToolResult;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
@@ -140,8 +141,7 @@ final class InterruptCodec {
                 .put("scopes", c.scopes().join(" ")).put("authorizationUri", c.authorizationUri().toString())
                 .put("expiresAt", c.expiresAt().toString()).put("user", c.principal().user())
                 .put("agent", c.principal().agent());
-        ConsentRequirement.DeviceCode device = c.deviceCode().orElse(null);
-        if (device != null) {
+        if (c.prompt() instanceof ConsentPrompt.DeviceCode device) {
             n.put("userCode", device.userCode()).put("verificationUri", device.verificationUri().toString())
                     .put("verificationUriComplete", device.verificationUriComplete() == null ? null
                             : device.verificationUriComplete().toString())
@@ -154,11 +154,17 @@ final class InterruptCodec {
         String scopes = n.path("scopes").asText();
         return new ConsentRequirement(new ConsentId(n.path("id").asText()), ProviderId.of(n.path("provider").asText()),
                 n.path("displayName").asText(), scopes.isBlank() ? Scopes.NONE : Scopes.of(scopes.split(" ")),
-                URI.create(n.path("authorizationUri").asText()), Instant.parse(n.path("expiresAt").asText()),
-                Principal.of(n.path("user").isNull() ? null : n.path("user").asText(), n.path("agent").asText()),
-                !n.hasNonNull("userCode") ? null : new ConsentRequirement.DeviceCode(n.path("userCode").asText(),
-                        URI.create(n.path("verificationUri").asText()), n.hasNonNull("verificationUriComplete")
-                        ? URI.create(n.path("verificationUriComplete").asText()) : null,
-                        Duration.ofSeconds(n.path("interval").asLong(5))));
+                prompt(n), Instant.parse(n.path("expiresAt").asText()),
+                Principal.of(n.path("user").isNull() ? null : n.path("user").asText(), n.path("agent").asText()));
+    }
+
+    private static ConsentPrompt prompt(JsonNode n) {
+        if (!n.hasNonNull("userCode")) {
+            return new ConsentPrompt.Redirect(URI.create(n.path("authorizationUri").asText()));
+        }
+        return new ConsentPrompt.DeviceCode(n.path("userCode").asText(),
+                URI.create(n.path("verificationUri").asText()), n.hasNonNull("verificationUriComplete")
+                ? URI.create(n.path("verificationUriComplete").asText()) : null,
+                Duration.ofSeconds(n.path("interval").asLong(5)));
     }
 }

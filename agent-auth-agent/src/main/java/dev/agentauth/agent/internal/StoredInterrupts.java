@@ -1,12 +1,12 @@
 package dev.agentauth.agent.internal;
 
+import dev.agentauth.agent.ConsentInterrupt;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.StoreUnavailableException;
 import dev.agentauth.core.store.InterruptClaim;
 import dev.agentauth.core.store.InterruptStore;
 import dev.agentauth.core.store.StoredInterrupt;
-import dev.agentauth.agent.ConsentInterrupt;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,12 +1,12 @@
 package dev.agentauth.agent.internal;
 
+import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentRequiredException;
 import dev.agentauth.core.MissingCredentialException;
 import dev.agentauth.core.ProviderUnavailableException;
 import dev.agentauth.core.StoreUnavailableException;
-import dev.agentauth.agent.ConsentInterruptException;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.slf4j.Logger;

@@ -1,9 +1,9 @@
 package dev.agentauth.core.internal;
 
-import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.AuditListener;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Provider;
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.http.HttpTransport;
 import dev.agentauth.core.store.TokenStore;
 import java.net.URI;

@@ -1,9 +1,9 @@
 package dev.agentauth.core.internal;
 
-import dev.agentauth.core.Telemetry;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.StoreIntegrityException;
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
 import java.time.Clock;

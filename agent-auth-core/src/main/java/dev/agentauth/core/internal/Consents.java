@@ -1,6 +1,5 @@
 package dev.agentauth.core.internal;
 
-import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
@@ -10,6 +9,7 @@ import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import dev.agentauth.core.store.ConsentOutcome;

@@ -1,6 +1,5 @@
 package dev.agentauth.core.internal;
 
-import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
@@ -15,6 +14,7 @@ import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Secret;
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;

@@ -1,9 +1,9 @@
 package dev.agentauth.core.internal;
 
-import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
+import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.http.HttpTransport;
 import java.time.Clock;
 import java.util.Collection;

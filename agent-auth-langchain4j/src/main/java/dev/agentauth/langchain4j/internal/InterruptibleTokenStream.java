@@ -1,7 +1,7 @@
 package dev.agentauth.langchain4j.internal;
 
-import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.core.AgentAuthException;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;

@@ -1,7 +1,7 @@
 package dev.agentauth.langchain4j.internal;
 
-import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.core.AgentAuthException;
 import dev.langchain4j.service.TokenStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

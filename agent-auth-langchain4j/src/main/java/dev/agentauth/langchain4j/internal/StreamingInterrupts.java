@@ -1,10 +1,10 @@
 package dev.agentauth.langchain4j.internal;
 
-import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.core.AgentAuthException;
 import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.ChatRequestOptions;
 import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.chat.ChatRequestOptions;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;

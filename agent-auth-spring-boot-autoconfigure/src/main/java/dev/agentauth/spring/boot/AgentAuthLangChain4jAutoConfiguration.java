@@ -1,9 +1,9 @@
 package dev.agentauth.spring.boot;
 
-import dev.agentauth.core.TokenBroker;
-import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.agent.ToolSource;
+import dev.agentauth.core.TokenBroker;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.model.chat.ChatModel;

@@ -1,6 +1,5 @@
 package dev.agentauth.spring.boot;
 
-import dev.agentauth.spring.boot.sample.NotesAgentApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentauth.core.Provider;
@@ -8,6 +7,7 @@ import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.store.TokenStore;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
+import dev.agentauth.spring.boot.sample.NotesAgentApplication;
 import dev.langchain4j.model.chat.ChatModel;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

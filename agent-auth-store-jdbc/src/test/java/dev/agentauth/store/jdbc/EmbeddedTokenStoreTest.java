@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
-import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
@@ -14,6 +13,7 @@ import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.Secret;
+import dev.agentauth.core.StoreIntegrityException;
 import dev.agentauth.core.StoreUnavailableException;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;

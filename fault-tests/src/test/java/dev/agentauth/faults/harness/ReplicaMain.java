@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.ConsentMode;
+import dev.agentauth.agent.ResumeRejectedException;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
 import dev.agentauth.core.ConsentCallbackResult;
 import dev.agentauth.core.ConsentFailedException;
 import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.Provider;
@@ -19,17 +24,13 @@ import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenBrokerBuilder;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.langchain4j.PrincipalResolver;
+import dev.agentauth.langchain4j.testing.ScriptedChatModel;
+import dev.agentauth.langchain4j.testing.ScriptedChatModel.Call;
 import dev.agentauth.store.jdbc.PostgresTokenStoreBuilder;
 import dev.agentauth.store.jdbc.TokenEncryption;
 import dev.agentauth.store.jdbc.TokenStores;
-import dev.agentauth.langchain4j.AuthenticatedAgent;
-import dev.agentauth.agent.ConsentInterrupt;
-import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.agent.ConsentMode;
-import dev.agentauth.langchain4j.PrincipalResolver;
-import dev.agentauth.agent.ResumeRejectedException;
-import dev.agentauth.langchain4j.testing.ScriptedChatModel;
-import dev.agentauth.langchain4j.testing.ScriptedChatModel.Call;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
@@ -325,10 +326,12 @@ public final class ReplicaMain {
         ConsentRequirement c = ((TokenResult.ConsentRequired) r).consent();
         ObjectNode out = outcome("consent").put("consentId", c.id().value())
                 .put("authorizationUrl", c.authorizationUri().toString()).put("expiresAt", c.expiresAt().toString());
-        c.deviceCode().ifPresent(d -> out.put("userCode", d.userCode())
+        if (c.prompt() instanceof ConsentPrompt.DeviceCode d) {
+            out.put("userCode", d.userCode())
                 .put("verificationUriComplete", d.verificationUriComplete() == null ? null
                         : d.verificationUriComplete().toString())
-                .put("intervalMs", d.interval().toMillis()));
+                    .put("intervalMs", d.interval().toMillis());
+        }
         return out;
     }
 

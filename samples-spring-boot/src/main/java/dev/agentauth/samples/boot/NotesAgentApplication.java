@@ -1,14 +1,14 @@
 package dev.agentauth.samples.boot;
 
 import com.nimbusds.jwt.SignedJWT;
-import dev.agentauth.core.Provider;
-import dev.agentauth.spring.boot.BrokerCustomizer;
-import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.agent.AuthenticatedTool;
 import dev.agentauth.agent.ConsentInterruptException;
-import dev.agentauth.langchain4j.PrincipalResolver;
 import dev.agentauth.agent.ResumeRejectedException;
+import dev.agentauth.core.Provider;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
+import dev.agentauth.langchain4j.PrincipalResolver;
 import dev.agentauth.langchain4j.ToolCredential;
+import dev.agentauth.spring.boot.BrokerCustomizer;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;

@@ -1,9 +1,9 @@
 package dev.agentauth.spring.boot.sample;
 
 import com.nimbusds.jwt.SignedJWT;
-import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.agent.AuthenticatedTool;
 import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.langchain4j.AuthenticatedAgent;
 import dev.agentauth.langchain4j.PrincipalResolver;
 import dev.agentauth.langchain4j.ToolCredential;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
