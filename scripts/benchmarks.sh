@@ -15,8 +15,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-mvn -B -q -ntp install -DskipTests -pl agent-auth-core,agent-auth-store-jdbc,agent-auth-verify,agent-auth-tools,agent-auth-mcp -am
-mvn -B -q -ntp package -DskipTests -pl benchmarks
+mvn -B -q -ntp package -DskipTests -pl benchmarks -am
 JAR=benchmarks/target/benchmarks.jar
 OUT=target/perf
 rm -rf "$OUT" && mkdir -p "$OUT"

@@ -34,9 +34,10 @@ public class CachedTokenBenchmark {
     }
 
     /**
-     * A caller that builds its request anew for every call (equal requests, never the same object twice in a row
-     * of 4,096): no identity fast path, the request's remembered grant key by equality instead. The requests are
-     * built in setup so that {@code -prof gc} counts only what {@code token()} allocates.
+     * A caller that builds its request anew for every call, as the agent core does per tool call (equal requests,
+     * never the same object twice in a row of 4,096): the fast path finds the entry by the request's hash and
+     * equality. The requests are built in setup so that {@code -prof gc} counts only what {@code token()} allocates;
+     * read it against {@code LimitBenchmark.mapGetEqualKey}.
      */
     @Benchmark
     public TokenResult userConsentNewRequest(BrokerFixture fixture, EqualRequests requests) {

@@ -44,10 +44,47 @@ public class LimitBenchmark {
         map.put(key, new Entry("token-value", Long.MAX_VALUE));
     }
 
-    /** The floor: lookup plus expiry check. */
+    /** Not final, so the JIT cannot fold a key built from them into a constant. */
+    String provider = "corp";
+    String user = "alice";
+    String agent = "*";
+    String scopes = "openid repo";
+
+    /** 4,096 distinct key objects, all equal to {@link #key}: a key built anew per call, its allocation kept out. */
+    final Key[] equalKeys = new Key[4096];
+    int next;
+
+    @Setup(Level.Trial)
+    public void equalKeys() {
+        for (int n = 0; n < equalKeys.length; n++) {
+            equalKeys[n] = new Key("corp", "alice", "*", "openid repo");
+        }
+    }
+
+    /** The floor: lookup plus expiry check, the same key object every call. */
     @Benchmark
     public String mapGetAndExpiryCompare() {
         Entry e = map.get(key);
+        return e != null && clock.millis() < e.expiresAtMillis() ? e.token() : null;
+    }
+
+    /**
+     * The floor for a caller that builds its key per call: the key built in the call (the JIT may keep it off the
+     * heap: {@code -prof gc} tells), then the lookup and the expiry check.
+     */
+    @Benchmark
+    public String mapGetFreshKey() {
+        Entry e = map.get(new Key(provider, user, agent, scopes));
+        return e != null && clock.millis() < e.expiresAtMillis() ? e.token() : null;
+    }
+
+    /**
+     * The floor for a caller that builds its key per call, the key objects built beforehand (equal, never the same
+     * object twice in a row of 4,096): what {@code CachedTokenBenchmark.userConsentNewRequest} is read against.
+     */
+    @Benchmark
+    public String mapGetEqualKey() {
+        Entry e = map.get(equalKeys[next++ & (equalKeys.length - 1)]);
         return e != null && clock.millis() < e.expiresAtMillis() ? e.token() : null;
     }
 }

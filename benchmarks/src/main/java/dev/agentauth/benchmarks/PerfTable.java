@@ -118,14 +118,21 @@ public final class PerfTable {
         rows.add("| the limit: one `ConcurrentHashMap.get` of an immutable entry (4-field record key) + an expiry"
                 + " compare | " + time("LimitBenchmark.mapGetAndExpiryCompare")
                 + bytes("LimitBenchmark.mapGetAndExpiryCompare") + " | | |");
-        for (String[] c : new String[][] {{"CachedTokenBenchmark.userConsent", "cached user token"},
-                {"CachedTokenBenchmark.clientCredentials", "cached M2M token"},
+        double equalKeyLimit = ns("LimitBenchmark.mapGetEqualKey");
+        rows.add("| the limit for a key built per call: the same, the key an equal object each call (built beforehand,"
+                + " never the same one twice in a row) | " + time("LimitBenchmark.mapGetEqualKey")
+                + bytes("LimitBenchmark.mapGetEqualKey") + "; built in the call: " + time("LimitBenchmark.mapGetFreshKey")
+                + bytes("LimitBenchmark.mapGetFreshKey") + " | | |");
+        for (String[] c : new String[][] {{"CachedTokenBenchmark.userConsent", "cached user token", "the limit"},
+                {"CachedTokenBenchmark.clientCredentials", "cached M2M token", "the limit"},
                 {"CachedTokenBenchmark.userConsentNewRequest",
-                        "cached user token, request built anew per call (equal, never the same object)"}}) {
+                        "cached user token, request built anew per call (equal, never the same object)",
+                        "the limit for a key built per call"}}) {
             double[] r = jmh.get(c[0]);
-            boolean met = r != null && r[0] / limit <= 1.3 && r[2] <= 0.5;
-            rows.add("| `broker.token()`, " + c[1] + " | " + time(c[0]) + bytes(c[0]) + " | ≤ 1.3× the limit, 0 B/op"
-                    + " | " + ratio(ns(c[0]), limit) + ", " + verdict(met) + " |");
+            double against = c[2].equals("the limit") ? limit : equalKeyLimit;
+            boolean met = r != null && r[0] / against <= 1.3 && r[2] <= 0.5;
+            rows.add("| `broker.token()`, " + c[1] + " | " + time(c[0]) + bytes(c[0]) + " | ≤ 1.3× " + c[2]
+                    + ", 0 B/op | " + ratio(ns(c[0]), against) + ", " + verdict(met) + " |");
         }
         rows.add("| peer: Spring Security 7.1 `AuthorizedClientManager.authorize`, cached client | "
                 + time("SpringCachedClientBenchmark.clientCredentials")

@@ -134,41 +134,16 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     // ---------------------------------------------------------------------------------------------- token requests
 
-    /**
-     * The identity fast path: the last cached entry served for a request object, in a small direct-mapped table
-     * indexed by the request's identity hash. A caller that reuses its {@link TokenRequest} (a tool binding, an MCP
-     * session) then pays one array read, one reference compare and the entry's own checks, instead of hashing and
-     * comparing the request, its grant key and the scopes. Slots are immutable and written racily (a lost write only
-     * costs the slow path once); an entry that left the cache is {@code gone} and never served from here.
-     */
-    private record FastSlot(TokenRequest request, GrantCache.Entry entry) {
-    }
-
-    private static final int FAST_SLOTS = 1024;
-    private final FastSlot[] fast = new FastSlot[FAST_SLOTS];
-    /** Requests seen once on the slow path: only a request object that comes back gets a slot (allocated once). */
-    private final TokenRequest[] seen = new TokenRequest[FAST_SLOTS];
-
-    private void remember(TokenRequest request, GrantCache.Entry entry) {
-        int i = System.identityHashCode(request) & (FAST_SLOTS - 1);
-        if (seen[i] == request) {
-            fast[i] = new FastSlot(request, entry);
-        } else {
-            seen[i] = request; // a request built anew per call allocates nothing here
-        }
-    }
+    private final RequestSlots slots = new RequestSlots();
 
     @Override
     public TokenResult token(TokenRequest request) {
-        FastSlot slot = fast[System.identityHashCode(request) & (FAST_SLOTS - 1)];
-        if (slot != null && slot.request == request) {
-            GrantCache.Entry e = slot.entry;
-            if (!e.gone) {
-                long now = settings.clock().millis();
-                // Fresh; or stale but valid with nothing for this caller to do (its renewal already runs).
-                if (now < e.staleAtMillis || (now < e.expiredAtMillis && e.nothingToRenew())) {
-                    return e.result;
-                }
+        GrantCache.Entry e = slots.entry(request);
+        if (e != null) {
+            long now = settings.clock().millis();
+            // Fresh; or stale but valid with nothing for this caller to do (its renewal already runs).
+            if (now < e.staleAtMillis || (now < e.expiredAtMillis && e.nothingToRenew())) {
+                return e.result;
             }
         }
         return tokenByKey(request);
@@ -183,7 +158,7 @@ public final class DefaultTokenBroker implements TokenBroker {
             if (cached != null) {
                 long now = settings.clock().millis();
                 if (now < cached.staleAtMillis) {
-                    remember(request, cached);
+                    slots.remember(request, cached);
                     return cached.result;
                 }
                 if (now < cached.expiredAtMillis) {

@@ -109,7 +109,7 @@ final class GrantCache {
         this.cache = Caffeine.newBuilder().maximumSize(maximumSize)
                 .executor(Runnable::run)
                 // Whatever takes an entry out of the cache (replacement, removal, eviction) retires it for the
-                // identity fast path of DefaultTokenBroker too.
+                // fast path of DefaultTokenBroker (RequestSlots) too.
                 .removalListener((GrantKey k, Entry e, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
                     if (e != null) {
                         e.gone = true;
