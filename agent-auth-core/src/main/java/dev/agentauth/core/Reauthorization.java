@@ -266,7 +266,9 @@ public final class Reauthorization {
 
         /** The operation succeeded: its consent count starts over. */
         public void succeeded() {
-            authorizations.remove(operation);
+            if (!authorizations.isEmpty()) {
+                authorizations.remove(operation);
+            }
         }
 
         private Outcome authorize(TokenRequest forced, String why) {

@@ -127,6 +127,11 @@ public final class AuthenticatedAgent {
      *                                    interrupted AI service not built on this agent yet
      * @throws ConsentInterruptException the continued turn needs yet another consent
      */
+    /** The agent core behind this agent (for tests in this package). */
+    AgentCore core() {
+        return runtime.core();
+    }
+
     @SuppressWarnings("unchecked")
     public <R> R resume(String interruptId, String user) {
         return (R) runtime.resume(interruptId, user);

@@ -60,6 +60,8 @@ class ConsentInterruptResumeTest extends AgentToolsTestBase {
 
         // the grant is there now: no interrupt the second time
         assertThat(assistant.chat("conv-alice", "list my notes", as("alice"))).contains("notes of alice");
+        // every turn reported its end: the interrupted one (settled), the resumed one and the last one
+        assertThat(agent.core().turnsKept()).isZero();
     }
 
     @Test

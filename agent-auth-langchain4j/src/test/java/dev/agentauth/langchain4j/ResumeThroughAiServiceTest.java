@@ -220,5 +220,11 @@ class ResumeThroughAiServiceTest extends AgentToolsTestBase {
         assertThat(memory.stream().filter(m -> m instanceof UserMessage).count()).isEqualTo(1);
         assertThat(memory.get(memory.size() - 1)).isInstanceOf(AiMessage.class);
         assertEveryToolCallAnswered(memory);
+        // the streamed turns reported their ends too (the completed event may follow the last callback)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (agent.core().turnsKept() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(agent.core().turnsKept()).isZero();
     }
 }

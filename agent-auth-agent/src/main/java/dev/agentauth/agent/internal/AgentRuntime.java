@@ -64,6 +64,16 @@ public final class AgentRuntime {
         return ToolResult.error("There is no tool named '" + call.name() + "'.");
     }
 
+    /** See {@link dev.agentauth.agent.spi.AgentCore#turnEnded(String)}. */
+    public void turnEnded(String turnId) {
+        interrupts.turnEnded(turnId);
+    }
+
+    /** How many turn journals are kept (for tests). */
+    public int journals() {
+        return interrupts.journals();
+    }
+
     public ConsentInterruptException settle(ConsentInterruptException thrown) {
         return interrupts.settle(thrown);
     }

@@ -130,6 +130,7 @@ final class InterruptRegistry {
             if (!state.settled) {
                 state.settled = true;
                 byTurn.remove(state.turnId, state);
+                journals.end(state.turnId);
                 state.snapshot = cards.snapshot(state);
                 Map<String, ToolResult> answers = new LinkedHashMap<>();
                 for (ToolCall call : state.batch) {
@@ -167,6 +168,21 @@ final class InterruptRegistry {
         return storage.find(id);
     }
 
+    /**
+     * The framework call of turn {@code turnId} ended: its journal goes, unless the turn raised an interrupt that has
+     * not settled yet (then {@link #settle} drops it).
+     */
+    void turnEnded(String turnId) {
+        if (!byTurn.containsKey(turnId)) {
+            journals.end(turnId);
+        }
+    }
+
+    /** How many turn journals are kept (for tests: none once every turn ended). */
+    int journals() {
+        return journals.size();
+    }
+
     /** Where settled interrupts are stored and claimed for resumes. */
     StoredInterrupts storage() {
         return storage;
@@ -188,6 +204,7 @@ final class InterruptRegistry {
             next.consentByCall.keySet().removeIf(next.journal.completed::containsKey);
             next.settled = true;
             byTurn.remove(next.turnId, next);
+            journals.end(next.turnId);
             next.snapshot = cards.snapshot(next);
             persist(next);
             return new ConsentInterruptException(next.snapshot);

@@ -210,6 +210,7 @@ final class Resumer {
             lease.finish();
         } finally {
             lease.close(); // released with its progress, unless finished: a resume that failed can be retried
+            interrupts.turnEnded(turn.id());
         }
         log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal,
                 results.size());

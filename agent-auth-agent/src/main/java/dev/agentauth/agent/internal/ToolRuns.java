@@ -1,6 +1,7 @@
 package dev.agentauth.agent.internal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.agent.InsufficientScopeException;
@@ -132,7 +133,8 @@ final class ToolRuns {
     private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {
         Principal principal = turn.principal();
         TokenRequest request = binding.tokenRequest(principal);
-        return settings.reauthorization().run(settings.broker(), request, principal + "|tool " + binding.name(),
+        return settings.reauthorization().run(settings.broker(), request,
+                principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
                 new Reauthorization.Call<>() {
                     @Override
                     public ToolResult attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
@@ -236,11 +238,25 @@ final class ToolRuns {
     }
 
     // The model may try to pass a value for the credential argument: it is always overwritten.
-    private static String injectArgument(String arguments, String name, String value) {
+    static String injectArgument(String arguments, String name, String value) {
+        String quotedValue = quoted(value);
+        String body = arguments == null ? "" : arguments.strip();
+        // Fast path: an object that cannot name the argument — no backslash (so no escaped key) and the name nowhere
+        // in it (quoted, single-quoted or bare) — gets the argument appended, with no parse and no re-serialization.
+        // Anything else is parsed, and the argument put over whatever the model wrote.
+        if (body.startsWith("{") && body.endsWith("}") && body.indexOf('\\') < 0 && !body.contains(name)) {
+            String inner = body.substring(1, body.length() - 1).strip();
+            if (inner.isEmpty()) {
+                return "{" + quoted(name) + ":" + quotedValue + "}";
+            }
+            if (looksLikeMembers(inner)) {
+                return "{" + inner + "," + quoted(name) + ":" + quotedValue + "}";
+            }
+        }
         Map<String, Object> map;
         try {
-            map = arguments == null || arguments.isBlank() ? new LinkedHashMap<>()
-                    : JSON.readValue(arguments, new TypeReference<LinkedHashMap<String, Object>>() { });
+            map = body.isEmpty() ? new LinkedHashMap<>()
+                    : JSON.readValue(body, new TypeReference<LinkedHashMap<String, Object>>() { });
         } catch (Exception e) {
             throw new ToolResults.ToolFailure("The tool arguments are not a valid JSON object.");
         }
@@ -250,5 +266,14 @@ final class ToolRuns {
         } catch (Exception e) {
             throw new IllegalStateException("cannot serialize tool arguments", e);
         }
+    }
+
+    /** Members of a JSON object start with a quoted name; an inner text that does not is left to the parser. */
+    private static boolean looksLikeMembers(String inner) {
+        return inner.charAt(0) == '"' && inner.charAt(inner.length() - 1) != ',';
+    }
+
+    private static String quoted(String text) {
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
     }
 }

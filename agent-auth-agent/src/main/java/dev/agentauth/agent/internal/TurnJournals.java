@@ -6,11 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What each turn's tools did, by turn id: so an interrupted turn knows which of its tool calls already ran (and keeps
- * their results) and can wait for the ones still running before it repairs chat memory. Journals of quiet turns are
- * dropped after 30 minutes. Thread-safe.
+ * their results) and can wait for the ones still running before it repairs chat memory. A journal is dropped when its
+ * turn ends ({@link #end}: the framework call returned, or its interrupt settled); journals of turns whose end was
+ * never reported are swept once they are 30 minutes old and quiet, at most once a minute, so neither memory nor the
+ * cost of starting a turn grows with the number of turns served. Thread-safe.
  */
 final class TurnJournals {
 
@@ -54,8 +57,11 @@ final class TurnJournals {
         }
     }
 
+    private static final long SWEEP_EVERY_MILLIS = 60_000;
+
     private final ConcurrentHashMap<String, Journal> journals = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final AtomicLong nextSweep = new AtomicLong();
 
     TurnJournals(Clock clock) {
         this.clock = clock;
@@ -67,11 +73,23 @@ final class TurnJournals {
         if (journal == null) {
             Instant now = clock.instant();
             journal = journals.computeIfAbsent(turnId, k -> new Journal(now));
-            if (journals.size() > 64) {
+            long due = nextSweep.get();
+            long millis = now.toEpochMilli();
+            if (millis >= due && nextSweep.compareAndSet(due, millis + SWEEP_EVERY_MILLIS)) {
                 Instant horizon = now.minus(JOURNAL_TTL);
                 journals.values().removeIf(j -> j.created.isBefore(horizon) && j.inFlight.get() == 0);
             }
         }
         return journal;
+    }
+
+    /** Turn {@code turnId} ended: its journal goes (an interrupt that settled keeps its own reference to it). */
+    void end(String turnId) {
+        journals.remove(turnId);
+    }
+
+    /** How many journals are kept: turns running, interrupted and not yet settled, or whose end was not reported. */
+    int size() {
+        return journals.size();
     }
 }

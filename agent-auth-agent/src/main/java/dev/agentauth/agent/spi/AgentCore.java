@@ -84,6 +84,30 @@ public final class AgentCore {
         return runtime.settle(thrown);
     }
 
+    /**
+     * The framework call of turn {@code turnId} ended — returned, failed, or its stream completed — so the core can
+     * drop what it kept about the turn's tool calls (an interrupt the turn raised keeps its own, until it settles).
+     * Call it once per framework call that ran tools through this core (LangChain4j: the AI service's completed and
+     * error events); a turn never reported is forgotten 30 minutes after it started. Non-blocking, thread-safe,
+     * idempotent.
+     *
+     * @since 0.3.0
+     */
+    public void turnEnded(String turnId) {
+        runtime.turnEnded(Objects.requireNonNull(turnId, "turnId"));
+    }
+
+    /**
+     * How many turns the core keeps tool-call journals for: turns running now, turns interrupted and not yet settled,
+     * and turns whose end an adapter did not report ({@link #turnEnded}). For monitoring: a figure that grows with
+     * the number of turns served means an adapter does not report their ends. Non-blocking.
+     *
+     * @since 0.3.0
+     */
+    public int turnsKept() {
+        return runtime.journals();
+    }
+
     /** The open interrupt with this id (raised on any replica sharing the interrupt store). Blocks on the store. */
     public Optional<ConsentInterrupt> interrupt(String interruptId) {
         return runtime.interrupt(interruptId);

@@ -3,6 +3,7 @@ package dev.agentauth.agent.spi;
 import dev.agentauth.agent.AuthenticatedTool;
 import dev.agentauth.agent.InjectToken;
 import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.ProviderId;
@@ -29,6 +30,11 @@ public final class ToolBinding {
     private final AuthenticatedTool auth;
     private final String tokenArgument;
     private final ToolInvoker invoker;
+    /** The annotation read once: its provider id and scopes parsed, so that a call builds only its principal. */
+    private final ProviderId provider;
+    private final Scopes scopes;
+    private final Flow flow;
+    private final boolean agentScoped;
 
     private ToolBinding(String name, String description, AuthenticatedTool auth, String tokenArgument,
                         ToolInvoker invoker) {
@@ -37,6 +43,10 @@ public final class ToolBinding {
         this.auth = auth;
         this.tokenArgument = tokenArgument;
         this.invoker = Objects.requireNonNull(invoker, "invoker");
+        this.provider = auth == null ? null : ProviderId.of(auth.provider());
+        this.scopes = auth == null ? null : Scopes.of(auth.scopes());
+        this.flow = auth == null ? null : auth.flow();
+        this.agentScoped = auth != null && auth.agentScoped();
     }
 
     /** A tool without a credential: the core journals its calls and nothing else. */
@@ -159,9 +169,8 @@ public final class ToolBinding {
 
     /** The token request of this (authenticated) tool for {@code principal}. */
     public TokenRequest tokenRequest(Principal principal) {
-        Principal p = auth.flow().actsAsAgent() ? Principal.agent(principal.agent()) : principal;
-        return TokenRequest.builder().provider(auth.provider()).scopes(Scopes.of(auth.scopes())).principal(p)
-                .flow(auth.flow()).agentScoped(auth.agentScoped()).build();
+        Principal p = flow.actsAsAgent() ? Principal.agent(principal.agent()) : principal;
+        return new TokenRequest(provider, scopes, p, flow, agentScoped, false, null, null);
     }
 
     @Override

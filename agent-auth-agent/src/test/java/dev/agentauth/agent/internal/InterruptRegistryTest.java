@@ -204,4 +204,56 @@ class InterruptRegistryTest {
         assertThat(claimed).isEqualTo(1);
         assertThat(registry.find(id).stored.state()).isEqualTo(StoredInterrupt.State.RESUMING);
     }
+
+    @Test
+    void turnsWhenTheyEndOrTheirInterruptSettlesThenNoJournalIsKeptHoweverManyTurnsRan() {
+        InterruptRegistry registry = registry(fixedRandom((byte) 3));
+        for (int i = 0; i < 10_000; i++) {
+            Turn turn = turn(List.of(call("c" + i, "listNotes")));
+            journals.of(turn.id()).completed.put("c" + i, ToolResult.of("done"));
+            registry.turnEnded(turn.id());
+        }
+        assertThat(registry.journals()).isZero();
+
+        // An interrupted turn: its end, reported before the interrupt settles, keeps the journal for the settle.
+        ToolCall ran = call("r1", "listEvents");
+        ToolCall waits = call("r2", "listNotes");
+        Turn interrupted = turn(List.of(ran, waits));
+        journals.of(interrupted.id()).completed.put(ran.id(), ToolResult.of("events"));
+        ConsentInterruptException thrown = registry.raise(interrupted, ALICE, waits, consent("notes"));
+        registry.turnEnded(interrupted.id());
+        assertThat(registry.journals()).isEqualTo(1);
+        registry.settle(thrown);
+        assertThat(settledAnswers).containsEntry(ran.id(), ToolResult.of("events"));
+        assertThat(registry.journals()).isZero();
+    }
+
+    @Test
+    void turnsWhoseEndIsNeverReportedThenSweptOnceHalfAnHourOldAndQuiet() {
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+        Clock moving = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        TurnJournals kept = new TurnJournals(moving);
+        for (int i = 0; i < 1_000; i++) {
+            kept.of("old-" + i);
+        }
+        kept.of("running").entered();
+        now.set(NOW.plus(Duration.ofMinutes(31)));
+        kept.of("new");
+        assertThat(kept.size()).isEqualTo(2); // the running one and the new one
+    }
 }

@@ -84,7 +84,7 @@ final class RedirectChannel implements ConsentChannel {
     public Started start(Start s) {
         ProviderClient client = s.client();
         if (redirectUri == null) {
-            throw new ConfigurationException("user consent needs a redirect URI: configure"
+            throw new ConfigurationException("provider '" + client.id() + "': user consent needs a redirect URI: configure"
                     + " TokenBroker.builder().redirectUri(...) or .loopbackCallback(), or let the provider use the"
                     + " device authorization grant (ProviderBuilder.deviceAuthorization(true))", client.id(), null);
         }

@@ -12,6 +12,9 @@ import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.observability.api.listener.AiServiceCompletedListener;
+import dev.langchain4j.observability.api.listener.AiServiceErrorListener;
+import dev.langchain4j.observability.api.listener.AiServiceListener;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.tool.ToolErrorHandlerResult;
@@ -74,7 +77,8 @@ public final class LangChain4jAgent {
     public void configure(AiServices<?> ai, ChatModel chatModel, StreamingChatModel streamingChatModel,
                           ChatMemoryProvider memory, boolean concurrentTools, Executor toolExecutor) {
         ai.chatMemoryProvider(markers.memories(memory)).toolProvider(tools.toolProvider())
-                .toolExecutionErrorHandler(errorHandler()).chatRequestTransformer(markers.transformer());
+                .toolExecutionErrorHandler(errorHandler()).chatRequestTransformer(markers.transformer())
+                .registerListeners(turnEnds());
         if (chatModel != null) {
             ai.chatModel(chatModel);
         }
@@ -86,6 +90,13 @@ public final class LangChain4jAgent {
         } else if (concurrentTools) {
             ai.executeToolsConcurrently();
         }
+    }
+
+    /** The AI service's own events for the end of a call: the core drops what it kept of the turn's tool calls. */
+    private List<AiServiceListener<?>> turnEnds() {
+        AiServiceCompletedListener completed = event -> core.turnEnded(LangChain4jTurn.id(event.invocationContext()));
+        AiServiceErrorListener failed = event -> core.turnEnded(LangChain4jTurn.id(event.invocationContext()));
+        return List.of(completed, failed);
     }
 
     /** The application's AI service, recorded for resumes (see {@link Services#proxy}). */

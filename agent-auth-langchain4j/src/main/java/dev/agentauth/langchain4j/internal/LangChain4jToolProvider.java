@@ -58,8 +58,19 @@ final class LangChain4jToolProvider {
         this.specifications = List.copyOf(specs);
     }
 
-    /** A dynamic LangChain4j {@link ToolProvider}: asked again after each round of tool calls. */
+    /**
+     * A LangChain4j {@link ToolProvider}: with tool sources, dynamic (asked again after each round of tool calls, for
+     * what the sources offer the principal now); without, the annotated tools, built once.
+     */
     ToolProvider toolProvider() {
+        if (core.sources().isEmpty()) {
+            Map<ToolSpecification, ToolExecutor> map = new LinkedHashMap<>();
+            for (ToolSpecification spec : specifications) {
+                map.put(spec, executors.get(spec.name()));
+            }
+            ToolProviderResult fixed = new ToolProviderResult(map);
+            return request -> fixed;
+        }
         return new ToolProvider() {
             @Override
             public ToolProviderResult provideTools(ToolProviderRequest request) {

@@ -71,7 +71,7 @@ final class LangChain4jTools {
                 .build();
         dev.agentauth.agent.spi.ToolInvoker invoker = (call, credential, turn) -> {
             InvocationContext context = contexts.of(turn);
-            if (credential != null) {
+            if (credential != null && declared.credentialParameter()) {
                 Map<Class<? extends LangChain4jManaged>, LangChain4jManaged> managed = new HashMap<>();
                 if (context.managedParameters() != null) {
                     managed.putAll(context.managedParameters());

@@ -39,7 +39,13 @@ final class LangChain4jTurn implements Turn {
 
     @Override
     public String id() {
-        return context.invocationId() != null ? context.invocationId().toString() : "no-invocation-id";
+        return id(context);
+    }
+
+    /** The turn id of an AI service call: its invocation id. */
+    static String id(InvocationContext context) {
+        return context != null && context.invocationId() != null ? context.invocationId().toString()
+                : "no-invocation-id";
     }
 
     @Override

@@ -1,0 +1,72 @@
+package dev.agentauth.agent.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The token goes into the tool's arguments whatever the model wrote there: appended without a parse when the
+ * arguments cannot name it, put over the model's own value when they can (literally, escaped, single-quoted), and the
+ * result always parses to the model's arguments plus the real token.
+ */
+class InjectArgumentTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.e30.sig-\"quoted\"\\back";
+
+    static JsonNode injected(String arguments) throws Exception {
+        return JSON.readTree(ToolRuns.injectArgument(arguments, "token", TOKEN));
+    }
+
+    @Test
+    void argumentsThatCannotNameTheTokenThenItIsAddedAndTheRestKept() throws Exception {
+        JsonNode n = injected("{\"repository\":\"octo/cat\",\"page\":2,\"filter\":{\"state\":\"open\"}}");
+        assertThat(n.path("token").asText()).isEqualTo(TOKEN);
+        assertThat(n.path("repository").asText()).isEqualTo("octo/cat");
+        assertThat(n.path("page").asInt()).isEqualTo(2);
+        assertThat(n.path("filter").path("state").asText()).isEqualTo("open");
+        assertThat(n.size()).isEqualTo(4);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "  { }  ", "", "   "})
+    void emptyArgumentsThenOnlyTheToken(String arguments) throws Exception {
+        JsonNode n = injected(arguments);
+        assertThat(n.size()).isEqualTo(1);
+        assertThat(n.path("token").asText()).isEqualTo(TOKEN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"token\":\"forged\",\"repository\":\"octo/cat\"}",
+            "{\"repository\":\"octo/cat\",\"token\":\"forged\"}",
+            "{\"\\u0074oken\":\"forged\",\"repository\":\"octo/cat\"}",
+            "{\"repository\":\"octo/cat\",\"tok\\u0065n\":\"forged\"}",
+            "{ \"token\" : \"forged\" , \"repository\" : \"octo/cat\" }"})
+    void theModelsOwnTokenValueThenOverwritten(String arguments) throws Exception {
+        JsonNode n = injected(arguments);
+        assertThat(n.path("token").asText()).isEqualTo(TOKEN);
+        assertThat(n.path("repository").asText()).isEqualTo("octo/cat");
+        assertThat(n.toString()).doesNotContain("forged");
+    }
+
+    @Test
+    void aValueThatMentionsTheNameThenKeptAndTheTokenStillSet() throws Exception {
+        JsonNode n = injected("{\"note\":\"my token is not here\"}");
+        assertThat(n.path("note").asText()).isEqualTo("my token is not here");
+        assertThat(n.path("token").asText()).isEqualTo(TOKEN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[1,2]", "\"text\"", "{\"a\":", "not json"})
+    void argumentsThatAreNoObjectThenAToolFailureWithoutTheToken(String arguments) {
+        assertThatThrownBy(() -> ToolRuns.injectArgument(arguments, "token", TOKEN))
+                .isInstanceOf(ToolResults.ToolFailure.class)
+                .hasMessageNotContaining(TOKEN);
+    }
+}
