@@ -144,7 +144,6 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
                 principal + "|" + operation);
         TokenResult result = attempt.token();
         boolean migrated = false;
-        boolean nonceRetried = false;
         for (int round = 0; round < reauthorization.maxCalls(); round++) {
             if (result instanceof TokenResult.ConsentRequired c) {
                 return new McpResult.ConsentRequired<>(c.consent());
@@ -157,12 +156,9 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             } catch (RuntimeException e) {
                 AuthFailure failure = AuthFailure.of(e);
                 Reauthorization.Outcome next;
-                if (failure != null && failure.dpopNonceChallenge() && !nonceRetried
-                        && session.acceptNonce(failure.dpopNonce())) {
-                    // RFC 9449 §9: the same request once more, with a proof carrying the server's nonce.
-                    nonceRetried = true;
-                    round--;
-                    continue;
+                if (failure != null && failure.dpopNonceChallenge() && session.token.dpop().isPresent()) {
+                    // The wire retried with the server's nonce and was asked again: no refusal of the token.
+                    throw DpopNonceRetry.askedAgain(config.id, operation, a.provider(), principal);
                 }
                 if (failure != null && failure.status() == 401 && !migrated && movedAuthorizationServer(a,
                         failure.challenge())) {
