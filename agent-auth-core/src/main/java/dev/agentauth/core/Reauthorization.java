@@ -92,6 +92,11 @@ public final class Reauthorization {
      * {@code call} turns into a waited-for token, an interrupt, or a stop), or giving up — until {@code call} succeeds,
      * at most {@link #maxCalls()} times.
      *
+     * <p>Only the answers {@code call} reports as {@link Refused} reach the policy. Any other exception of
+     * {@link Call#attempt} ends the run as it is: the attempt is neither a success (the operation's consent count is
+     * kept) nor a refusal (nothing is refreshed or counted), so a caller may handle such an answer itself and start a
+     * new run — e.g. for a resource that moved to another authorization server, whose tokens are another provider's.
+     *
      * <p>Thread-safe (one attempt per call); blocks on the broker, on {@code call} and on whatever
      * {@link Call#consent} waits for.
      *
@@ -110,14 +115,18 @@ public final class Reauthorization {
                 result = new TokenResult.Granted(waited.get());
             }
             AccessToken token = ((TokenResult.Granted) result).token();
+            TokenRequest before = attempt.request();
             Outcome next;
             try {
-                T done = call.attempt(token, attempt.request());
+                T done = call.attempt(token, before);
                 attempt.succeeded();
                 return done;
             } catch (Refused refused) {
                 next = refused.insufficientScope ? attempt.insufficientScope(token, refused.scopes)
                         : attempt.rejected(token, refused.scopes);
+            }
+            if (attempt.request() != before) {
+                call.widened(attempt.request());
             }
             if (next instanceof Outcome.GiveUp g) {
                 return call.gaveUp(g);
@@ -154,6 +163,17 @@ public final class Reauthorization {
 
         /** What the operation answers when the policy gives up ({@code why.reason()} is safe to show). */
         T gaveUp(Outcome.GiveUp why);
+
+        /**
+         * A refusal widened the attempt's request (a challenge's or a step-up's scopes): {@code request} is what the
+         * attempt goes on with. Called before the retry, consent or give-up that follows, so that a caller keeping
+         * per-principal state (the scopes its next token request asks for) can remember it even when the operation
+         * ends in a consent. Default: nothing.
+         *
+         * @since 0.3.0
+         */
+        default void widened(TokenRequest request) {
+        }
     }
 
     /**

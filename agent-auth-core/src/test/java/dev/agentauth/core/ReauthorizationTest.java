@@ -128,6 +128,87 @@ class ReauthorizationTest {
                 Outcome.GiveUp.class, g -> assertThat(g.reason()).contains("[admin]"));
     }
 
+    /** A {@link Reauthorization.Call} that answers with {@code api} and records what the driver tells it. */
+    static final class ScriptedCall implements Reauthorization.Call<String> {
+        final java.util.function.Function<AccessToken, String> api;
+        final java.util.List<TokenRequest> widened = new java.util.ArrayList<>();
+        int calls;
+
+        ScriptedCall(java.util.function.Function<AccessToken, String> api) {
+            this.api = api;
+        }
+
+        @Override
+        public String attempt(AccessToken token, TokenRequest request) throws Reauthorization.Refused {
+            calls++;
+            String answer = api.apply(token);
+            if ("401".equals(answer)) {
+                throw Reauthorization.Refused.unauthorized(null);
+            }
+            if ("403".equals(answer)) {
+                throw Reauthorization.Refused.insufficientScope(Scopes.of("write"));
+            }
+            return answer;
+        }
+
+        @Override
+        public java.util.Optional<AccessToken> consent(ConsentRequirement consent) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public String unconsented(ConsentRequirement consent) {
+            return "consent " + consent.scopes().values();
+        }
+
+        @Override
+        public String gaveUp(Outcome.GiveUp why) {
+            return "gave up" + (why.exhausted() ? " (exhausted)" : "");
+        }
+
+        @Override
+        public void widened(TokenRequest request) {
+            widened.add(request);
+        }
+    }
+
+    @Test
+    void runWhenApiNeedsMoreScopeThenTheWidenedRequestIsReportedBeforeTheStepUpConsent() {
+        broker();
+        connect("carol");
+        ScriptedCall call = new ScriptedCall(token -> "403");
+
+        String answer = Reauthorization.defaults().run(broker, TokenRequest.forUser("corp", "carol"), "carol|op", call);
+
+        assertThat(answer).startsWith("consent").contains("write");
+        assertThat(call.calls).isEqualTo(1);
+        assertThat(call.widened).singleElement()
+                .satisfies(r -> assertThat(r.scopes().values()).contains("openid", "write"));
+    }
+
+    /**
+     * An answer that is neither success nor refusal (here: an exception of the caller's own) ends the run as it is:
+     * nothing refreshed, the operation's consent count kept (no success reset it), so the next refusal gives up.
+     */
+    @Test
+    void runWhenCallThrowsSomethingElseThenTheRunEndsWithoutRefreshOrResetOfTheCount() {
+        broker();
+        connect("dan");
+        Reauthorization policy = Reauthorization.of(1, 1);
+        TokenRequest request = TokenRequest.forUser("corp", "dan");
+        assertThat(policy.run(broker, request, "dan|op", new ScriptedCall(t -> "401"))).startsWith("consent");
+        String refreshed = broker.tokenOrThrow(request).value();
+
+        assertThatThrownBy(() -> policy.run(broker, request, "dan|op", new ScriptedCall(t -> {
+            throw new IllegalStateException("moved elsewhere");
+        }))).hasMessage("moved elsewhere");
+        assertThat(broker.tokenOrThrow(request).value()).as("not refreshed").isEqualTo(refreshed);
+
+        assertThat(policy.run(broker, request, "dan|op", new ScriptedCall(t -> "401")))
+                .isEqualTo("gave up (exhausted)");
+        assertThat(policy.run(broker, request, "dan|op", new ScriptedCall(t -> "ok"))).isEqualTo("ok");
+    }
+
     @Test
     void ofWhenLimitsOutOfRangeThenRefused() {
         assertThatThrownBy(() -> Reauthorization.of(-1, 3)).hasMessageContaining("maxRefreshes");

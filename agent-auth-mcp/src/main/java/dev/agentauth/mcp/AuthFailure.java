@@ -3,28 +3,23 @@ package dev.agentauth.mcp;
 import dev.agentauth.mcp.auth.WwwAuthenticate;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A 401 or 403 answer of an MCP server, dug out of the exception the SDK threw. */
-record AuthFailure(int status, WwwAuthenticate challenge, String dpopNonce) {
+/**
+ * A 401 or 403 answer of an MCP server, dug out of the exception the SDK threw; {@code dpopNonceChallenge} when it is a
+ * DPoP nonce challenge ({@link DpopNonceRetry#isChallenge}), which is no refusal of the token.
+ */
+record AuthFailure(int status, WwwAuthenticate challenge, boolean dpopNonceChallenge) {
 
     AuthFailure(int status, WwwAuthenticate challenge) {
-        this(status, challenge, null);
-    }
-
-    /** Whether this is a DPoP {@code use_dpop_nonce} challenge carrying a nonce (RFC 9449 §9). */
-    boolean dpopNonceChallenge() {
-        return dpopNonce != null;
+        this(status, challenge, false);
     }
 
     private static AuthFailure of(int status, java.net.http.HttpHeaders headers) {
-        List<String> challenges = headers.allValues("WWW-Authenticate");
-        String nonce = status == 401 && WwwAuthenticate.isDpopNonceChallenge(challenges)
-                ? headers.firstValue("DPoP-Nonce").orElse(null) : null;
-        return new AuthFailure(status, WwwAuthenticate.parse(challenges), nonce);
+        return new AuthFailure(status, WwwAuthenticate.parse(headers.allValues("WWW-Authenticate")),
+                DpopNonceRetry.isChallenge(status, headers));
     }
 
     // The legacy SSE transport reports a refused POST only in its message ("... non-OK HTTP code: 401 ...").

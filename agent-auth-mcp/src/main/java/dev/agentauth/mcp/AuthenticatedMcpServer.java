@@ -13,13 +13,15 @@ import java.util.Optional;
  *
  * <ul>
  *   <li><b>HTTP</b> ({@link #streamableHttp}, legacy {@link #sse}): one MCP client session per (server, principal);
- *       {@code Authorization: Bearer} on every request, and only to the configured server's origin. 401 → the broker
- *       refreshes once ({@code reportRejected}) and the request is retried once, then a new consent; 403
+ *       {@code Authorization: Bearer} on every request, and only to the configured server's origin. 401 and 403 go
+ *       through {@link dev.agentauth.core.Reauthorization#run}, the driver authenticated tools use too: 401 → the
+ *       broker refreshes once ({@code reportRejected}) and the request is retried once, then a new consent; 403
  *       {@code insufficient_scope} → a step-up consent for the union of the granted and the challenged scopes, at
- *       most three authorizations per operation, then {@link StepUpExhaustedException}: the
- *       {@link dev.agentauth.core.Reauthorization} policy, shared with authenticated tools.
+ *       most three authorizations per operation and authorization server, then {@link StepUpExhaustedException}.
  *       Servers without a configured provider are authorized per the MCP specification
- *       ({@link dev.agentauth.mcp.auth.McpAuthorization}).</li>
+ *       ({@link dev.agentauth.mcp.auth.McpAuthorization}); when one names another authorization server after a 401,
+ *       the call starts over there once, counting nothing. A DPoP nonce challenge is answered on the wire by one
+ *       retry of that request, and is no refusal of the token.</li>
  *   <li><b>stdio</b> ({@link #stdio}): one server process per (server, principal); the token goes into the configured
  *       environment variables, the rest of the environment is cleared to an allow-list, nothing on the command line;
  *       the process is restarted when the token rotates and reaped when idle.</li>

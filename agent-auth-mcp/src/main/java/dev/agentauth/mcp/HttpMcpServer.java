@@ -1,7 +1,9 @@
 package dev.agentauth.mcp;
 
+import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConfigurationException;
+import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.ProviderId;
 import dev.agentauth.core.Reauthorization;
@@ -117,10 +119,21 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
 
     // ------------------------------------------------------------------------- the authorization state machine
 
+    /** Moves to another authorization server one call may make (MCP 2026-07-28, SEP-2352). */
+    static final int MAX_MOVES = 1;
+
     /**
-     * Runs {@code call} on {@code principal}'s session with their token. A server without a known provider is called
-     * once without a token and authorized from its 401 challenge (MCP authorization discovery); then 401 and 403
-     * {@code insufficient_scope} follow the server's {@link Reauthorization} policy.
+     * Runs {@code call} on {@code principal}'s session with their token. Three concerns, each bounded on its own:
+     * <ol>
+     *   <li>a server without a known provider is called once without a token and authorized from its 401 challenge
+     *       (MCP authorization discovery);</li>
+     *   <li>its 401 and 403 {@code insufficient_scope} answers go to the one driver, {@link Reauthorization#run}, with
+     *       the server's policy (refreshes, then consents, then giving up);</li>
+     *   <li>a 401 after which the server's resource metadata names another authorization server ends that run
+     *       without counting anything and starts one at the new server ({@link #MAX_MOVES} per call); consents are
+     *       counted per authorization server, so those given to the old one use up none of the new one's.</li>
+     * </ol>
+     * A DPoP nonce challenge is none of these: {@link DpopNonceRetry} answers it on the wire, per HTTP request.
      */
     <T> McpResult<T> invoke(Principal principal, String operation, Function<McpWire, T> call) {
         Objects.requireNonNull(principal, "principal");
@@ -140,66 +153,104 @@ final class HttpMcpServer implements AuthenticatedMcpServer {
             }
         }
         Auth a = auth;
-        Reauthorization.Attempt attempt = reauthorization.begin(broker, request(principal, a, session.scopes(a)),
-                principal + "|" + operation);
-        TokenResult result = attempt.token();
-        boolean migrated = false;
-        boolean nonceRetried = false;
-        for (int round = 0; round < reauthorization.maxCalls(); round++) {
-            if (result instanceof TokenResult.ConsentRequired c) {
-                return new McpResult.ConsentRequired<>(c.consent());
-            }
-            session.token = ((TokenResult.Granted) result).token();
+        for (int moves = 0; moves < MAX_MOVES; moves++) {
             try {
-                T value = session.call(call);
-                attempt.succeeded();
-                return new McpResult.Completed<>(value);
-            } catch (RuntimeException e) {
-                AuthFailure failure = AuthFailure.of(e);
-                Reauthorization.Outcome next;
-                if (failure != null && failure.dpopNonceChallenge() && !nonceRetried
-                        && session.acceptNonce(failure.dpopNonce())) {
-                    // RFC 9449 §9: the same request once more, with a proof carrying the server's nonce.
-                    nonceRetried = true;
-                    round--;
-                    continue;
-                }
-                if (failure != null && failure.status() == 401 && !migrated && movedAuthorizationServer(a,
-                        failure.challenge())) {
-                    // MCP 2026-07-28 (SEP-2352): the resource now names another authorization server; its tokens
-                    // and client registration are that server's, so start over there.
-                    migrated = true;
-                    a = auth;
-                    attempt = reauthorization.begin(broker, request(principal, a, session.scopes(a)),
-                            principal + "|" + operation);
-                    result = attempt.token();
-                    round = -1;
-                    continue;
-                }
-                if (failure != null && failure.status() == 401) {
-                    next = attempt.rejected(session.token, failure.challenge().scope());
-                } else if (failure != null && failure.status() == 403 && failure.challenge().insufficientScope()) {
-                    log.info("MCP server {}: {} needs more scope for {}: [{}]", config.id, principal, operation,
-                            failure.challenge().scope());
-                    next = attempt.insufficientScope(session.token, failure.challenge().scope());
-                } else {
-                    throw e;
-                }
-                // Remember what this principal's session needs, for its next token request.
-                session.addScopes(attempt.request().scopes());
-                if (next instanceof Reauthorization.Outcome.GiveUp g) {
-                    String message = "MCP server '" + config.id + "' refuses " + operation + " for " + principal
-                            + ": " + g.reason();
-                    // Exhausted: the user granted all it asked for. Otherwise the server refuses the agent's own
-                    // credential, which no user can fix (Flow.asksUser): the operator's configuration.
-                    throw g.exhausted() ? new StepUpExhaustedException(message, a.provider(), principal)
-                            : new ConfigurationException(message, a.provider(), null);
-                }
-                result = ((Reauthorization.Outcome.Retry) next).result();
+                return reauthorized(session, principal, operation, call, a, true);
+            } catch (AuthorizationServerMoved moved) {
+                a = moved.to;
             }
         }
-        throw new StepUpExhaustedException("MCP server '" + config.id + "' kept refusing " + operation + " for "
-                + principal + " after every allowed authorization; giving up", a.provider(), principal);
+        return reauthorized(session, principal, operation, call, a, false);
+    }
+
+    /** One {@link Reauthorization#run} of {@code call} with tokens of {@code a}. */
+    private <T> McpResult<T> reauthorized(HttpMcpSession session, Principal principal, String operation,
+                                          Function<McpWire, T> call, Auth a, boolean mayMove) {
+        TokenRequest first = request(principal, a, session.scopes(a));
+        return reauthorization.run(broker, first, principal + "|" + a.provider() + "|" + operation,
+                new Reauthorization.Call<>() {
+                    @Override
+                    public McpResult<T> attempt(AccessToken token, TokenRequest request)
+                            throws Reauthorization.Refused {
+                        session.token = token;
+                        try {
+                            return new McpResult.Completed<>(session.call(call));
+                        } catch (RuntimeException e) {
+                            throw refusal(e, token, a, mayMove, principal, operation);
+                        }
+                    }
+
+                    @Override
+                    public Optional<AccessToken> consent(ConsentRequirement consent) {
+                        return Optional.empty(); // never waits: the consent is the caller's to show
+                    }
+
+                    @Override
+                    public McpResult<T> unconsented(ConsentRequirement consent) {
+                        return new McpResult.ConsentRequired<>(consent);
+                    }
+
+                    @Override
+                    public McpResult<T> gaveUp(Reauthorization.Outcome.GiveUp why) {
+                        String message = "MCP server '" + config.id + "' refuses " + operation + " for " + principal
+                                + ": " + why.reason();
+                        // Exhausted: the user granted all it asked for. Otherwise the server refuses the agent's own
+                        // credential, which no user can fix (Flow.asksUser): the operator's configuration.
+                        if (!why.exhausted() && !first.flow().asksUser()) {
+                            throw new ConfigurationException(message, a.provider(), null);
+                        }
+                        throw new StepUpExhaustedException(message, a.provider(), principal);
+                    }
+
+                    @Override
+                    public void widened(TokenRequest request) {
+                        // What this principal's session needs, for its next token request.
+                        session.addScopes(request.scopes());
+                    }
+                });
+    }
+
+    /**
+     * The refusal a failed call is, for the driver; or throws what is no refusal: an {@link AuthorizationServerMoved},
+     * a nonce asked for again, or {@code e} itself.
+     */
+    private Reauthorization.Refused refusal(RuntimeException e, AccessToken token, Auth a, boolean mayMove,
+                                            Principal principal, String operation) {
+        AuthFailure failure = AuthFailure.of(e);
+        if (failure == null) {
+            throw e;
+        }
+        if (failure.dpopNonceChallenge() && token.dpop().isPresent()) {
+            // The wire retried with the server's nonce and was asked again: no refusal of the token.
+            throw DpopNonceRetry.askedAgain(config.id, operation, a.provider(), principal);
+        }
+        if (failure.status() == 401) {
+            if (mayMove && movedAuthorizationServer(a, failure.challenge())) {
+                throw new AuthorizationServerMoved(auth);
+            }
+            return Reauthorization.Refused.unauthorized(failure.challenge().scope());
+        }
+        if (failure.status() == 403 && failure.challenge().insufficientScope()) {
+            log.info("MCP server {}: {} needs more scope for {}: [{}]", config.id, principal, operation,
+                    failure.challenge().scope());
+            return Reauthorization.Refused.insufficientScope(failure.challenge().scope());
+        }
+        throw e;
+    }
+
+    /**
+     * The server named another authorization server after a 401 (MCP 2026-07-28, SEP-2352): the run at the old one
+     * ends, neither a success nor a refusal, and {@link #invoke} starts one at {@code to}. Control flow: no stack
+     * trace.
+     */
+    private static final class AuthorizationServerMoved extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Auth to;
+
+        AuthorizationServerMoved(Auth to) {
+            super("authorization server moved", null, false, false);
+            this.to = to;
+        }
     }
 
     private synchronized void discover(WwwAuthenticate challenge) {

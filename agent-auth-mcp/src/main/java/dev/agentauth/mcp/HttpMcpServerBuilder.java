@@ -60,9 +60,12 @@ public final class HttpMcpServerBuilder {
     }
 
     /**
-     * How 401 and 403 {@code insufficient_scope} answers are handled: refreshes per call, consents per operation.
-     * Default: {@link Reauthorization#defaults()}, one refresh and three authorizations (the first consent
-     * included), then {@link StepUpExhaustedException}.
+     * The policy {@link Reauthorization#run} applies to this server's 401 and 403 {@code insufficient_scope} answers:
+     * refreshes per call, consents per (principal, authorization server, operation) across calls. Default:
+     * {@link Reauthorization#defaults()}, one refresh and three authorizations (the first consent included), then
+     * {@link StepUpExhaustedException}. Neither limit is spent on what is no refusal of the token: a DPoP
+     * {@code use_dpop_nonce} challenge (one retry of the request with the nonce) or, for a discovered server, a move to
+     * another authorization server (one per call; the consents given to the old one count no more).
      *
      * @since 0.2.0
      */

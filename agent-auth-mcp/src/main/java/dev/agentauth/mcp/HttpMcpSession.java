@@ -6,7 +6,6 @@ import dev.agentauth.core.Scopes;
 import io.modelcontextprotocol.modern.McpException;
 import io.modelcontextprotocol.modern.client.transport.McpHttpStatusException;
 import java.net.URI;
-import java.net.http.HttpHeaders;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -124,14 +123,7 @@ final class HttpMcpSession implements RequestCredentials {
     }
 
     @Override
-    public boolean acceptNonceChallenge(int status, HttpHeaders headers) {
-        String nonce = headers.firstValue("DPoP-Nonce").orElse(null);
-        return status == 401 && dev.agentauth.mcp.auth.WwwAuthenticate.isDpopNonceChallenge(
-                headers.allValues("WWW-Authenticate")) && acceptNonce(nonce);
-    }
-
-    /** Remembers a resource server's DPoP nonce; whether the session's token is DPoP-bound. */
-    boolean acceptNonce(String nonce) {
+    public boolean rememberNonce(String nonce) {
         AccessToken t = token;
         if (t == null || t.dpop().isEmpty() || nonce == null) {
             return false;

@@ -116,12 +116,16 @@ final class LegacyWire implements McpWire {
      * {@code WWW-Authenticate} challenge, and drives the same refresh, retry and consent as Streamable HTTP.
      */
     private void probeSseEndpoint() {
-        HttpRequest.Builder probe = HttpRequest.newBuilder(config.endpoint).timeout(config.requestTimeout)
-                .header("Accept", "text/event-stream").GET();
-        credentials.apply("GET", config.endpoint, probe::setHeader, name -> { });
+        java.util.function.Supplier<HttpRequest> probe = () -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(config.endpoint).timeout(config.requestTimeout)
+                    .header("Accept", "text/event-stream").GET();
+            credentials.apply("GET", config.endpoint, b::setHeader, name -> { });
+            return b.build();
+        };
         HttpResponse<InputStream> response;
         try {
-            response = config.broker.httpClient().send(probe.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = DpopNonceRetry.send(config.broker.httpClient(), probe, HttpResponse.BodyHandlers.ofInputStream(),
+                    credentials);
         } catch (IOException e) {
             return; // the SDK's own connection attempt reports the network failure
         } catch (InterruptedException e) {
@@ -169,10 +173,12 @@ final class LegacyWire implements McpWire {
             path += "?" + endpoint.getRawQuery();
         }
         if (config.sse) {
+            // The SDK's SSE transport takes no authorization error handler: the probe's nonce serves its requests.
             return HttpClientSseClientTransport.builder(base).sseEndpoint(path).httpRequestCustomizer(customizer)
                     .connectTimeout(config.connectTimeout).build();
         }
         return HttpClientStreamableHttpTransport.builder(base).endpoint(path).httpRequestCustomizer(customizer)
+                .authorizationErrorHandler(DpopNonceRetry.forLegacyTransport(credentials))
                 .connectTimeout(config.connectTimeout).build();
     }
 

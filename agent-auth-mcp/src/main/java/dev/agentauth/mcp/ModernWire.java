@@ -5,7 +5,6 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.modern.client.McpClient;
 import io.modelcontextprotocol.modern.client.McpSyncClient;
 import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
-import io.modelcontextprotocol.modern.client.transport.McpHttpAuthorizationErrorHandler;
 import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.ArrayList;
@@ -64,21 +63,8 @@ final class ModernWire implements McpWire {
                 .connectTimeout(config.connectTimeout)
                 .requestCustomizer(McpHttpRequestCustomizer.fromSync((request, headers, context) ->
                         credentials.apply(request.httpMethod(), request.uri(), headers::set, headers::remove)))
-                .authorizationErrorHandler(McpHttpAuthorizationErrorHandler.fromSync(new McpHttpAuthorizationErrorHandler.Sync() {
-                    @Override
-                    public boolean handle(io.modelcontextprotocol.modern.client.transport.McpHttpRequest request,
-                                          io.modelcontextprotocol.modern.client.transport.McpHttpResponseInfo response,
-                                          io.modelcontextprotocol.common.McpTransportContext context) {
-                        // A DPoP nonce challenge is answered in place (a new proof carrying the nonce); every other
-                        // 401 and 403 goes back to the caller's authorization state machine.
-                        return credentials.acceptNonceChallenge(response.statusCode(), response.headers());
-                    }
-
-                    @Override
-                    public int maxRetries() {
-                        return 1;
-                    }
-                }));
+                // A DPoP nonce challenge is answered in place; every other 401 and 403 goes back to the caller.
+                .authorizationErrorHandler(DpopNonceRetry.forModernTransport(credentials));
         McpClient.SyncBuilder builder = McpClient.sync(transport.build())
                 .clientInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder("agent-auth", "0.2.0")
                         .build())

@@ -1,7 +1,6 @@
 package dev.agentauth.mcp;
 
 import java.net.URI;
-import java.net.http.HttpHeaders;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -16,8 +15,8 @@ interface RequestCredentials {
     void apply(String method, URI uri, BiConsumer<String, String> set, Consumer<String> remove);
 
     /**
-     * Whether a 401 or 403 answer is a DPoP {@code use_dpop_nonce} challenge whose nonce is now remembered, so that
-     * the request is worth repeating at once with a new proof.
+     * Remembers a resource server's {@code DPoP-Nonce} (RFC 9449 §9) for the proofs of later requests; whether the
+     * token in use is DPoP-bound, so that a request is worth repeating with it ({@link DpopNonceRetry}).
      */
-    boolean acceptNonceChallenge(int status, HttpHeaders headers);
+    boolean rememberNonce(String nonce);
 }

@@ -2,6 +2,7 @@ package dev.agentauth.mcp;
 
 import static dev.agentauth.mcp.testing.McpFixtures.consent;
 import static dev.agentauth.mcp.testing.McpFixtures.consentOf;
+import static dev.agentauth.mcp.testing.McpFixtures.consentWithoutAdmin;
 import static dev.agentauth.mcp.testing.McpFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -163,7 +164,7 @@ class HttpMcpServerTest {
                 while (r instanceof McpResult.ConsentRequired<McpSchema.CallToolResult> c) {
                     authorizations++;
                     server.refusedSubjects.remove("frank");
-                    consentWithoutAdmin(c.consent(), "frank");
+                    consentWithoutAdmin(broker, c.consent(), "frank");
                     r = narrow.callTool(frank, "admin-echo", Map.of());
                 }
             } catch (StepUpExhaustedException expected) {
@@ -172,14 +173,6 @@ class HttpMcpServerTest {
             }
             throw new AssertionError("expected StepUpExhaustedException, got " + r);
         }
-    }
-
-    /** Signs in, but at an authorization URL with mcp:admin taken out, as if the user unticked it. */
-    void consentWithoutAdmin(ConsentRequirement c, String user) {
-        URI narrowed = URI.create(c.authorizationUri().toString().replace("%20mcp%3Aadmin", "")
-                .replace("mcp%3Aadmin%20", "").replace("+mcp%3Aadmin", ""));
-        new dev.agentauth.core.testing.ScriptedBrowser().authorize(narrowed, user);
-        broker.consentCompletion(c.id()).join();
     }
 
     @Test

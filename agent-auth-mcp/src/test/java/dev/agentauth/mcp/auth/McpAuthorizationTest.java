@@ -2,6 +2,7 @@ package dev.agentauth.mcp.auth;
 
 import static dev.agentauth.mcp.testing.McpFixtures.consent;
 import static dev.agentauth.mcp.testing.McpFixtures.consentOf;
+import static dev.agentauth.mcp.testing.McpFixtures.consentWithoutAdmin;
 import static dev.agentauth.mcp.testing.McpFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -55,6 +56,7 @@ class McpAuthorizationTest {
         broker = TokenBroker.builder().loopbackCallback().eagerDiscovery(false).build();
         server.metadataResourceOverride = null;
         server.metadataAuthorizationServerOverride = null;
+        server.moveTo(idp.issuer());
     }
 
     @AfterEach
@@ -115,6 +117,39 @@ class McpAuthorizationTest {
                 .anyMatch(p -> p.contains("/.well-known/") && p.contains(issuerPath))
                 .contains(issuerPath + "/token");
         assertThat(http.requests()).allMatch(r -> r.contains("127.0.0.1") || r.contains("localhost"));
+    }
+
+    /**
+     * Regression (issue 21): a move to another authorization server (MCP 2026-07-28, SEP-2352) is a step of its own,
+     * not a reauthorization: the consent and the step-up given to the server the resource left do not use up the
+     * new server's, so there the user consents and is still offered the step-up the tool needs.
+     */
+    @Test
+    void callToolWhenAuthorizationServerMovedThenConsentsCountedAnewAndTheStepUpStillOffered() {
+        String moved = idp.server().issuerUrl("moved").toString();
+        try (AuthenticatedMcpServer mcp = AuthenticatedMcpServer.streamableHttp("moving", server.mcpEndpoint())
+                .broker(broker).authorization(authorization())
+                .reauthorization(dev.agentauth.core.Reauthorization.of(1, 2)).build()) {
+            Principal alice = Principal.user("alice");
+            Map<String, Object> hi = Map.of("text", "hi");
+            // The first server: the first consent, then a step-up she unticks — both of its two authorizations.
+            consent(broker, mcp.callTool(alice, "admin-echo", hi), "alice");
+            ConsentRequirement stepUp = consentOf(mcp.callTool(alice, "admin-echo", hi));
+            assertThat(stepUp.scopes().values()).contains(HttpMcpTestServer.ADMIN_SCOPE);
+            consentWithoutAdmin(broker, stepUp, "alice");
+
+            server.moveTo(moved);
+            ConsentRequirement there = consentOf(mcp.callTool(alice, "admin-echo", hi));
+            assertThat(there.authorizationUri().toString()).startsWith(moved);
+            assertThat(there.provider()).isNotEqualTo(stepUp.provider());
+            consentWithoutAdmin(broker, there, "alice");
+
+            // The new server's step-up: its second authorization, not the first server's third.
+            McpResult<McpSchema.CallToolResult> again = mcp.callTool(alice, "admin-echo", hi);
+            assertThat(consentOf(again).provider()).isEqualTo(there.provider());
+            consent(broker, again, "alice", "{\"scope\":\"openid mcp:tools mcp:admin\"}");
+            assertThat(text(mcp.callTool(alice, "admin-echo", hi))).isEqualTo("alice: hi");
+        }
     }
 
     @Test

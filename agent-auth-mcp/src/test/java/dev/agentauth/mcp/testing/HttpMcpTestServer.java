@@ -55,8 +55,8 @@ public final class HttpMcpTestServer implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
 
     private final Server jetty;
-    private final String issuer;
-    private final BearerValidator validator;
+    private volatile String issuer;
+    private volatile BearerValidator validator;
     private final List<McpSyncServer> mcpServers = new CopyOnWriteArrayList<>();
     /** Every Authorization header value seen (to check which tokens reached this server). */
     public final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -128,6 +128,15 @@ public final class HttpMcpTestServer implements AutoCloseable {
             throw new IllegalStateException("cannot start the test MCP server", e);
         }
         this.port = connector.getLocalPort();
+    }
+
+    /**
+     * Moves this server to another authorization server (MCP 2026-07-28, SEP-2352): its resource metadata names
+     * {@code issuer}, and only that issuer's tokens are accepted from now on.
+     */
+    public void moveTo(String issuer) {
+        this.validator = new BearerValidator(issuer);
+        this.issuer = issuer;
     }
 
     public URI baseUri() {

@@ -62,6 +62,17 @@ public final class McpFixtures {
         }
     }
 
+    /**
+     * {@code user} signs in, but at an authorization URL with {@link HttpMcpTestServer#ADMIN_SCOPE} taken out, as if
+     * they unticked it: the token lacks it while the broker's grant claims it.
+     */
+    public static void consentWithoutAdmin(TokenBroker broker, ConsentRequirement consent, String user) {
+        java.net.URI narrowed = java.net.URI.create(consent.authorizationUri().toString()
+                .replace("%20mcp%3Aadmin", "").replace("mcp%3Aadmin%20", "").replace("+mcp%3Aadmin", ""));
+        new ScriptedBrowser().authorize(narrowed, user);
+        broker.consentCompletion(consent.id()).join();
+    }
+
     /** The text of a tool result's first content. */
     public static String text(McpResult<McpSchema.CallToolResult> result) {
         McpSchema.CallToolResult r = result.orThrow();
