@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class ConsentInterruptContract extends AgentContract {

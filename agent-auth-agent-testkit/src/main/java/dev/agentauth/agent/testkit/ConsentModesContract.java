@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
  * tells the model once the wait times out; {@link ConsentMode#TELL_MODEL} answers the tool call with a request to
  * authorize.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class ConsentModesContract extends AgentContract {

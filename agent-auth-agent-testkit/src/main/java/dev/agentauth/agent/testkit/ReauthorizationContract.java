@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
  * scopes, the card marking those already granted — from a new turn, and from inside a resume, whose call then ends
  * with the step-up interrupt.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class ReauthorizationContract extends AgentContract {

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * interrupt raised on A is shown and resumed on B, the waiting call run once, on B; resumes racing on A and B run each
  * waiting call exactly once; a consent whose callback lands on B wakes a blocking tool call waiting on A.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class ReplicasContract extends AgentContract {

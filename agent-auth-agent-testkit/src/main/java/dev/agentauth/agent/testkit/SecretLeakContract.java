@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * request the model received (messages, tool schemas, everything the framework sent), in chat memory, in an answer
  * or an interrupt's JSON, or in any log line; nor does the OAuth {@code state} outside the card's authorization URL.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class SecretLeakContract extends AgentContract {

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
  * interrupt stored), resume streams the continued answer in several chunks that make up the whole text, a decline
  * streams the model's answer to it, and once connected the user's turns stream with no interrupt.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class StreamingContract extends AgentContract {

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
  * taking turns concurrently — each get only their own, never the other's; a token argument the model writes is
  * overwritten; the credential parameter is never offered to the model.
  *
+ * <p>Extend it with a {@code harness()} returning the adapter's {@link AgentHarness}. Its tests block on the agents
+ * and may start threads of their own; see {@link AgentContract}.
+ *
  * @since 0.3.0
  */
 public abstract class TokenIsolationContract extends AgentContract {

@@ -48,7 +48,8 @@
  *       {@code AssistantMessage} carrying {@code AssistantMessage.ToolCall(id, "function", name, arguments)}s or
  *       text (read {@code Prompt.getInstructions()}: {@code UserMessage}, {@code AssistantMessage},
  *       {@code ToolResponseMessage} — one neutral result per {@code ToolResponse} — and {@code SystemMessage}; the
- *       tool definitions from its {@code ToolCallingChatOptions}). For {@code streaming}, a streaming model that
+ *       tools from {@code ToolCallingChatOptions.getToolCallbacks()}, each {@code getToolDefinition()}'s name,
+ *       description and {@code inputSchema()}). For {@code streaming}, a streaming model that
  *       sends {@link dev.agentauth.agent.testkit.ModelScript#chunks} as partial responses, on a thread of its own,
  *       then the complete reply (LangChain4j's {@code StreamingChatModel}; Spring AI's {@code stream(Prompt)}, a
  *       {@code Flux<ChatResponse>}).</li>
