@@ -113,23 +113,12 @@ class AllLoggersTraceLeakTest {
         assertThat(lines).as("lines of the JDK's own loggers were captured too")
                 .anyMatch(l -> !l.startsWith("dev.agentauth") && !l.startsWith("no.nav") && !l.startsWith("io."));
         for (String line : lines) {
-            if (notTheProject(line)) {
+            if (LogCapture.notTheProject(line)) {
                 continue;
             }
             for (String secret : secrets) {
                 assertThat(line).as("a log line contains a secret").doesNotContain(secret);
             }
         }
-    }
-
-    /**
-     * Lines that are not the project's doing: the identity provider's own (it stands for a third party and logs what
-     * it issues), and the JDK HTTP client's lines for the scripted browser's requests, whose URLs carry the state and
-     * the code as any browser's do. The broker itself requests neither of those URLs.
-     */
-    static boolean notTheProject(String line) {
-        return line.startsWith("no.nav.") || line.startsWith("mockwebserver3.") || line.startsWith("okhttp3.")
-                || line.startsWith("io.netty.") || (line.startsWith("jdk.internal.httpclient.debug: ")
-                && (line.contains("/authorize?") || line.contains("/callback?")));
     }
 }

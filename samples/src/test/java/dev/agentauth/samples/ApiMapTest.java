@@ -41,6 +41,7 @@ class ApiMapTest {
         TreeSet<String> publicTypes = new TreeSet<>();
         for (Class<?> anchor : List.of(TokenBroker.class, TokenStores.class, TokenStoreContract.class,
                 TokenVerifier.class, dev.agentauth.agent.ConsentInterrupt.class,
+                dev.agentauth.agent.testkit.AgentHarness.class,
                 AuthenticatedAgent.class, AuthenticatedMcpServer.class,
                 dev.agentauth.spring.boot.AgentAuthAutoConfiguration.class)) {
             for (String name : classNames(anchor)) {

@@ -12,6 +12,7 @@ import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Telemetry;
 import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.StoredInterrupt;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -152,10 +153,16 @@ final class InterruptRegistry {
         interrupts.remove(state.id, state);
     }
 
-    /** The open interrupt with this id, from the store (any replica may have raised it). */
+    /**
+     * The open interrupt with this id, from the store (any replica may have raised it). A finished one is kept as a
+     * tombstone until its purge, so that it is never saved again; it is no card to show.
+     */
     Optional<ConsentInterrupt> interrupt(String id) {
         Interrupted s = find(id);
-        return s == null ? Optional.empty() : Optional.ofNullable(s.snapshot);
+        if (s == null || (s.stored != null && s.stored.state() == StoredInterrupt.State.DONE)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(s.snapshot);
     }
 
     /** {@code user}'s open interrupts, oldest first: the cards a chat shows again after a reload. */

@@ -59,6 +59,17 @@ public final class LogCapture implements AutoCloseable {
         return lines(false);
     }
 
+    /**
+     * Whether a line of {@link #allLines()} is not the project's doing: the identity provider's own (it stands for a
+     * third party and logs what it issues), and the JDK HTTP client's lines for a scripted browser's requests, whose
+     * URLs carry the state and the code as any browser's do. The project itself requests neither of those URLs.
+     */
+    public static boolean notTheProject(String line) {
+        return line.startsWith("no.nav.") || line.startsWith("mockwebserver3.") || line.startsWith("okhttp3.")
+                || line.startsWith("io.netty.") || (line.startsWith("jdk.internal.httpclient.debug: ")
+                && (line.contains("/authorize?") || line.contains("/callback?")));
+    }
+
     /** The project's log lines at WARN or above. */
     public List<String> projectWarnings() {
         List<String> lines = new ArrayList<>();

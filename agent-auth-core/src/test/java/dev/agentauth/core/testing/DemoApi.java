@@ -1,4 +1,4 @@
-package dev.agentauth.langchain4j.testing;
+package dev.agentauth.core.testing;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
