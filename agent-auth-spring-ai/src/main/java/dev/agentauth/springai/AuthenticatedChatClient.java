@@ -108,6 +108,20 @@ public final class AuthenticatedChatClient {
     }
 
     /**
+     * {@code delegate}, except that a consent interrupt, a missing user or a failure the operator must fix found in a
+     * tool failure's causes leaves the {@code ChatClient} call as itself instead of being told to the model: for the
+     * {@code ToolCallingManager} of a {@code ChatClient} the application builds itself (the Spring Boot
+     * auto-configuration wraps Spring AI's processor bean with it). The agent's own tool callbacks throw these unwrapped,
+     * which Spring AI's tool loop never hands to a processor; this catches them where something between wrapped them.
+     * Thread-safe as {@code delegate} is.
+     */
+    public static ToolExecutionExceptionProcessor toolExecutionExceptionProcessor(
+            ToolExecutionExceptionProcessor delegate) {
+        return delegate instanceof AgentToolFailures ? delegate
+                : new AgentToolFailures(Objects.requireNonNull(delegate, "delegate"));
+    }
+
+    /**
      * The {@code ChatClient}: the application's (its default system text, options, advisors) with the agent's tools,
      * its advisors and, when given, the chat memory advisor over the builder's {@link ChatMemory}. Give every call its
      * user ({@link #user(String)}) and, with chat memory, its {@code ChatMemory.CONVERSATION_ID}. Tools given to a
@@ -379,9 +393,10 @@ public final class AuthenticatedChatClient {
             }
             ChatClient.Builder client = chatClientBuilder;
             if (client == null) {
+                ToolExecutionExceptionProcessor failures = AuthenticatedChatClient.toolExecutionExceptionProcessor(
+                        toolFailures != null ? toolFailures : DefaultToolExecutionExceptionProcessor.builder().build());
                 ToolCallingManager manager = ToolCallingManager.builder().observationRegistry(observations)
-                        .toolExecutionExceptionProcessor(new AgentToolFailures(toolFailures != null ? toolFailures
-                                : DefaultToolExecutionExceptionProcessor.builder().build())).build();
+                        .toolExecutionExceptionProcessor(failures).build();
                 client = ChatClient.builder(chatModel, observations, null, null,
                         ToolCallingAdvisor.builder().toolCallingManager(manager));
             }
