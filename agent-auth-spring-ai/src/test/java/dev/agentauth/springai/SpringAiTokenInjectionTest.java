@@ -110,6 +110,23 @@ class SpringAiTokenInjectionTest extends SpringAiTestBase {
     }
 
     @Test
+    void storedInterruptWhenAToolOfTheTurnRanWithATokenThenItsPayloadHoldsNoToken() {
+        AuthenticatedChatClient agent = agent();
+        ConsentInterrupt first = catchThrowableOfType(ConsentInterruptException.class,
+                () -> chat(agent, "wes", "p", "list my notes")).interrupt();
+        authorizeAll(first, "wes");
+        agent.resume(first.id(), "wes").content();
+        api.receivedTokens().clear();
+
+        // corp's token is used by listNotes, then crmWhoAmI needs a consent: the turn is stored with listNotes' result.
+        ConsentInterrupt second = catchThrowableOfType(ConsentInterruptException.class,
+                () -> chat(agent, "wes", "p", "notes and crm")).interrupt();
+        assertThat(api.receivedTokens()).hasSize(1);
+        String payload = broker.interruptStore().findInterrupt(second.id()).orElseThrow().payload();
+        assertThat(payload).contains("notes of wes").doesNotContain(api.receivedTokens().get(0));
+    }
+
+    @Test
     void everyModelRequestMemoryMessageAndLogLineAtTraceWhenToolsRunThenNoTokenAnywhere() {
         List<String> seen = new ArrayList<>();
         List<String> lines;
