@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What each turn's tools did, by turn id: so an interrupted turn knows which of its tool calls already ran (and keeps
  * their results) and can wait for the ones still running before it repairs chat memory. Journals of quiet turns are
- * dropped after 30 minutes. Thread-safe.
+ * dropped after 30 minutes, by a sweep whose threshold doubles with what it leaves (constant cost per turn). Thread-safe.
  */
 final class TurnJournals {
 
@@ -56,9 +56,20 @@ final class TurnJournals {
 
     private final ConcurrentHashMap<String, Journal> journals = new ConcurrentHashMap<>();
     private final Clock clock;
+    /**
+     * How many journals there may be before the next sweep for quiet ones. It doubles past what a sweep leaves, so a
+     * turn's cost stays constant however many turns the last half hour had (a sweep on every new turn past 64 made
+     * each turn scan them all).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger sweepAt = new java.util.concurrent.atomic.AtomicInteger(64);
 
     TurnJournals(Clock clock) {
         this.clock = clock;
+    }
+
+    /** How many journals are kept now. */
+    int size() {
+        return journals.size();
     }
 
     /** The journal of turn {@code turnId}. */
@@ -67,9 +78,11 @@ final class TurnJournals {
         if (journal == null) {
             Instant now = clock.instant();
             journal = journals.computeIfAbsent(turnId, k -> new Journal(now));
-            if (journals.size() > 64) {
+            int due = sweepAt.get();
+            if (journals.size() > due && sweepAt.compareAndSet(due, Integer.MAX_VALUE)) {
                 Instant horizon = now.minus(JOURNAL_TTL);
                 journals.values().removeIf(j -> j.created.isBefore(horizon) && j.inFlight.get() == 0);
+                sweepAt.set(Math.max(64, 2 * journals.size()));
             }
         }
         return journal;
