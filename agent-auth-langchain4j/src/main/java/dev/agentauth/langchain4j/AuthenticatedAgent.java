@@ -263,7 +263,10 @@ public final class AuthenticatedAgent {
             return this;
         }
 
-        /** Tool objects: {@link AuthenticatedTool} methods and ordinary {@code @Tool} methods alike. */
+        /**
+         * Tool objects: {@link dev.agentauth.agent.AuthenticatedTool} methods and ordinary {@code @Tool} methods
+         * alike.
+         */
         public Builder tools(Object... tools) {
             for (Object t : tools) {
                 this.tools.add(Objects.requireNonNull(t, "tool"));
@@ -273,7 +276,7 @@ public final class AuthenticatedAgent {
 
         /**
          * Tool sources, such as MCP servers wrapped in {@code AuthenticatedMcpToolset}: their tools behave like
-         * {@link AuthenticatedTool} methods (same consent interrupt, resume and modes).
+         * {@link dev.agentauth.agent.AuthenticatedTool} methods (same consent interrupt, resume and modes).
          */
         public Builder toolSources(ToolSource... sources) {
             for (ToolSource s : sources) {
