@@ -100,6 +100,32 @@ class SpringAiResumeThroughChatClientTest extends SpringAiTestBase {
         assertEveryToolCallAnswered(memory.get("t1"));
     }
 
+    /** An advisor parameter that is no plain value: a session object of the application's. */
+    record Session(String secretish) {
+    }
+
+    @Test
+    void parameterWhenItIsNoPlainValueThenAnInterruptedTurnLeavesItOutWithOneWarningNamingItsKeyOnly() {
+        AuthenticatedChatClient agent = agent();
+        try (dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.start()) {
+            agent.chatClient().prompt().user("report").advisors(AuthenticatedChatClient.user("sam"))
+                    .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "o1").param("session", new Session("s-v")))
+                    .call().content();
+            assertThat(logs.projectWarnings()).as("an ordinary call keeps nothing, so warns of nothing").isEmpty();
+
+            ConsentInterrupt interrupt = catchThrowableOfType(ConsentInterruptException.class,
+                    () -> agent.chatClient().prompt().user("list my notes")
+                            .advisors(AuthenticatedChatClient.user("sam"))
+                            .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "o1")
+                                    .param("session", new Session("s-v")))
+                            .call().content()).interrupt();
+            assertThat(logs.projectWarnings()).singleElement().asString().contains("advisor parameter 'session'")
+                    .doesNotContain("s-v");
+            authorizeAll(interrupt, "sam");
+            assertThat(agent.resume(interrupt.id(), "sam").content()).contains("notes of sam");
+        }
+    }
+
     @Test
     void chatClientWhenTheApplicationAddedItsOwnMemoryAdvisorThenRefusedBeforeAnythingRuns() {
         broker = broker();

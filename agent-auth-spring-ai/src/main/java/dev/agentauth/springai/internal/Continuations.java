@@ -50,8 +50,8 @@ final class Continuations {
         if (assistant != null) {
             root.set("assistant", Messages.toJson(List.of(assistant)).get(0));
         }
-        root.set("params", Messages.JSON.valueToTree(turn.params));
-        root.set("toolContext", Messages.JSON.valueToTree(turn.toolContext));
+        root.set("params", Messages.JSON.valueToTree(plain(turn.params, "advisor parameter")));
+        root.set("toolContext", Messages.JSON.valueToTree(plain(turn.toolContext, "tool context entry")));
         root.set("options", Messages.JSON.valueToTree(turn.options));
         return new Continuation(ADAPTER, root.toString());
     }
@@ -76,17 +76,11 @@ final class Continuations {
 
     /**
      * The entries of {@code values} a continuation can keep: plain JSON values (text, numbers, booleans, lists and maps
-     * of them), without the keys {@code skip} rejects. What is left out is logged by key (never by value).
+     * of them). What is left out is logged by key (never by value).
      */
-    static Map<String, Object> plain(Map<String, ?> values, java.util.function.Predicate<String> skip, String what) {
+    static Map<String, Object> plain(Map<String, ?> values, String what) {
         Map<String, Object> out = new LinkedHashMap<>();
-        if (values == null) {
-            return out;
-        }
         values.forEach((k, v) -> {
-            if (k == null || skip.test(k)) {
-                return;
-            }
             if (isPlain(v)) {
                 out.put(k, v);
             } else {

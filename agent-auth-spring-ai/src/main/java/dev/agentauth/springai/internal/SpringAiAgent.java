@@ -173,8 +173,7 @@ public final class SpringAiAgent {
         List<Message> messages = resume != null ? resume.send() : request.prompt().getInstructions();
         TurnState state = new TurnState(principal, conversationId,
                 resume != null ? resume.prompt() : request.prompt().getInstructions(),
-                Continuations.plain(context, SpringAiAgent::notReplayed, "advisor parameter"),
-                Continuations.plain(toolContext, k -> k.startsWith("agentauth."), "tool context entry"),
+                without(context, SpringAiAgent::notReplayed), without(toolContext, k -> k.startsWith("agentauth.")),
                 Continuations.options(options), resume != null ? resume.injected() : List.of());
         Prompt.Builder prompt = request.prompt().mutate().messages(messages);
         if (toolOptions != null) {
@@ -267,6 +266,16 @@ public final class SpringAiAgent {
         return ToolDefinition.builder().name(d.name()).description(d.description() == null ? "" : d.description())
                 .inputSchema(d.inputSchema() == null || d.inputSchema().isBlank() ? EMPTY_SCHEMA : d.inputSchema())
                 .build();
+    }
+
+    private static Map<String, Object> without(Map<String, Object> values, java.util.function.Predicate<String> skip) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (!skip.test(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /** Advisor parameters a resumed call does not take from its continuation: the agent's own, and the response's. */

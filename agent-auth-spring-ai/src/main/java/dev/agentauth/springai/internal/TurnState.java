@@ -31,7 +31,10 @@ final class TurnState {
     final String conversationId;
     /** The call's own messages (system, the user's), as first sent; a resumed call carries its original ones. */
     final List<Message> prompt;
-    /** What the call is made again with: advisor parameters, tool context entries and portable options. */
+    /**
+     * What the call is made again with: its advisor parameters and tool context entries (the agent's own left out),
+     * and portable options.
+     */
     final Map<String, Object> params;
     final Map<String, Object> toolContext;
     final Map<String, Object> options;
@@ -49,8 +52,9 @@ final class TurnState {
         this.principal = principal;
         this.conversationId = conversationId;
         this.prompt = List.copyOf(prompt);
-        this.params = Map.copyOf(params);
-        this.toolContext = Map.copyOf(toolContext);
+        // As given (values may be null or objects): a continuation keeps the plain ones, if one is ever written.
+        this.params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+        this.toolContext = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(toolContext));
         this.options = Map.copyOf(options);
         this.injected = List.copyOf(injected);
     }
