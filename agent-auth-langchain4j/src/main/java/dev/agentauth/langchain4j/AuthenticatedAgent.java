@@ -268,7 +268,10 @@ public final class AuthenticatedAgent {
             return this;
         }
 
-        /** Tool objects: {@link dev.agentauth.agent.AuthenticatedTool} methods and ordinary {@code @Tool} methods alike. */
+        /**
+         * Tool objects: {@link dev.agentauth.agent.AuthenticatedTool} methods and ordinary {@code @Tool} methods
+         * alike.
+         */
         public Builder tools(Object... tools) {
             for (Object t : tools) {
                 this.tools.add(Objects.requireNonNull(t, "tool"));

@@ -7,7 +7,6 @@ import dev.agentauth.agent.ConsentInterrupt;
 import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.agent.InjectToken;
 import dev.agentauth.agent.InsufficientScopeException;
-import dev.agentauth.agent.TokenRejectedException;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Provider;
@@ -28,11 +27,7 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.invocation.InvocationParameters;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.UserMessage;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,22 +50,8 @@ abstract class AgentToolsTestBase {
         String chat(@MemoryId String conversation, @UserMessage String message, InvocationParameters parameters);
     }
 
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
     static String get(URI uri, String authorization) {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", authorization)
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 401) {
-                throw new TokenRejectedException();
-            }
-            return r.body();
-        } catch (IOException e) {
-            throw new IllegalStateException("notes API unreachable", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return DemoApi.get(uri, authorization, dev.agentauth.agent.TokenRejectedException::new);
     }
 
     /** Tools against the demo notes API, counting their runs. */

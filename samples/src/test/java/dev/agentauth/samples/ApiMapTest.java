@@ -42,7 +42,8 @@ class ApiMapTest {
         for (Class<?> anchor : List.of(TokenBroker.class, TokenStores.class, TokenStoreContract.class,
                 TokenVerifier.class, dev.agentauth.agent.ConsentInterrupt.class,
                 dev.agentauth.agent.testkit.AgentHarness.class,
-                AuthenticatedAgent.class, AuthenticatedMcpServer.class,
+                AuthenticatedAgent.class, dev.agentauth.springai.AuthenticatedChatClient.class,
+                AuthenticatedMcpServer.class,
                 dev.agentauth.spring.boot.AgentAuthAutoConfiguration.class)) {
             for (String name : classNames(anchor)) {
                 if (name.contains(".internal.") || name.endsWith("package-info")) {

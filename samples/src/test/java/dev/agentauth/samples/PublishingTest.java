@@ -56,6 +56,7 @@ class PublishingTest {
         }
         assertThat(libraries).contains("agent-auth-core", "agent-auth-store-jdbc", "agent-auth-store-testkit",
                 "agent-auth-verify", "agent-auth-agent", "agent-auth-agent-testkit", "agent-auth-langchain4j",
+                "agent-auth-spring-ai",
                 "agent-auth-mcp", "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter");
         assertThat(bom.getElementsByTagName("parent").getLength()).as("imports bring agent-auth only").isZero();
         assertThat(child(bom, "version")).isEqualTo(child(parent, "version"));
@@ -77,6 +78,7 @@ class PublishingTest {
         assertThat(Files.readString(Path.of("..", "LICENSE"))).contains("Apache License", "Version 2.0");
         for (String module : List.of("agent-auth-core", "agent-auth-store-jdbc", "agent-auth-store-testkit",
                 "agent-auth-verify", "agent-auth-agent", "agent-auth-agent-testkit", "agent-auth-langchain4j",
+                "agent-auth-spring-ai",
                 "agent-auth-mcp", "agent-auth-spring-boot-autoconfigure", "agent-auth-spring-boot-starter")) {
             Element root = pom(Path.of("..", module, "pom.xml")).getDocumentElement();
             assertThat(child(root, "name")).as(module).isNotBlank();

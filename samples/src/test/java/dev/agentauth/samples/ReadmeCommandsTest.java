@@ -32,10 +32,12 @@ class ReadmeCommandsTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         List<String> commands = checkedCommands();
 
-        assertThat(commands).as("the web chat, the terminal chat, the tour and the Spring Boot sample").hasSize(4);
+        assertThat(commands).as("the web chat, the terminal chat, the tour, the Spring Boot and Spring AI samples")
+                .hasSize(5);
         assertThat(commands).allSatisfy(c -> assertThat(readme).contains(c));
         assertThat(commands).contains("mvn -B -q -pl samples -am compile -Pdemo",
-                "mvn -B -q -pl samples-spring-boot -am compile -Pdemo");
+                "mvn -B -q -pl samples-spring-boot -am compile -Pdemo",
+                "mvn -B -q -pl samples-spring-ai -am compile -Pdemo");
     }
 
     @Test

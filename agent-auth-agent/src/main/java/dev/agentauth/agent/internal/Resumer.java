@@ -157,6 +157,11 @@ final class Resumer {
                     + " not be written down); the interrupt stays open, and the user can ask again", state.principal,
                     state.snapshot);
         }
+        if (!settings.framework().name().equals(state.continuation.adapter())) {
+            throw new ResumeRejectedException(ResumeRejectedException.Reason.SERVICE_UNAVAILABLE, "interrupt "
+                    + interruptId + " was raised by a " + state.continuation.adapter() + " agent; resume it there",
+                    state.principal, null);
+        }
         settings.framework().checkContinuable(interruptId, state.principal, state.continuation);
         ResumeLease lease = new ResumeLease(interrupts.storage(), interrupts.storage().claim(state, owner,
                 settings.resumeLease()).orElseThrow(() -> claimedMeanwhile(interruptId, user, state)),
@@ -214,7 +219,16 @@ final class Resumer {
         }
         log.info("interrupt {} resumed for {}: {} waiting tool call(s) answered", interruptId, state.principal,
                 results.size());
-        return settings.framework().continueTurn(state.continuation, state.memoryId, state.principal);
+        Map<String, ToolResult> all = new LinkedHashMap<>();
+        for (ToolCall call : state.batch) {
+            ToolResult r = results.containsKey(call.id()) ? results.get(call.id())
+                    : state.journal.completed.get(call.id());
+            if (r != null) {
+                all.put(call.id(), r);
+            }
+        }
+        return settings.framework().continueTurn(state.continuation, state.memoryId, state.principal, state.batch,
+                all);
     }
 
     private ConsentEnd outcome(ConsentRequirement consent) {

@@ -62,10 +62,12 @@ final class TurnJournals {
     private final ConcurrentHashMap<String, Journal> journals = new ConcurrentHashMap<>();
     private final Clock clock;
     private final AtomicLong nextSweep = new AtomicLong();
+    private final AtomicInteger sweeps = new AtomicInteger();
 
     TurnJournals(Clock clock) {
         this.clock = clock;
     }
+
 
     /** The journal of turn {@code turnId}. */
     Journal of(String turnId) {
@@ -78,6 +80,7 @@ final class TurnJournals {
             if (millis >= due && nextSweep.compareAndSet(due, millis + SWEEP_EVERY_MILLIS)) {
                 Instant horizon = now.minus(JOURNAL_TTL);
                 journals.values().removeIf(j -> j.created.isBefore(horizon) && j.inFlight.get() == 0);
+                sweeps.incrementAndGet();
             }
         }
         return journal;
@@ -86,6 +89,11 @@ final class TurnJournals {
     /** Turn {@code turnId} ended: its journal goes (an interrupt that settled keeps its own reference to it). */
     void end(String turnId) {
         journals.remove(turnId);
+    }
+
+    /** How many sweeps ran (each scans every journal kept). */
+    int sweeps() {
+        return sweeps.get();
     }
 
     /** How many journals are kept: turns running, interrupted and not yet settled, or whose end was not reported. */

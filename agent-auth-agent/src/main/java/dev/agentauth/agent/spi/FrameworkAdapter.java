@@ -35,7 +35,8 @@ public interface FrameworkAdapter {
     /**
      * Whether the turn can continue here; throws {@link dev.agentauth.agent.ResumeRejectedException} with
      * {@code SERVICE_UNAVAILABLE} when it cannot (and nothing has run yet). Called before the resume claims the
-     * interrupt.
+     * interrupt, for a continuation this adapter wrote ({@link Continuation#adapter()} is its {@link #name()}: the core
+     * refuses another adapter's itself).
      */
     void checkContinuable(String interruptId, Principal principal, Continuation continuation);
 
@@ -45,4 +46,18 @@ public interface FrameworkAdapter {
      * {@link dev.agentauth.agent.ConsentInterruptException} when the continued turn needs yet another consent.
      */
     Object continueTurn(Continuation continuation, Object memoryId, Principal principal);
+
+    /**
+     * As {@link #continueTurn(Continuation, Object, Principal)}, with the result of every call of the interrupted
+     * batch by call id, in the batch's order: those answered when the interrupt settled and those run by the resume.
+     * For a framework whose chat memory does not hold the turn's tool calls (or a call without memory), so that the
+     * continued call can hand the model the tool results itself. The core calls this one; by default it ignores the
+     * results.
+     *
+     * @since 0.3.0
+     */
+    default Object continueTurn(Continuation continuation, Object memoryId, Principal principal, List<ToolCall> batch,
+                                Map<String, ToolResult> results) {
+        return continueTurn(continuation, memoryId, principal);
+    }
 }

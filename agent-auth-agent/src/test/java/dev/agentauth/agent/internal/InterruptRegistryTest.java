@@ -227,33 +227,4 @@ class InterruptRegistryTest {
         assertThat(settledAnswers).containsEntry(ran.id(), ToolResult.of("events"));
         assertThat(registry.journals()).isZero();
     }
-
-    @Test
-    void turnsWhoseEndIsNeverReportedThenSweptOnceHalfAnHourOldAndQuiet() {
-        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
-        Clock moving = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
-        TurnJournals kept = new TurnJournals(moving);
-        for (int i = 0; i < 1_000; i++) {
-            kept.of("old-" + i);
-        }
-        kept.of("running").entered();
-        now.set(NOW.plus(Duration.ofMinutes(31)));
-        kept.of("new");
-        assertThat(kept.size()).isEqualTo(2); // the running one and the new one
-    }
 }

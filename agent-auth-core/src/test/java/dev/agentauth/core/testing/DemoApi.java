@@ -68,6 +68,32 @@ public final class DemoApi implements AutoCloseable {
         rejectNext.set(n);
     }
 
+    private static final java.net.http.HttpClient CLIENT = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /**
+     * What a tool of the tests does with its credential: a GET of {@code uri} with {@code authorization}, its body;
+     * a 401 is thrown as {@code unauthorized} makes it (a tool throws the agent core's
+     * {@code TokenRejectedException}).
+     */
+    public static String get(URI uri, String authorization,
+                             java.util.function.Supplier<? extends RuntimeException> unauthorized) {
+        try {
+            java.net.http.HttpResponse<String> r = CLIENT.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .header("Authorization", authorization).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 401) {
+                throw unauthorized.get();
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException("notes API unreachable", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Every bearer token presented so far. */
     public List<String> receivedTokens() {
         return receivedTokens;

@@ -100,11 +100,6 @@ final class LangChain4jFramework implements FrameworkAdapter {
 
     @Override
     public void checkContinuable(String interruptId, Principal principal, Continuation continuation) {
-        if (!Continuations.ADAPTER.equals(continuation.adapter())) {
-            throw new ResumeRejectedException(ResumeRejectedException.Reason.SERVICE_UNAVAILABLE, "interrupt "
-                    + interruptId + " was raised by a " + continuation.adapter() + " agent; resume it there",
-                    principal, null);
-        }
         handle(interruptId, principal, continuations.decode(continuation).call());
     }
 

@@ -1,6 +1,5 @@
 package dev.agentauth.spring.boot;
 
-import dev.agentauth.agent.ConsentMode;
 import dev.agentauth.agent.ToolSource;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.langchain4j.AuthenticatedAgent;
@@ -11,7 +10,6 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -46,8 +44,8 @@ public class AgentAuthLangChain4jAutoConfiguration {
                                                  ObjectProvider<ToolSource> sources) {
         AuthenticatedAgent.Builder b = AuthenticatedAgent.builder().broker(broker)
                 .agentId(properties.getAgent().getId())
-                .consentMode(consentMode(properties.getAgent().getConsentMode()))
-                .resumeRecovery(resumeRecovery(properties.getAgent().getResumeRecovery()))
+                .consentMode(AgentOptions.consentMode(properties.getAgent().getConsentMode()))
+                .resumeRecovery(AgentOptions.resumeRecovery(properties.getAgent().getResumeRecovery()))
                 .resumeLease(properties.getAgent().getResumeLease());
         chatModel.ifAvailable(b::chatModel);
         streamingChatModel.ifAvailable(b::streamingChatModel);
@@ -55,27 +53,6 @@ public class AgentAuthLangChain4jAutoConfiguration {
         b.tools(toolBeans(context).toArray());
         b.toolSources(sources.orderedStream().toArray(ToolSource[]::new));
         return b.build();
-    }
-
-    /** {@code agent-auth.agent.consent-mode}: interrupt, blocking or tell-model, in any case. */
-    static ConsentMode consentMode(String value) {
-        try {
-            return ConsentMode.valueOf(value.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.consent-mode: '" + value
-                    + "' is not a consent mode; use interrupt, blocking or tell-model", null, null);
-        }
-    }
-
-    /** {@code agent-auth.agent.resume-recovery}: at-most-once or at-least-once, in any case. */
-    static dev.agentauth.agent.ResumeRecovery resumeRecovery(String value) {
-        try {
-            return dev.agentauth.agent.ResumeRecovery.valueOf(value.strip().toUpperCase(Locale.ROOT)
-                    .replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new dev.agentauth.core.ConfigurationException("agent-auth.agent.resume-recovery: '" + value
-                    + "' is not a recovery; use at-most-once or at-least-once", null, null);
-        }
     }
 
     /** A {@link ChatModel} bean or a {@link StreamingChatModel} bean (either will do). */

@@ -331,7 +331,10 @@ public class AgentAuthProperties {
     /** The AuthenticatedAgent built over the application's LangChain4j model and tools. */
     public static class Agent {
 
-        /** Whether an AuthenticatedAgent bean is built when the application has a LangChain4j model bean. */
+        /**
+         * Whether an AuthenticatedAgent bean is built when the application has a LangChain4j model bean, and an
+         * AuthenticatedChatClient bean when it has a Spring AI model bean.
+         */
         private boolean enabled = true;
 
         /** The agent id of tool calls whose invocation names none. */

@@ -17,11 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.security.config.Customizer;
-import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
-import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -33,6 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * the properties of the test.
  */
 @SpringBootApplication
+@org.springframework.context.annotation.Import(dev.agentauth.spring.boot.TestUsers.class)
 public class NotesAgentApplication {
 
     /** The AI service the chat endpoint calls. */
@@ -64,18 +60,6 @@ public class NotesAgentApplication {
     @Bean
     Assistant assistant(AuthenticatedAgent agent) {
         return agent.aiService(Assistant.class);
-    }
-
-    @Bean
-    SecurityFilterChain security(HttpSecurity http) throws Exception {
-        return http.authorizeHttpRequests(a -> a.anyRequest().authenticated()).httpBasic(Customizer.withDefaults())
-                .csrf(c -> c.disable()).build();
-    }
-
-    @Bean
-    InMemoryUserDetailsManager users() {
-        return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}alice-pw").roles("USER")
-                .build(), User.withUsername("bob").password("{noop}bob-pw").roles("USER").build());
     }
 
     /** The chat API: the user is the Spring Security principal, never part of the message. */

@@ -1,0 +1,287 @@
+package dev.agentauth.springai.internal;
+
+import dev.agentauth.agent.ConsentInterrupt;
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.agent.MissingPrincipalException;
+import dev.agentauth.agent.ToolDescriptor;
+import dev.agentauth.agent.ToolSource;
+import dev.agentauth.agent.spi.AgentCore;
+import dev.agentauth.agent.spi.ToolBinding;
+import dev.agentauth.agent.spi.ToolResult;
+import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.Principal;
+import dev.agentauth.springai.AuthenticatedChatClient;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.ChatClientRequest;
+import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
+import org.springframework.ai.chat.client.advisor.api.Advisor;
+import org.springframework.ai.chat.client.advisor.api.MemoryAdvisor;
+import org.springframework.ai.chat.client.advisor.api.ToolAdvisor;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.model.ToolContext;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.tool.ToolCallback;
+import org.springframework.ai.tool.definition.ToolDefinition;
+import org.springframework.ai.tool.metadata.ToolMetadata;
+
+/**
+ * The Spring AI adapter of the agent core: Spring AI's {@code @Tool} methods become the core's {@link ToolBinding}s and
+ * {@link AgentToolCallback}s, each {@code ChatClient} call a turn, and the core's interrupts and resumes go through
+ * Spring AI's own extension points — two advisors ({@link TurnAdvisor} around the chat memory and tool loop,
+ * {@link RoundAdvisor} inside it), the tool callbacks, the chat memory advisor over the application's memory
+ * ({@link ResumableMemory}) and the tool loop's exception processor ({@link AgentToolFailures}). No model loop of its
+ * own: a resume makes the interrupted {@code ChatClient} call again. Thread-safe.
+ */
+public final class SpringAiAgent {
+
+    private static final String EMPTY_SCHEMA = "{\"type\":\"object\",\"properties\":{}}";
+
+    private final AgentCore core;
+    private final SpringAiFramework framework;
+    private final ResumableMemory memory;
+    private final MessageChatMemoryAdvisor memoryAdvisor;
+    private final TurnAdvisor turnAdvisor;
+    private final RoundAdvisor roundAdvisor = new RoundAdvisor();
+    private final List<ToolCallback> callbacks;
+    private final Set<String> names = new LinkedHashSet<>();
+    private final String defaultAgent;
+    private final ChatClient chatClient;
+    /** Tool sources' tools as callbacks, converted once per descriptor (compared by identity). */
+    private final ConcurrentHashMap<ToolDescriptor, ToolCallback> sourceCallbacks = new ConcurrentHashMap<>();
+
+    /**
+     * @param tools         objects with Spring AI {@code @Tool} methods
+     * @param memory        the application's chat memory, or {@code null}
+     * @param clientBuilder the application's {@code ChatClient} builder (this agent adds to a clone of it)
+     * @param coreBuilder   the core's options the public builder set (all but the framework and the tools)
+     */
+    public SpringAiAgent(List<Object> tools, List<ToolSource> sources, ChatMemory memory, String defaultAgent,
+                         ChatClient.Builder clientBuilder, AgentCore.Builder coreBuilder) {
+        this.defaultAgent = defaultAgent;
+        this.memory = memory == null ? null : new ResumableMemory(memory);
+        this.memoryAdvisor = memory == null ? null : MessageChatMemoryAdvisor.builder(this.memory).build();
+        this.framework = new SpringAiFramework(memory, this::chatClient);
+        List<SpringAiTools.Bound> bound = new ArrayList<>();
+        for (Object t : tools) {
+            bound.addAll(SpringAiTools.of(t));
+        }
+        this.core = coreBuilder.framework(framework).tools(bound.stream().map(SpringAiTools.Bound::binding).toList())
+                .sources(sources).build();
+        List<ToolCallback> own = new ArrayList<>();
+        for (SpringAiTools.Bound b : bound) {
+            own.add(new AgentToolCallback(b.definition(), b.metadata(), (call, turn) -> core.run(b.binding(), call,
+                    turn)));
+            names.add(b.binding().name());
+        }
+        this.callbacks = List.copyOf(own);
+        this.turnAdvisor = new TurnAdvisor(this);
+        List<Advisor> advisors = new ArrayList<>(List.of(turnAdvisor, roundAdvisor));
+        if (memoryAdvisor != null) {
+            advisors.add(memoryAdvisor);
+        }
+        ChatClient.Builder b = clientBuilder.clone().defaultAdvisors(advisors);
+        if (!callbacks.isEmpty()) {
+            b.defaultTools((Object[]) callbacks.toArray(ToolCallback[]::new));
+        }
+        this.chatClient = b.build();
+    }
+
+    public ChatClient chatClient() {
+        return chatClient;
+    }
+
+    /** The annotated tools as the model sees them: credential parameters removed. */
+    public List<ToolCallback> toolCallbacks() {
+        return callbacks;
+    }
+
+    public Optional<ConsentInterrupt> interrupt(String id) {
+        return core.interrupt(id);
+    }
+
+    public List<ConsentInterrupt> pending(String user) {
+        return core.pending(user);
+    }
+
+    /** See {@link AgentCore#resume}: the interrupted call, ready to be made again. */
+    public ChatClient.ChatClientRequestSpec resume(String interruptId, String user) {
+        return (ChatClient.ChatClientRequestSpec) core.resume(interruptId, user);
+    }
+
+    public ChatClient.ChatClientRequestSpec decline(String interruptId, String user) {
+        return (ChatClient.ChatClientRequestSpec) core.decline(interruptId, user);
+    }
+
+    /** The agent core this adapter drives. */
+    public AgentCore core() {
+        return core;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // What the advisors do.
+
+    /** A turn begun: the request to pass on, its state, and what to undo when it ends. */
+    record Begun(ChatClientRequest request, TurnState state, Runnable onEnd) {
+        void end() {
+            onEnd.run();
+        }
+    }
+
+    /**
+     * Refuses a chain this agent cannot keep its promises in: a memory advisor of the application's (its memory would
+     * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
+     */
+    void checkChain(List<Advisor> chain) {
+        for (Advisor a : chain) {
+            if (a instanceof MemoryAdvisor && a != memoryAdvisor) {
+                throw new IllegalStateException("the ChatClient of an AuthenticatedChatClient has a chat memory advisor"
+                        + " of its own (" + a.getName() + "): give the ChatMemory to"
+                        + " AuthenticatedChatClient.builder().chatMemory(...) instead, so that an interrupted turn"
+                        + " leaves it valid and a resumed one does not repeat the user's message");
+            }
+            if (a instanceof ToolAdvisor && a.getOrder() <= TurnAdvisor.ORDER) {
+                throw new IllegalStateException("the ChatClient's tool calling advisor (" + a.getName() + ", order "
+                        + a.getOrder() + ") runs outside agent-auth's advisor (order " + TurnAdvisor.ORDER + "): give"
+                        + " it a larger order, such as ToolCallingAdvisor.DEFAULT_ORDER");
+            }
+        }
+    }
+
+    /** Begins a turn: its principal, state, tools and (for a resumed call) messages. */
+    Begun begin(ChatClientRequest request) {
+        Map<String, Object> context = request.context();
+        ChatOptions options = request.prompt().getOptions();
+        ToolCallingChatOptions toolOptions = options instanceof ToolCallingChatOptions t ? t : null;
+        Map<String, Object> toolContext = toolOptions != null && toolOptions.getToolContext() != null
+                ? toolOptions.getToolContext() : Map.of();
+        Principal principal = principal(context, toolContext);
+        Object conversation = context.get(ChatMemory.CONVERSATION_ID);
+        String conversationId = conversation == null ? null : conversation.toString();
+        SpringAiFramework.Resume resume = context.get(SpringAiFramework.Resume.KEY) instanceof
+                SpringAiFramework.Resume r ? r : null;
+        List<Message> messages = resume != null ? resume.send() : request.prompt().getInstructions();
+        TurnState state = new TurnState(principal, conversationId,
+                resume != null ? resume.prompt() : request.prompt().getInstructions(),
+                without(context, SpringAiAgent::notReplayed), without(toolContext, k -> k.startsWith("agentauth.")),
+                Continuations.options(options), resume != null ? resume.injected() : List.of());
+        Prompt.Builder prompt = request.prompt().mutate().messages(messages);
+        if (toolOptions != null) {
+            Map<String, Object> withTurn = new HashMap<>(toolContext);
+            withTurn.put(TurnState.KEY, state);
+            prompt.chatOptions(toolOptions.mutate().toolCallbacks(toolsFor(principal, toolOptions.getToolCallbacks()))
+                    .toolContext(withTurn).build());
+        }
+        ChatClientRequest begun = request.mutate().prompt(prompt.build()).context(TurnState.KEY, state).build();
+        ResumableMemory.Mark mark = resume != null && conversationId != null && memory != null
+                ? memory.mark(conversationId) : null;
+        return new Begun(begun, state, () -> {
+            if (mark != null) {
+                memory.unmark(conversationId, mark);
+            }
+            core.turnEnded(state.id); // after a settle (which comes first), or the call's own end
+        });
+    }
+
+    /** A consent interrupt left the call: settled, with the turn's exchange at hand for memory. */
+    ConsentInterruptException settle(TurnState state, ConsentInterruptException e) {
+        return framework.settling(state, () -> core.settle(e));
+    }
+
+    /** A failure left the call: the turn's tool calls answered in memory as not run, without the failure's text. */
+    void settleFailure(TurnState state, AgentAuthException e) {
+        if (e instanceof MissingPrincipalException || AgentCore.operatorFailure(e) == e) {
+            framework.answerUnanswered(state.conversationId, e instanceof MissingPrincipalException
+                    ? "Not run: this call had no signed-in user." : SpringAiFramework.NOT_RUN);
+        }
+    }
+
+    /** Who a call acts for: its {@code agentauth.user} advisor parameter (or tool context entry); else nobody. */
+    private Principal principal(Map<String, Object> context, Map<String, Object> toolContext) {
+        String user = text(context.get(AuthenticatedChatClient.USER));
+        if (user == null) {
+            user = text(toolContext.get(AuthenticatedChatClient.USER));
+        }
+        if (user == null) {
+            return null;
+        }
+        String agent = text(context.get(AuthenticatedChatClient.AGENT));
+        if (agent == null) {
+            agent = text(toolContext.get(AuthenticatedChatClient.AGENT));
+        }
+        return Principal.of(user, agent != null ? agent : defaultAgent);
+    }
+
+    private static String text(Object value) {
+        return value instanceof String s && !s.isBlank() ? s : null;
+    }
+
+    /**
+     * The call's tools: the agent's own, the application's others (run through the core too, so that an interrupt
+     * keeps what they answered), then what each tool source offers the user now.
+     */
+    private List<ToolCallback> toolsFor(Principal principal, List<ToolCallback> given) {
+        List<ToolCallback> out = new ArrayList<>();
+        Set<String> taken = new LinkedHashSet<>();
+        if (given != null) {
+            for (ToolCallback c : given) {
+                out.add(c instanceof AgentToolCallback ? c : journaled(c));
+                taken.add(c.getToolDefinition().name());
+            }
+        }
+        if (principal != null) {
+            for (ToolSource source : core.sources()) {
+                for (ToolDescriptor d : source.tools(principal)) {
+                    if (!names.contains(d.name()) && taken.add(d.name())) {
+                        out.add(sourceCallbacks.computeIfAbsent(d, x -> new AgentToolCallback(definition(x),
+                                ToolMetadata.builder().build(), (call, turn) -> core.run(source, call, turn))));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A tool the application gave the call itself: run by Spring AI's callback, journaled by the core. */
+    private ToolCallback journaled(ToolCallback delegate) {
+        ToolDefinition d = delegate.getToolDefinition();
+        ToolBinding binding = ToolBinding.plain(d.name(), d.description(), (call, credential, turn) -> {
+            String result = delegate.call(call.arguments().isBlank() ? "{}" : call.arguments(),
+                    new ToolContext(SpringAiTools.context(turn, null)));
+            return ToolResult.of(result == null ? "" : result);
+        });
+        return new AgentToolCallback(d, delegate.getToolMetadata(), (call, turn) -> core.run(binding, call, turn));
+    }
+
+    private static ToolDefinition definition(ToolDescriptor d) {
+        return ToolDefinition.builder().name(d.name()).description(d.description() == null ? "" : d.description())
+                .inputSchema(d.inputSchema() == null || d.inputSchema().isBlank() ? EMPTY_SCHEMA : d.inputSchema())
+                .build();
+    }
+
+    private static Map<String, Object> without(Map<String, Object> values, java.util.function.Predicate<String> skip) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (!skip.test(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Advisor parameters a resumed call does not take from its continuation: the agent's own, and the response's. */
+    private static boolean notReplayed(String key) {
+        return key.startsWith("agentauth.") || key.equals(ChatMemory.CONVERSATION_ID)
+                || key.startsWith("spring.ai.chat.client.output") || key.startsWith("spring.ai.chat.client.structured");
+    }
+}

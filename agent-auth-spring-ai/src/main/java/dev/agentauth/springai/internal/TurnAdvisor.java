@@ -1,0 +1,79 @@
+package dev.agentauth.springai.internal;
+
+import dev.agentauth.agent.ConsentInterruptException;
+import dev.agentauth.core.AgentAuthException;
+import java.util.List;
+import org.springframework.ai.chat.client.ChatClientRequest;
+import org.springframework.ai.chat.client.ChatClientResponse;
+import org.springframework.ai.chat.client.advisor.api.Advisor;
+import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
+import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
+import org.springframework.ai.chat.client.advisor.api.StreamAdvisor;
+import org.springframework.ai.chat.client.advisor.api.StreamAdvisorChain;
+import org.springframework.core.Ordered;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The agent's outer advisor, around Spring AI's chat memory advisor and tool loop: it begins each {@code ChatClient}
+ * call as a turn — who it acts for (the call's {@code agentauth.user} parameter), a {@link TurnState} in its tool
+ * context, the tools of the agent's tool sources for that user; a resumed call's messages — and ends it: a consent
+ * interrupt leaving the call is settled (memory answered, the interrupt stored) before it reaches the application, on
+ * {@code call()} and on {@code stream()} alike; a failure the operator must fix leaves memory valid. Thread-safe.
+ */
+final class TurnAdvisor implements CallAdvisor, StreamAdvisor {
+
+    /** Outside Spring AI's chat memory advisors ({@code HIGHEST_PRECEDENCE + 200}) and tool loop ({@code + 300}). */
+    static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+
+    private final SpringAiAgent agent;
+
+    TurnAdvisor(SpringAiAgent agent) {
+        this.agent = agent;
+    }
+
+    @Override
+    public String getName() {
+        return "agent-auth turn";
+    }
+
+    @Override
+    public int getOrder() {
+        return ORDER;
+    }
+
+    @Override
+    public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
+        agent.checkChain(List.<Advisor>copyOf(chain.getCallAdvisors()));
+        SpringAiAgent.Begun turn = agent.begin(request);
+        try {
+            return chain.nextCall(turn.request());
+        } catch (ConsentInterruptException e) {
+            throw agent.settle(turn.state(), e);
+        } catch (AgentAuthException e) {
+            agent.settleFailure(turn.state(), e);
+            throw e;
+        } finally {
+            turn.end();
+        }
+    }
+
+    @Override
+    public Flux<ChatClientResponse> adviseStream(ChatClientRequest request, StreamAdvisorChain chain) {
+        return Flux.defer(() -> {
+            agent.checkChain(List.<Advisor>copyOf(chain.getStreamAdvisors()));
+            SpringAiAgent.Begun turn = agent.begin(request);
+            // Settling waits for the turn's other tool calls and writes to the stores: off the reactive threads.
+            return chain.nextStream(turn.request())
+                    .onErrorResume(AgentAuthException.class, e -> Mono.<ChatClientResponse>fromCallable(() -> {
+                        if (e instanceof ConsentInterruptException interrupt) {
+                            throw agent.settle(turn.state(), interrupt);
+                        }
+                        agent.settleFailure(turn.state(), e);
+                        throw e;
+                    }).subscribeOn(Schedulers.boundedElastic()))
+                    .doFinally(signal -> turn.end());
+        });
+    }
+}

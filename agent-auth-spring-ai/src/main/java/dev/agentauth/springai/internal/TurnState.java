@@ -1,0 +1,150 @@
+package dev.agentauth.springai.internal;
+
+import dev.agentauth.agent.ToolCall;
+import dev.agentauth.core.Principal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+
+/**
+ * One {@code ChatClient} call as the agent's advisors and tools share it, under {@link #KEY} in the call's advisor
+ * context and tool context: who it acts for, its conversation, what it began with (for its continuation), and what its
+ * tool loop has done so far — each round's request and the assistant message whose tool calls run now. Spring AI hands
+ * a tool its arguments but not its call's id, so a tool call {@linkplain #claim claims} its id here: the first call of
+ * the current assistant message with its name and arguments (Spring AI runs them in order). Thread-safe.
+ */
+final class TurnState {
+
+    /** Where the state is kept in a call's advisor context and tool context. */
+    static final String KEY = "agentauth.turn";
+
+    final String id = UUID.randomUUID().toString();
+    /** Who the call acts for, or {@code null} when it names nobody (an authenticated tool then refuses to run). */
+    final Principal principal;
+    final String conversationId;
+    /** The call's own messages (system, the user's), as first sent; a resumed call carries its original ones. */
+    final List<Message> prompt;
+    /**
+     * What the call is made again with: its advisor parameters and tool context entries (the agent's own left out),
+     * and portable options.
+     */
+    final Map<String, Object> params;
+    final Map<String, Object> toolContext;
+    final Map<String, Object> options;
+    /** The earlier exchange a resume handed this call itself (no chat memory holds it), or empty. */
+    final List<Message> injected;
+
+    private int baseline = -1;
+    private List<Message> exchange = List.of();
+    private AssistantMessage assistant;
+    private final Set<String> claimed = new HashSet<>();
+    private int unknownIds;
+
+    TurnState(Principal principal, String conversationId, List<Message> prompt, Map<String, Object> params,
+              Map<String, Object> toolContext, Map<String, Object> options, List<Message> injected) {
+        this.principal = principal;
+        this.conversationId = conversationId;
+        this.prompt = List.copyOf(prompt);
+        // As given (values may be null or objects): a continuation keeps the plain ones, if one is ever written.
+        this.params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+        this.toolContext = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(toolContext));
+        this.options = Map.copyOf(options);
+        this.injected = List.copyOf(injected);
+    }
+
+    /** The state in a tool context's or advisor context's map, or {@code null}. */
+    static TurnState of(Map<String, ?> context) {
+        return context != null && context.get(KEY) instanceof TurnState t ? t : null;
+    }
+
+    /**
+     * A round of the tool loop sends {@code instructions} to the model: what came after the first round's is the
+     * turn's exchange so far.
+     */
+    synchronized void request(List<Message> instructions) {
+        if (baseline < 0 || baseline > instructions.size()) {
+            baseline = instructions.size();
+        }
+        exchange = List.copyOf(instructions.subList(baseline, instructions.size()));
+        assistant = null;
+        claimed.clear();
+    }
+
+    /** The model answered a round: its tool calls are the ones that run next. */
+    synchronized void response(ChatResponse response) {
+        assistant = null;
+        if (response == null) {
+            return;
+        }
+        for (Generation g : response.getResults()) {
+            if (g.getOutput() != null && !g.getOutput().getToolCalls().isEmpty()) {
+                assistant = g.getOutput();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The tool call now running: the first unclaimed call of the current assistant message named {@code name} with
+     * these arguments (or, failing that, with this name); a call of no known message gets an id of its own.
+     */
+    synchronized ToolCall claim(String name, String arguments) {
+        if (assistant != null) {
+            AssistantMessage.ToolCall byName = null;
+            for (AssistantMessage.ToolCall c : assistant.getToolCalls()) {
+                if (claimed.contains(c.id()) || !c.name().equals(name)) {
+                    continue;
+                }
+                if (normalized(c.arguments()).equals(normalized(arguments))) {
+                    claimed.add(c.id());
+                    return new ToolCall(c.id(), c.name(), c.arguments());
+                }
+                if (byName == null) {
+                    byName = c;
+                }
+            }
+            if (byName != null) {
+                claimed.add(byName.id());
+                return new ToolCall(byName.id(), byName.name(), byName.arguments());
+            }
+        }
+        return new ToolCall(id + "-call-" + (++unknownIds), name, arguments);
+    }
+
+    /** The tool calls of the assistant message that made {@code current} (at least {@code current}). */
+    synchronized List<ToolCall> batch(ToolCall current) {
+        if (assistant != null && assistant.getToolCalls().stream().anyMatch(c -> c.id().equals(current.id()))) {
+            return Messages.calls(assistant);
+        }
+        return List.of(current);
+    }
+
+    /** The assistant message whose calls run now, or {@code null}. */
+    synchronized AssistantMessage assistant() {
+        return assistant;
+    }
+
+    /** What the turn exchanged with the model before the current round: an injected one, then this call's rounds. */
+    synchronized List<Message> exchange() {
+        List<Message> all = new ArrayList<>(injected);
+        all.addAll(exchange);
+        return all;
+    }
+
+    private static String normalized(String arguments) {
+        // Spring AI hands a tool "{}" for a call whose arguments are empty.
+        return arguments == null || arguments.isBlank() ? "{}" : arguments.strip();
+    }
+
+    @Override
+    public String toString() {
+        return "TurnState[" + id + "]"; // held in contexts that observations may print: nothing of the user's
+    }
+}
