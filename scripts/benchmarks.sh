@@ -5,7 +5,8 @@
 #
 #   - JMH, one invocation (-prof gc): the cached path and the limit, Spring Security's cached client, token
 #     verification against raw Nimbus, the bearer filters on top of verification, an MCP tool call through
-#     AuthenticatedMcpServer against the plain SDK client (both wires);
+#     AuthenticatedMcpServer against the plain SDK client (both wires); a whole tool-calling turn through each agent
+#     framework adapter (LangChain4j, Spring AI) against the framework's plain tool call;
 #   - harnesses: RolloverMeasurement (1,000 callers across a rollover, agent-auth and Spring),
 #     ConsentLatencyMeasurement (callback -> waiting call resumed), ScaleMeasurement (bytes per grant, 1,000,000 users,
 #     PostgreSQL cold cache).
@@ -28,13 +29,16 @@ java -jar "$JAR" \
 echo "== JMH, MCP tool calls (a loopback HTTP round trip varies far more: 2 forks more, 8 iterations)"
 java -jar "$JAR" McpOverheadBenchmark -f "$((FORKS + 1))" -wi 5 -w 2s -i 8 -r 2s -bm avgt -tu us \
   -rf json -rff "$OUT/jmh-mcp.json" > "$OUT/jmh-mcp.log" 2>&1
+echo "== JMH, whole tool-calling turns through each agent framework adapter against the framework's plain tool call"
+java -jar "$JAR" 'LangChain4jTurnBenchmark|SpringAiTurnBenchmark' -f "$((FORKS + 1))" -wi 5 -w 2s -i 8 -r 2s -prof gc \
+  -bm avgt -tu us -rf json -rff "$OUT/jmh-turns.json" > "$OUT/jmh-turns.log" 2>&1
 echo "== rollover"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.RolloverMeasurement 2>"$OUT/rollover.err" | grep '=' > "$OUT/rollover.txt"
 echo "== consent latency"
 java -cp "$JAR" dev.agentauth.benchmarks.ConsentLatencyMeasurement 2>"$OUT/consent.err" | grep '=' > "$OUT/consent.txt"
 echo "== scale"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.ScaleMeasurement 2>"$OUT/scale.err" | grep '=' > "$OUT/scale.txt"
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/rollover.txt" \
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/jmh-turns.json" "$OUT/rollover.txt" \
   "$OUT/consent.txt" "$OUT/scale.txt" --readme docs/performance.md
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/rollover.txt" \
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/jmh-turns.json" "$OUT/rollover.txt" \
   "$OUT/consent.txt" "$OUT/scale.txt" | tee "$OUT/table.md"

@@ -181,6 +181,16 @@ public final class PerfTable {
                     + String.format(Locale.ROOT, "%+.1f%%", (ours / plain - 1) * 100) + ", "
                     + (ours / plain <= 1.05 ? "met" : indistinct ? "within the run's noise" : "**missed**") + " |");
         }
+        for (String[] t : new String[][] {{"LangChain4jTurnBenchmark", "LangChain4j AI service (`AuthenticatedAgent`)",
+                "`@Tool`"}, {"SpringAiTurnBenchmark", "Spring AI `ChatClient` (`AuthenticatedChatClient`)", "`@Tool`"}}) {
+            String ours = t[0] + ".authenticatedToolTurn";
+            String plain = t[0] + ".plainToolTurn";
+            double ratio = ns(ours) / ns(plain);
+            rows.add("| a whole tool-calling turn (message, tool call, tool, answer; in-process model), " + t[1]
+                    + ", `@AuthenticatedTool` with the user's cached token | " + time(ours) + bytes(ours)
+                    + " (the framework's plain " + t[2] + ": " + time(plain) + bytes(plain) + ") | ≤ 1.10× the plain"
+                    + " tool call | " + ratio(ns(ours), ns(plain)) + ", " + verdict(ratio <= 1.10) + " |");
+        }
         rows.add("| consent: callback sent → waiting tool call has its token (code redeemed at a loopback IdP) | p50 "
                 + v("consent.resumed.p50Ms") + " ms, p99 " + v("consent.resumed.p99Ms") + " ms | | |");
         rows.add("| bytes per cached user grant | " + v("scale.bytesPerCachedGrant") + " B | | |");
