@@ -37,7 +37,9 @@
  *   <li><b>The tools.</b> Declare {@link dev.agentauth.agent.testkit.ContractTools}' two tools the framework's way,
  *       with the names, descriptions and annotations its constants give, each calling the kit's body: a class with
  *       LangChain4j {@code @Tool} methods handed to {@code AuthenticatedAgent.builder().tools(...)}; Spring AI
- *       {@code @Tool} methods whose credential comes from {@code ToolCredential.from(toolContext.getContext())}.</li>
+ *       {@code @Tool} methods whose credential comes from {@code ToolCredential.from(toolContext.getContext())},
+ *       with a {@code resultConverter} that hands their text to the model as it is (Spring AI's default writes a
+ *       {@code String} as a quoted JSON string, which the contract reads as another text).</li>
  *   <li><b>The model.</b> Wrap {@link dev.agentauth.agent.testkit.AgentSetup#model()} in the framework's model
  *       type. For each request: translate its messages into {@link dev.agentauth.agent.testkit.NeutralMessage}s
  *       and its tool definitions into {@link dev.agentauth.agent.testkit.ModelRequest.OfferedTool}s, render the
@@ -52,7 +54,8 @@
  *       description and {@code inputSchema()}). For {@code streaming}, a streaming model that
  *       sends {@link dev.agentauth.agent.testkit.ModelScript#chunks} as partial responses, on a thread of its own,
  *       then the complete reply (LangChain4j's {@code StreamingChatModel}; Spring AI's {@code stream(Prompt)}, a
- *       {@code Flux<ChatResponse>}).</li>
+ *       {@code Flux<ChatResponse>} of one response per chunk, or one with the tool calls, that then
+ *       completes).</li>
  *   <li><b>The agent.</b> Build the adapter's agent on the setup's broker, interrupt store, consent mode, blocking
  *       timeout and consent listener. Without {@code conversations}, chat memory of its own; with them, the
  *       framework's memory backed by that store (serialize the messages as the framework does: LangChain4j's
@@ -60,16 +63,18 @@
  *       Make ready whatever a resume needs on this agent (the LangChain4j harness builds its AI service at
  *       once).</li>
  *   <li><b>The calls.</b> {@code send}: one call of the framework's API for the user (LangChain4j: an AI-service
- *       method with {@code InvocationParameters}; Spring AI: a {@code ChatClient} call with the user in its tool
- *       context), the conversation as the memory id; for a streaming agent, consume the stream to its end and
- *       return its chunks, rethrowing the error it ended with. {@code resume}, {@code decline},
+ *       method with {@code InvocationParameters}; Spring AI: a {@code ChatClient} call with the user as its
+ *       {@code AuthenticatedChatClient.user(...)} advisor parameter), the conversation as the memory id; for a
+ *       streaming agent, consume the stream to its end and return its chunks, rethrowing the error it ended
+ *       with. {@code resume}, {@code decline},
  *       {@code pendingInterrupts} and {@code interrupt}: the adapter's own methods, streaming what a streaming
  *       agent's continued turn returns. {@code memory}: the conversation's messages, translated as for the
  *       model.</li>
  * </ol>
  *
  * Then extend each contract class with a {@code harness()} returning it — in one test class with JUnit's
- * {@code @Nested}, as the LangChain4j adapter's {@code LangChain4jAgentContractTest} does:
+ * {@code @Nested}, as the LangChain4j adapter's {@code LangChain4jAgentContractTest} and the Spring AI adapter's
+ * {@code SpringAiAgentContractTest} do:
  *
  * <pre>{@code
  * class MyAdapterContractTest {
