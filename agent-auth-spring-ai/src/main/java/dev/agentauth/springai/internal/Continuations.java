@@ -50,9 +50,9 @@ final class Continuations {
         if (assistant != null) {
             root.set("assistant", Messages.toJson(List.of(assistant)).get(0));
         }
-        root.set("params", Messages.JSON.valueToTree(plain(turn.params, "advisor parameter")));
-        root.set("toolContext", Messages.JSON.valueToTree(plain(turn.toolContext, "tool context entry")));
-        root.set("options", Messages.JSON.valueToTree(turn.options));
+        root.set("params", Messages.JSON.valueToTree(plain(turn.params(), "advisor parameter")));
+        root.set("toolContext", Messages.JSON.valueToTree(plain(turn.toolContext(), "tool context entry")));
+        root.set("options", Messages.JSON.valueToTree(turn.options()));
         return new Continuation(ADAPTER, root.toString());
     }
 

@@ -173,8 +173,7 @@ public final class SpringAiAgent {
         List<Message> messages = resume != null ? resume.send() : request.prompt().getInstructions();
         TurnState state = new TurnState(principal, conversationId,
                 resume != null ? resume.prompt() : request.prompt().getInstructions(),
-                without(context, SpringAiAgent::notReplayed), without(toolContext, k -> k.startsWith("agentauth.")),
-                Continuations.options(options), resume != null ? resume.injected() : List.of());
+                context, toolContext, options, resume != null ? resume.injected() : List.of());
         Prompt.Builder prompt = request.prompt().mutate().messages(messages);
         if (toolOptions != null) {
             Map<String, Object> withTurn = new HashMap<>(toolContext);
@@ -231,6 +230,9 @@ public final class SpringAiAgent {
      * keeps what they answered), then what each tool source offers the user now.
      */
     private List<ToolCallback> toolsFor(Principal principal, List<ToolCallback> given) {
+        if ((principal == null || core.sources().isEmpty()) && allAgents(given)) {
+            return given; // nothing to add or wrap: the call's own list, not a copy
+        }
         List<ToolCallback> out = new ArrayList<>();
         Set<String> taken = new LinkedHashSet<>();
         if (given != null) {
@@ -252,6 +254,18 @@ public final class SpringAiAgent {
         return out;
     }
 
+    private static boolean allAgents(List<ToolCallback> given) {
+        if (given == null) {
+            return false;
+        }
+        for (ToolCallback c : given) {
+            if (!(c instanceof AgentToolCallback)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A tool the application gave the call itself: run by Spring AI's callback, journaled by the core. */
     private ToolCallback journaled(ToolCallback delegate) {
         ToolDefinition d = delegate.getToolDefinition();
@@ -267,21 +281,5 @@ public final class SpringAiAgent {
         return ToolDefinition.builder().name(d.name()).description(d.description() == null ? "" : d.description())
                 .inputSchema(d.inputSchema() == null || d.inputSchema().isBlank() ? EMPTY_SCHEMA : d.inputSchema())
                 .build();
-    }
-
-    private static Map<String, Object> without(Map<String, Object> values, java.util.function.Predicate<String> skip) {
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
-        values.forEach((k, v) -> {
-            if (!skip.test(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
-    /** Advisor parameters a resumed call does not take from its continuation: the agent's own, and the response's. */
-    private static boolean notReplayed(String key) {
-        return key.startsWith("agentauth.") || key.equals(ChatMemory.CONVERSATION_ID)
-                || key.startsWith("spring.ai.chat.client.output") || key.startsWith("spring.ai.chat.client.structured");
     }
 }

@@ -4,14 +4,19 @@ import dev.agentauth.agent.ToolCall;
 import dev.agentauth.core.Principal;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.springframework.ai.chat.memory.ChatMemory;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.prompt.ChatOptions;
 
 /**
  * One {@code ChatClient} call as the agent's advisors and tools share it, under {@link #KEY} in the call's advisor
@@ -25,19 +30,24 @@ final class TurnState {
     /** Where the state is kept in a call's advisor context and tool context. */
     static final String KEY = "agentauth.turn";
 
-    final String id = UUID.randomUUID().toString();
+    private static final String ID_PREFIX = UUID.randomUUID() + "-";
+    private static final AtomicLong IDS = new AtomicLong();
+
+    /** Unique in this process (a counter) and across replicas (a random prefix per process); no random draw per turn. */
+    final String id = ID_PREFIX + IDS.incrementAndGet();
     /** Who the call acts for, or {@code null} when it names nobody (an authenticated tool then refuses to run). */
     final Principal principal;
     final String conversationId;
     /** The call's own messages (system, the user's), as first sent; a resumed call carries its original ones. */
     final List<Message> prompt;
     /**
-     * What the call is made again with: its advisor parameters and tool context entries (the agent's own left out),
-     * and portable options.
+     * What the call is made again with, as the call had them: its advisor parameters and tool context entries, and its
+     * options; read (the agent's own entries left out) only when a continuation is written, so that a turn that is
+     * never interrupted copies none of them.
      */
-    final Map<String, Object> params;
-    final Map<String, Object> toolContext;
-    final Map<String, Object> options;
+    private final Map<String, Object> params;
+    private final Map<String, Object> toolContext;
+    private final ChatOptions options;
     /** The earlier exchange a resume handed this call itself (no chat memory holds it), or empty. */
     final List<Message> injected;
 
@@ -47,16 +57,50 @@ final class TurnState {
     private final Set<String> claimed = new HashSet<>();
     private int unknownIds;
 
+    /**
+     * {@code params} and {@code toolContext} are the call's own maps, read later and never changed: values may be null
+     * or objects (a continuation keeps the plain ones).
+     */
     TurnState(Principal principal, String conversationId, List<Message> prompt, Map<String, Object> params,
-              Map<String, Object> toolContext, Map<String, Object> options, List<Message> injected) {
+              Map<String, Object> toolContext, ChatOptions options, List<Message> injected) {
         this.principal = principal;
         this.conversationId = conversationId;
         this.prompt = List.copyOf(prompt);
-        // As given (values may be null or objects): a continuation keeps the plain ones, if one is ever written.
-        this.params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
-        this.toolContext = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(toolContext));
-        this.options = Map.copyOf(options);
+        this.params = params;
+        this.toolContext = toolContext;
+        this.options = options;
         this.injected = List.copyOf(injected);
+    }
+
+    /** The call's advisor parameters a resumed call is given again: neither the agent's own nor the response's. */
+    Map<String, Object> params() {
+        return without(params, TurnState::notReplayed);
+    }
+
+    /** The call's tool context entries, the agent's own left out. */
+    Map<String, Object> toolContext() {
+        return without(toolContext, k -> k.startsWith("agentauth."));
+    }
+
+    /** The call's portable options (unset ones left out). */
+    Map<String, Object> options() {
+        return Continuations.options(options);
+    }
+
+    private static Map<String, Object> without(Map<String, Object> values, Predicate<String> skip) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (!skip.test(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Advisor parameters a resumed call does not take from its continuation: the agent's own, and the response's. */
+    private static boolean notReplayed(String key) {
+        return key.startsWith("agentauth.") || key.equals(ChatMemory.CONVERSATION_ID)
+                || key.startsWith("spring.ai.chat.client.output") || key.startsWith("spring.ai.chat.client.structured");
     }
 
     /** The state in a tool context's or advisor context's map, or {@code null}. */
