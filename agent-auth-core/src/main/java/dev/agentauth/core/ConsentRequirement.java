@@ -147,6 +147,9 @@ public record ConsentRequirement(ConsentId id, ProviderId provider, String provi
         if (prompt instanceof ConsentPrompt.DeviceCode d) {
             return d.pageToOpen();
         }
+        if (prompt instanceof ConsentPrompt.Backchannel) {
+            return ConsentPrompt.Backchannel.NO_PAGE;
+        }
         return ((ConsentPrompt.Redirect) prompt).authorizationUri();
     }
 
@@ -154,6 +157,9 @@ public record ConsentRequirement(ConsentId id, ProviderId provider, String provi
     private static boolean opens(ConsentPrompt prompt, URI uri) {
         if (prompt instanceof ConsentPrompt.DeviceCode d) {
             return uri.equals(d.verificationUri()) || uri.equals(d.verificationUriComplete());
+        }
+        if (prompt instanceof ConsentPrompt.Backchannel) {
+            return uri.equals(ConsentPrompt.Backchannel.NO_PAGE);
         }
         return uri.equals(((ConsentPrompt.Redirect) prompt).authorizationUri());
     }

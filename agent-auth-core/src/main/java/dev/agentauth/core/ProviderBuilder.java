@@ -27,6 +27,7 @@ public final class ProviderBuilder {
     boolean dpop;
     boolean deviceAuthorization;
     URI deviceAuthorizationEndpoint;
+    boolean backchannelAuthentication;
     AssertionSource workloadIdentity;
     final Map<String, String> scopeDescriptions = new LinkedHashMap<>();
     ProviderId identityProvider;
@@ -133,6 +134,19 @@ public final class ProviderBuilder {
      */
     public ProviderBuilder deviceAuthorization(boolean device) {
         this.deviceAuthorization = device;
+        return this;
+    }
+
+    /**
+     * Approvals of single actions ({@link Flow#USER_APPROVAL}) go through OpenID CIBA (Client-Initiated Backchannel
+     * Authentication Core 1.0, poll mode): the user approves on their own device, and the broker polls. The
+     * {@code backchannel_authentication_endpoint} comes from the issuer's metadata. Other flows of the provider are
+     * unchanged; see {@link Provider#backchannelAuthentication()}.
+     *
+     * @since 0.3.0
+     */
+    public ProviderBuilder backchannelAuthentication(boolean backchannel) {
+        this.backchannelAuthentication = backchannel;
         return this;
     }
 
@@ -300,6 +314,7 @@ public final class ProviderBuilder {
         b.dpop = dpop;
         b.deviceAuthorization = deviceAuthorization;
         b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
+        b.backchannelAuthentication = backchannelAuthentication;
         b.issuerParameterRequired = issuerParameterRequired;
         b.tokenResponseFormat = tokenResponseFormat;
         b.tokenRequestFormat = tokenRequestFormat;

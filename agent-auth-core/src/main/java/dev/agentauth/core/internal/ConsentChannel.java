@@ -111,6 +111,14 @@ interface ConsentChannel {
         boolean polls(Provider provider);
 
         /**
+         * Whether {@code consent}, stored for a provider this channel polls, is one this channel started: a provider
+         * may offer two polled channels (a device code for consents, CIBA for approvals). By default every one.
+         */
+        default boolean owns(PendingConsent consent) {
+            return true;
+        }
+
+        /**
          * One token request for {@code consent}, which the caller has claimed, answered unparsed: pending,
          * {@code slow_down} and the ends are read by the poller. Blocks on HTTP.
          */

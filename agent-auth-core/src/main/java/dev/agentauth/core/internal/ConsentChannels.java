@@ -54,7 +54,7 @@ final class ConsentChannels {
      */
     ConsentChannel.Polled polledOf(PendingConsent consent, Provider provider) {
         for (ConsentChannel.Polled channel : polled) {
-            if (channel.polls(provider)) {
+            if (channel.polls(provider) && channel.owns(consent)) {
                 return channel;
             }
         }

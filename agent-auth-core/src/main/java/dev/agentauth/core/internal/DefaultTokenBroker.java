@@ -95,6 +95,7 @@ public final class DefaultTokenBroker implements TokenBroker {
                 redirectUri, accounts, callbackLease);
         // In order: the first that serves a request's provider is its channel; the redirect serves every one.
         this.channels = new ConsentChannels(List.of(
+                new BackchannelChannel(store, completion, secrets, accounts),
                 new DeviceCodeChannel(store, completion, secrets, settings.consentTtl()),
                 redirect));
         this.poller = new ConsentPoller(store, settings.clock(), providers, channels, completion, settings.telemetry(),
@@ -106,6 +107,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.apiKeys = new ApiKeyPolicy(grants);
         this.policies = new GrantPolicies(List.of(
                 new UserConsentPolicy(grants, flights, consents, channels),
+                new UserApprovalPolicy(consents, channels, secrets),
                 new ClientCredentialsPolicy(grants, flights),
                 apiKeys,
                 new ServiceAccountPolicy.JwtBearer(grants, flights),
