@@ -106,6 +106,12 @@ class BackchannelApprovalTest {
         // For that call only: the same action again is a new approval, not the token just approved.
         ConsentRequirement again = consentOf(broker.token(approvalOf(approval)));
         assertThat(again.id()).isNotEqualTo(consent.id());
+        assertThat(broker.grants("alice")).as("an approval is not a connection").isEmpty();
+        assertThat(store.findByUser("alice")).singleElement().satisfies(g -> {
+            assertThat(g.key().flow()).isEqualTo(Flow.USER_APPROVAL);
+            assertThat(g.key().scopeKey()).as("under a key of its own").startsWith("approval-");
+            assertThat(g.refreshToken()).as("nothing renews an approval").isNull();
+        });
         assertThat(consent.toString()).doesNotContain(authReqId);
         System.out.printf("CIBA approval on Keycloak: request to token in %d ms (device answered 200 ms after it was"
                 + " asked; polling interval 2 s)%n", approvedMillis);

@@ -92,6 +92,16 @@ final class BackchannelChannel implements ConsentChannel.Polled {
         return ciba.poll(client, consent.codeVerifier(), consent.principal());
     }
 
+    /**
+     * The approved token serves one action: its refresh token (CIBA issues one like any grant) is dropped, so nothing
+     * can renew the approval for another action.
+     */
+    @Override
+    public IssuedTokens kept(IssuedTokens issued) {
+        return new IssuedTokens(issued.accessToken(), issued.tokenType(), null, issued.expiresInSeconds(),
+                issued.scope(), issued.idToken());
+    }
+
     /** §11: {@code access_denied} is the user's no; {@code expired_token}, or another error, ends it as refused. */
     @Override
     public void ended(PendingConsent consent, String error) {

@@ -125,6 +125,14 @@ interface ConsentChannel {
         HTTPResponse poll(ProviderClient client, PendingConsent consent);
 
         /**
+         * What of the tokens a completed consent issued is kept: by default all of them. An approval of one action
+         * keeps no refresh token — it must not outlive the action.
+         */
+        default IssuedTokens kept(IssuedTokens issued) {
+            return issued;
+        }
+
+        /**
          * {@code consent} (claimed) ended without tokens: {@code error} is {@code access_denied} (the user said no),
          * {@code expired_token} (the code expired, or its lifetime passed), or another OAuth error the provider sent.
          * Ends it through {@link ConsentCompletion}, in this channel's words for the user.
