@@ -16,9 +16,12 @@ import java.util.Objects;
  *
  * @param bindingMessage what the user compares on both devices, e.g. {@code PAY-42EUR-bob}
  * @param details        the action, one or more RFC 9396 authorization details (each with its {@code type})
+ * @param summary        the action in words for this application's own UI (a consent card), e.g.
+ *                       {@code Pay 42.00 EUR to bob}; never sent to the provider; the binding message when
+ *                       {@code null}
  * @since 0.3.0
  */
-public record Approval(String bindingMessage, List<AuthorizationDetail> details) {
+public record Approval(String bindingMessage, List<AuthorizationDetail> details, String summary) {
 
     /** CIBA Core §7.1 asks for a message short enough for a small screen. */
     public static final int MAX_BINDING_MESSAGE = 64;
@@ -35,11 +38,22 @@ public record Approval(String bindingMessage, List<AuthorizationDetail> details)
             throw new IllegalArgumentException("an approval needs at least one authorization detail (RFC 9396 §2)");
         }
         details = details.stream().map(Approval::copy).toList();
+        summary = summary == null || summary.isBlank() ? bindingMessage : summary.strip();
+    }
+
+    /** An approval of {@code details}, shown with {@code bindingMessage} (also its summary). */
+    public Approval(String bindingMessage, List<AuthorizationDetail> details) {
+        this(bindingMessage, details, null);
     }
 
     /** An approval of {@code details}, shown with {@code bindingMessage}. */
     public static Approval of(String bindingMessage, AuthorizationDetail... details) {
         return new Approval(bindingMessage, List.of(details));
+    }
+
+    /** This approval with the action in words for the application's UI. */
+    public Approval withSummary(String words) {
+        return new Approval(bindingMessage, details, words);
     }
 
     /** The details, copied: Nimbus's {@link AuthorizationDetail} keeps a mutable JSON object. */

@@ -64,36 +64,33 @@ public sealed interface ConsentPrompt permits ConsentPrompt.Redirect, ConsentPro
     /**
      * OpenID CIBA (Client-Initiated Backchannel Authentication Core 1.0, poll mode) with RFC 9396 authorization details:
      * the identity provider asks the user on their own device — a phone app, a push notification — to approve one
-     * action; the broker polls meanwhile. Show "approve on your device", the {@code bindingMessage} (the user checks
-     * that the device shows the same) and the action's details in words. There is no page to open:
-     * {@link ConsentRequirement#authorizationUri()} is then {@link #NO_PAGE}, which
+     * action; the broker polls meanwhile. Show "approve on your device", the binding message (the user checks that the
+     * device shows the same) and the action in words ({@link Approval#summary()}, its details). There is no page to
+     * open: {@link ConsentRequirement#authorizationUri()} is then {@link #NO_PAGE}, which
      * {@link ConsentRequirement#isSafeToShow(URI)} refuses, so a UI that renders only links shows none.
      *
-     * @param bindingMessage what the user compares on both devices
-     * @param details        the action to approve (copied; RFC 9396 §2)
-     * @param interval       how often the broker polls, now
+     * @param approval the action to approve and its binding message
+     * @param interval how often the broker polls, now
      * @since 0.3.0
      */
-    record Backchannel(String bindingMessage, List<AuthorizationDetail> details, Duration interval)
-            implements ConsentPrompt {
+    record Backchannel(Approval approval, Duration interval) implements ConsentPrompt {
 
         /** The {@code authorizationUri} of a backchannel consent: not a page (CIBA's grant type URN). */
         public static final URI NO_PAGE = URI.create("urn:openid:params:grant-type:ciba");
 
         public Backchannel {
-            Objects.requireNonNull(bindingMessage, "bindingMessage");
+            Objects.requireNonNull(approval, "approval");
             Objects.requireNonNull(interval, "interval");
-            details = new Approval(bindingMessage, details).details();
         }
 
-        /** The approval this prompt asks for. */
-        public Approval approval() {
-            return new Approval(bindingMessage, details);
+        /** What the user compares on both devices. */
+        public String bindingMessage() {
+            return approval.bindingMessage();
         }
 
-        @Override
+        /** The action, as RFC 9396 authorization details (copied). */
         public List<AuthorizationDetail> details() {
-            return new Approval(bindingMessage, details).details();
+            return approval.details();
         }
     }
 }

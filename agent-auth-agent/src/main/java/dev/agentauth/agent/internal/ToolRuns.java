@@ -17,10 +17,12 @@ import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -130,7 +132,59 @@ final class ToolRuns {
         }
     }
 
+    /**
+     * A call its user approves on their device, as exactly that action (CIBA): a new approval per call — or, when a
+     * resumed turn runs the call the approval interrupted, the token that approval gave — used for this call only. A
+     * refused token is not renewed: the model hears that the API refused the approved action.
+     */
+    private ToolResult approved(ToolBinding binding, ToolCall call, Turn turn) {
+        Principal principal = turn.principal();
+        AccessToken token = resumedApproval(turn, call);
+        if (token == null) {
+            TokenRequest request;
+            try {
+                request = binding.tokenRequest(principal, call);
+            } catch (IllegalArgumentException e) {
+                return ToolResult.error(e.getMessage() + ", so the tool did not run.");
+            }
+            TokenResult result = settings.broker().token(request);
+            if (result instanceof TokenResult.Granted granted) {
+                token = granted.token(); // not by this broker: every approval is new
+            } else {
+                ConsentRequirement consent = ((TokenResult.ConsentRequired) result).consent();
+                Optional<AccessToken> approved = onConsentRequired(call, turn, principal, consent);
+                if (approved.isEmpty()) {
+                    return ToolResults.tellModel(consent);
+                }
+                token = approved.get();
+            }
+        }
+        settings.broker().recordUse(token, principal, "tool " + binding.name());
+        try {
+            return invoke(binding, call, token, turn);
+        } catch (TokenRejectedException | InsufficientScopeException e) {
+            return ToolResult.error("The API refused the authorization the user approved for this action, so the"
+                    + " tool could not complete it.");
+        }
+    }
+
+    /** The token of the approval a resumed call waited for, or {@code null} when it waited for none. */
+    private AccessToken resumedApproval(Turn turn, ToolCall call) {
+        if (!(turn instanceof Resumer.ResumedTurn resumed)) {
+            return null;
+        }
+        ConsentRequirement consent = resumed.consentOf(call.id());
+        if (consent == null || !(consent.prompt() instanceof ConsentPrompt.Backchannel)) {
+            return null;
+        }
+        // The resume found it approved (else the call is answered with the refusal and not run).
+        return settings.broker().consentCompletion(consent.id()).join();
+    }
+
     private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {
+        if (binding.approvedPerCall()) {
+            return approved(binding, call, turn);
+        }
         Principal principal = turn.principal();
         TokenRequest request = binding.tokenRequest(principal);
         return settings.reauthorization().run(settings.broker(), request,
@@ -199,8 +253,7 @@ final class ToolRuns {
                 } catch (ExecutionException e) {
                     ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
                             ? f.reason() : ConsentFailedException.Reason.REJECTED;
-                    throw new ToolResults.ToolFailure(ToolResults.consentFailure(consent.providerDisplayName(),
-                            reason));
+                    throw new ToolResults.ToolFailure(ToolResults.consentFailure(consent, reason));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new ToolResults.ToolFailure("The tool was interrupted while waiting for the user's"

@@ -82,8 +82,7 @@ final class BackchannelChannel implements ConsentChannel.Polled {
                 request.principal(), s.scopes(), started.authRequestId(), ConsentPrompt.Backchannel.NO_PAGE, s.now(),
                 s.now().plus(started.lifetime()), started.interval());
         store.saveConsent(consent);
-        return new Started(consent, new ConsentPrompt.Backchannel(request.approval().bindingMessage(),
-                request.approval().details(), started.interval()));
+        return new Started(consent, new ConsentPrompt.Backchannel(request.approval(), started.interval()));
     }
 
     /** §10.1: the token request with the {@code auth_req_id}. */
