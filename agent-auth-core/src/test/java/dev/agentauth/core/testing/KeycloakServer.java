@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * parameter as the client session note {@code ciba_backchannel_request_param_<name>}, and a deployment maps it into
  * the access token with a protocol mapper. This server does what such a deployment does: a deployed script mapper
  * ({@code authorization-details.js}, feature {@code scripts}) on the client copies that note into the claim
- * {@code authorization_details} as JSON. Keycloak drops extra CIBA parameters longer than 200 characters, so the details
+ * {@code authorization_details} as JSON; an audience mapper adds {@code bank-api} to {@code aud}, for the API that
+ * verifies these tokens. Keycloak drops extra CIBA parameters longer than 200 characters, so the details
  * of an action must stay that short here.
  */
 public final class KeycloakServer implements AutoCloseable {
