@@ -77,6 +77,7 @@ class BackchannelApprovalTest {
 
     @Test
     void approvalWhenTheUserApprovesOnTheirDeviceThenTheTokenCarriesExactlyThatAction() throws Exception {
+        dev.agentauth.core.testing.LogCapture logs = dev.agentauth.core.testing.LogCapture.everything();
         TokenStore store = TokenStore.inMemory();
         TokenBroker broker = broker(store);
         Approval approval = payment("PAY-42EUR-bob", "42.00", "bob");
@@ -113,6 +114,9 @@ class BackchannelApprovalTest {
             assertThat(g.refreshToken()).as("nothing renews an approval").isNull();
         });
         assertThat(consent.toString()).doesNotContain(authReqId);
+        // The auth_req_id is a credential: never in a log line, like the token.
+        logs.close();
+        assertThat(logs.allLines()).isNotEmpty().noneMatch(l -> l.contains(authReqId) || l.contains(token.value()));
         System.out.printf("CIBA approval on Keycloak: request to token in %d ms (device answered 200 ms after it was"
                 + " asked; polling interval 2 s)%n", approvedMillis);
     }
