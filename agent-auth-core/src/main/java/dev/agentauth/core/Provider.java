@@ -74,6 +74,7 @@ public final class Provider {
     private final boolean dpop;
     private final boolean deviceAuthorization;
     private final boolean backchannelAuthentication;
+    private final URI backchannelNotificationEndpoint;
     /** The settings this provider was built from, for {@link #toBuilder()}. */
     private final ProviderBuilder settings;
     private final URI deviceAuthorizationEndpoint;
@@ -113,6 +114,7 @@ public final class Provider {
         this.deviceAuthorization = b.deviceAuthorization || b.deviceAuthorizationEndpoint != null;
         this.deviceAuthorizationEndpoint = b.deviceAuthorizationEndpoint;
         this.backchannelAuthentication = b.backchannelAuthentication;
+        this.backchannelNotificationEndpoint = b.backchannelNotificationEndpoint;
         this.issuerParameterRequired = b.issuerParameterRequired;
         this.tokenResponseFormat = b.tokenResponseFormat;
         this.tokenRequestFormat = b.tokenRequestFormat;
@@ -287,6 +289,16 @@ public final class Provider {
         return backchannelAuthentication;
     }
 
+    /**
+     * For CIBA ping mode (CIBA Core §10.2): where the provider notifies the application that an approval was answered,
+     * as registered for the client; empty for poll mode.
+     *
+     * @since 0.3.0
+     */
+    public Optional<URI> backchannelNotificationEndpoint() {
+        return Optional.ofNullable(backchannelNotificationEndpoint);
+    }
+
     /** The device authorization endpoint, when configured rather than discovered from the issuer's metadata. */
     public Optional<URI> deviceAuthorizationEndpoint() {
         return Optional.ofNullable(deviceAuthorizationEndpoint);
@@ -371,6 +383,7 @@ public final class Provider {
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
                 && pkce == p.pkce && dpop == p.dpop && deviceAuthorization == p.deviceAuthorization
                 && backchannelAuthentication == p.backchannelAuthentication
+                && Objects.equals(backchannelNotificationEndpoint, p.backchannelNotificationEndpoint)
                 && Objects.equals(deviceAuthorizationEndpoint, p.deviceAuthorizationEndpoint)
                 && workloadIdentity == p.workloadIdentity
                 && scopeDescriptions.equals(p.scopeDescriptions)

@@ -28,6 +28,7 @@ public final class ProviderBuilder {
     boolean deviceAuthorization;
     URI deviceAuthorizationEndpoint;
     boolean backchannelAuthentication;
+    URI backchannelNotificationEndpoint;
     AssertionSource workloadIdentity;
     final Map<String, String> scopeDescriptions = new LinkedHashMap<>();
     ProviderId identityProvider;
@@ -147,6 +148,22 @@ public final class ProviderBuilder {
      */
     public ProviderBuilder backchannelAuthentication(boolean backchannel) {
         this.backchannelAuthentication = backchannel;
+        return this;
+    }
+
+    /**
+     * CIBA ping mode (CIBA Core §10.2): the client's {@code backchannel_client_notification_endpoint} as registered at
+     * the provider — your application's URL where the provider says that an approval was answered. Approval requests
+     * then carry a {@code client_notification_token}; hand each notification request to
+     * {@link TokenBroker#backchannelNotification(String, String)}, and the broker polls at once instead of waiting for
+     * the next poll (it still polls, rarely, in case a notification is lost). Implies
+     * {@link #backchannelAuthentication(boolean) backchannelAuthentication(true)}.
+     *
+     * @since 0.3.0
+     */
+    public ProviderBuilder backchannelNotificationEndpoint(String uri) {
+        this.backchannelNotificationEndpoint = URI.create(uri);
+        this.backchannelAuthentication = true;
         return this;
     }
 
@@ -315,6 +332,7 @@ public final class ProviderBuilder {
         b.deviceAuthorization = deviceAuthorization;
         b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
         b.backchannelAuthentication = backchannelAuthentication;
+        b.backchannelNotificationEndpoint = backchannelNotificationEndpoint;
         b.issuerParameterRequired = issuerParameterRequired;
         b.tokenResponseFormat = tokenResponseFormat;
         b.tokenRequestFormat = tokenRequestFormat;

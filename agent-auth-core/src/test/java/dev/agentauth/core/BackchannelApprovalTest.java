@@ -192,6 +192,38 @@ class BackchannelApprovalTest {
     }
 
     @Test
+    void approvalInPingModeWhenKeycloakNotifiesThenTheBrokerPollsAtOnce() throws Exception {
+        TokenStore store = TokenStore.inMemory();
+        TokenBroker broker = TokenBroker.builder()
+                .provider(Provider.oauth2("bank").issuer(keycloak.issuer()).clientId("ping-agent")
+                        .clientSecret("ping-secret").defaultScopes("openid")
+                        .backchannelNotificationEndpoint(keycloak.device().notificationUrl().toString()).build())
+                .expectedAccount((principal, provider) -> Optional.of(principal.user()))
+                .tokenStore(store).build();
+        brokers.add(broker);
+        keycloak.device().onNotification(broker::backchannelNotification);
+        assertThat(broker.backchannelNotification("Bearer not-a-token", "{\"auth_req_id\":\"x\"}"))
+                .as("a notification the broker did not ask for matches nothing").isFalse();
+
+        ConsentRequirement consent = consentOf(broker.token(approvalOf(payment("PAY-3EUR-erin", "3.00", "erin"))));
+        assertThat(store.findConsent(consent.id()).orElseThrow().pollInterval()).as("polled rarely: notified")
+                .isGreaterThan(Duration.ofSeconds(2));
+        CompletableFuture<AccessToken> completion = broker.consentCompletion(consent.id());
+        keycloak.device().awaitRequest("PAY-3EUR-erin");
+        int notifiedBefore = keycloak.device().notifiedAtNanos().size();
+        long approved = System.nanoTime();
+        keycloak.device().answerNow("PAY-3EUR-erin", CibaDevice.Decision.APPROVE);
+
+        AccessToken token = completion.get(30, TimeUnit.SECONDS);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - approved);
+        assertThat(keycloak.device().notifiedAtNanos()).hasSizeGreaterThan(notifiedBefore);
+        assertThat(SignedJWT.parse(token.value()).getJWTClaimsSet().getStringClaim("preferred_username"))
+                .isEqualTo("alice");
+        assertThat(millis).as("the next scan after the notification, not the 5 s fallback poll").isLessThan(4_000);
+        System.out.printf("CIBA ping mode on Keycloak: token %d ms after the user approved%n", millis);
+    }
+
+    @Test
     void approvalWhenTheReplicaThatStartedItIsGoneThenAnotherReplicaPollsAndCompletesIt() throws Exception {
         TokenStore shared = TokenStore.inMemory();
         TokenBroker first = broker(shared);

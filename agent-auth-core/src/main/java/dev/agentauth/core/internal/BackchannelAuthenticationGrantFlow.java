@@ -10,6 +10,7 @@ import com.nimbusds.oauth2.sdk.ciba.CIBARequest;
 import com.nimbusds.oauth2.sdk.ciba.CIBARequestAcknowledgement;
 import com.nimbusds.oauth2.sdk.ciba.CIBAResponse;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.Approval;
 import dev.agentauth.core.ConfigurationException;
@@ -43,9 +44,12 @@ final class BackchannelAuthenticationGrantFlow {
 
     /**
      * Asks the provider to have {@code loginHint}'s user approve {@code approval} on their device. CIBA requires
-     * {@code openid} among the scopes (§7.1), which is added when missing.
+     * {@code openid} among the scopes (§7.1), which is added when missing. {@code notificationToken}, for ping mode
+     * (§10.2), is the {@code client_notification_token} the provider's notification will bear; {@code null} in poll
+     * mode.
      */
-    Started start(ProviderClient client, Scopes scopes, Principal principal, String loginHint, Approval approval) {
+    Started start(ProviderClient client, Scopes scopes, Principal principal, String loginHint, Approval approval,
+                  String notificationToken) {
         URI endpoint = client.endpoints().backchannelAuthentication();
         if (endpoint == null) {
             throw new ConfigurationException("provider '" + client.id() + "' uses OpenID CIBA for approvals, but its"
@@ -60,8 +64,12 @@ final class BackchannelAuthenticationGrantFlow {
         }
         Scope scope = new Scope("openid");
         scopes.values().forEach(scope::add);
-        CIBARequest request = new CIBARequest.Builder(auth, scope).endpointURI(endpoint).loginHint(loginHint)
-                .bindingMessage(approval.bindingMessage()).authorizationDetails(approval.details()).build();
+        CIBARequest.Builder b = new CIBARequest.Builder(auth, scope).endpointURI(endpoint).loginHint(loginHint)
+                .bindingMessage(approval.bindingMessage()).authorizationDetails(approval.details());
+        if (notificationToken != null) {
+            b.clientNotificationToken(new BearerAccessToken(notificationToken));
+        }
+        CIBARequest request = b.build();
         HTTPResponse response = client.execute(request.toHTTPRequest(), principal,
                 "backchannel authentication endpoint");
         CIBARequestAcknowledgement ok;

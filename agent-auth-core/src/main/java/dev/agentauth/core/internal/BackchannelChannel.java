@@ -10,6 +10,11 @@ import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The backchannel: OpenID Client-Initiated Backchannel Authentication (CIBA Core 1.0, poll mode) with RFC 9396
@@ -36,14 +41,18 @@ final class BackchannelChannel implements ConsentChannel.Polled {
     private final ConsentCompletion completion;
     private final ConsentSecrets secrets;
     private final AccountBinding accounts;
+    private final Clock clock;
+    /** How long one notification holds its approval: a claim and a release, no HTTP. */
+    private final Duration notificationLease = Duration.ofSeconds(10);
     private final BackchannelAuthenticationGrantFlow ciba = new BackchannelAuthenticationGrantFlow();
 
     BackchannelChannel(TokenStore store, ConsentCompletion completion, ConsentSecrets secrets,
-                       AccountBinding accounts) {
+                       AccountBinding accounts, Clock clock) {
         this.store = store;
         this.completion = completion;
         this.secrets = secrets;
         this.accounts = accounts;
+        this.clock = clock;
     }
 
     @Override
@@ -76,13 +85,53 @@ final class BackchannelChannel implements ConsentChannel.Polled {
                     + " is bound to this user; set TokenBrokerBuilder.expectedAccount(...)", request.provider(),
                     null);
         }
+        // Ping mode (§10.2): the notification bears this token, and the consent is found by its digest — the state
+        // digest, random as a device code's, so nothing else is stored and nothing can be guessed from it.
+        String notificationToken = s.client().provider().backchannelNotificationEndpoint().isPresent()
+                ? secrets.next(32) : null;
         BackchannelAuthenticationGrantFlow.Started started = ciba.start(s.client(), s.scopes(), request.principal(),
-                loginHint, request.approval());
-        PendingConsent consent = new PendingConsent(s.id(), ConsentSecrets.digest(secrets.next(32)), s.key(),
-                request.principal(), s.scopes(), started.authRequestId(), ConsentPrompt.Backchannel.NO_PAGE, s.now(),
-                s.now().plus(started.lifetime()), started.interval());
+                loginHint, request.approval(), notificationToken);
+        // Polled every interval in poll mode; in ping mode only as a fallback for a lost notification, rarely: a
+        // poll within the provider's interval before the notified one would be answered slow_down.
+        Duration pollEvery = notificationToken == null ? started.interval()
+                : max(started.interval(), min(started.lifetime().dividedBy(2), PING_FALLBACK));
+        PendingConsent consent = new PendingConsent(s.id(), ConsentSecrets.digest(notificationToken != null
+                ? notificationToken : secrets.next(32)), s.key(), request.principal(), s.scopes(),
+                started.authRequestId(), ConsentPrompt.Backchannel.NO_PAGE, s.now(), s.now().plus(started.lifetime()),
+                pollEvery);
         store.saveConsent(consent);
         return new Started(consent, new ConsentPrompt.Backchannel(request.approval(), started.interval()));
+    }
+
+    /** In ping mode, how often an approval is polled at most without a notification. */
+    static final Duration PING_FALLBACK = Duration.ofSeconds(30);
+
+    /**
+     * A ping notification (§10.2): the approval whose {@code client_notification_token} this is, and whose
+     * {@code auth_req_id} the notification names, is due for a poll now. The consent is claimed and released due at
+     * once, so the poller of whichever replica scans next polls it; a consent the poller holds right now is being
+     * polled anyway. {@code false} when nothing matches.
+     */
+    boolean notified(String notificationToken, String authRequestId) {
+        PendingConsent consent = completion.claim(ConsentSecrets.digest(notificationToken), notificationLease)
+                .orElse(null);
+        if (consent == null) {
+            return false;
+        }
+        boolean named = owns(consent) && MessageDigest.isEqual(
+                consent.codeVerifier().getBytes(StandardCharsets.UTF_8),
+                authRequestId.getBytes(StandardCharsets.UTF_8));
+        Instant now = clock.instant();
+        completion.release(consent, named ? now : now.plus(consent.pollInterval()), consent.pollInterval());
+        return named;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** §10.1: the token request with the {@code auth_req_id}. */

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import net.minidev.json.JSONObject;
 import net.minidev.json.JSONValue;
 
@@ -69,6 +70,8 @@ public final class CibaDevice implements AutoCloseable {
     private final Map<String, String> unanswered = new ConcurrentHashMap<>();
     private final List<Received> requests = new CopyOnWriteArrayList<>();
     private volatile URI callback;
+    private volatile BiPredicate<String, String> notifications = (authorization, body) -> false;
+    private final List<Long> notifiedAtNanos = new CopyOnWriteArrayList<>();
 
     private CibaDevice() {
         try {
@@ -77,6 +80,7 @@ public final class CibaDevice implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.createContext("/ciba", this::handle);
+        server.createContext("/ping", this::notification);
         server.start();
     }
 
@@ -87,6 +91,32 @@ public final class CibaDevice implements AutoCloseable {
     /** Where Keycloak sends authentication requests. */
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ciba");
+    }
+
+    /** Where a ping-mode client's notifications go (CIBA Core §10.2): the application's endpoint, here. */
+    public URI notificationUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ping");
+    }
+
+    /**
+     * What the application does with a ping notification: {@code (Authorization header, body)} to whether it knew it
+     * (then 204, else 401).
+     */
+    public void onNotification(BiPredicate<String, String> application) {
+        this.notifications = application;
+    }
+
+    /** When ping notifications arrived ({@link System#nanoTime()}). */
+    public List<Long> notifiedAtNanos() {
+        return List.copyOf(notifiedAtNanos);
+    }
+
+    private void notification(HttpExchange exchange) throws IOException {
+        notifiedAtNanos.add(System.nanoTime());
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        boolean known = notifications.test(exchange.getRequestHeaders().getFirst("Authorization"), body);
+        exchange.sendResponseHeaders(known ? 204 : 401, -1);
+        exchange.close();
     }
 
     void callback(URI callback) {

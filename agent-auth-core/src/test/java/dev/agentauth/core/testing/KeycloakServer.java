@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  *
  * <p>OpenID CIBA: client {@code approval-agent} (secret {@code approval-secret}) may use the CIBA grant; the realm's
  * CIBA policy is poll mode, requests live 10 s, polling interval 2 s, users named by {@code login_hint} (their user
- * name). Keycloak's HTTP authentication channel points at {@link #device()}, the user's phone. Keycloak 26 does not put
+ * name). Keycloak's HTTP authentication channel points at {@link #device()}, the user's phone. Client
+ * {@code ping-agent} (secret {@code ping-secret}) uses ping mode: Keycloak notifies {@link CibaDevice#notificationUrl()},
+ * which hands the notification to the test's broker ({@link CibaDevice#onNotification}). Keycloak 26 does not put
  * a CIBA request's {@code authorization_details} (RFC 9396) into the token by itself: it keeps every extra request
  * parameter as the client session note {@code ciba_backchannel_request_param_<name>}, and a deployment maps it into
  * the access token with a protocol mapper. This server does what such a deployment does: a deployed script mapper
@@ -73,9 +75,15 @@ public final class KeycloakServer implements AutoCloseable {
     static KeycloakServer start() {
         Path home = distribution();
         try {
+            // A fresh database each time: an import skips a realm that exists, and the realm file may have changed.
+            deleteTree(home.resolve("data/h2"));
             Path imports = Files.createDirectories(home.resolve("data/import"));
+            CibaDevice device = CibaDevice.start();
             try (var in = KeycloakServer.class.getResourceAsStream("/keycloak/agents-realm.json")) {
-                Files.write(imports.resolve("agents-realm.json"), in.readAllBytes());
+                // The ping-mode client's notification endpoint is the test's, on a port known only now.
+                Files.writeString(imports.resolve("agents-realm.json"), new String(in.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8).replace("${CIBA_NOTIFICATION_ENDPOINT}",
+                        device.notificationUrl().toString()));
             }
             Path providers = Files.createDirectories(home.resolve("providers"));
             try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(
@@ -92,7 +100,6 @@ public final class KeycloakServer implements AutoCloseable {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            CibaDevice device = CibaDevice.start();
             ProcessBuilder pb = new ProcessBuilder("bash", home.resolve("bin/kc.sh").toString(), "start-dev",
                     "--http-port=" + port, "--http-host=127.0.0.1", "--import-realm", "--features=scripts",
                     "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri="
@@ -108,6 +115,17 @@ public final class KeycloakServer implements AutoCloseable {
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
