@@ -17,8 +17,10 @@ import dev.agentauth.agent.InjectToken;
 import dev.agentauth.core.Approval;
 import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenBroker;
+import dev.agentauth.core.store.TokenStore;
 import dev.agentauth.core.testing.CibaDevice;
 import dev.agentauth.core.testing.KeycloakServer;
 import dev.agentauth.langchain4j.testing.ScriptedChatModel;
@@ -71,6 +73,7 @@ class ApprovalToolTest extends AgentToolsTestBase {
     }
 
     final List<TokenBroker> brokers = new CopyOnWriteArrayList<>();
+    final TokenStore store = TokenStore.inMemory();
 
     @AfterEach
     void closeBrokers() {
@@ -81,7 +84,7 @@ class ApprovalToolTest extends AgentToolsTestBase {
         TokenBroker b = TokenBroker.builder().provider(Provider.oauth2("bank").displayName("Bank")
                         .issuer(keycloak.issuer()).clientId("approval-agent").clientSecret("approval-secret")
                         .defaultScopes("openid").backchannelAuthentication(true).build())
-                .expectedAccount((principal, provider) -> Optional.of(principal.user())).build();
+                .expectedAccount((principal, provider) -> Optional.of(principal.user())).tokenStore(store).build();
         brokers.add(b);
         return AuthenticatedAgent.builder().broker(b).tools(new BankTools()).chatModel(new ScriptedChatModel(
                 Map.of("pay", List.of(new ScriptedChatModel.Call("pay", "{\"creditor\":\"" + creditor
@@ -111,6 +114,7 @@ class ApprovalToolTest extends AgentToolsTestBase {
 
         assertThat(answer).startsWith("Answer: pay -> paid 5.00 EUR to bob under ").contains("creditorName=bob");
         assertEveryToolCallAnswered(agent.chatMemory("approve").messages());
+        assertNoApprovedTokenStored();
     }
 
     @Test
@@ -144,5 +148,12 @@ class ApprovalToolTest extends AgentToolsTestBase {
                 .isInstanceOfSatisfying(ConsentPrompt.Backchannel.class,
                         p -> assertThat(p.approval().summary()).isEqualTo("Pay 12 EUR to carol")));
         assertThat(answer).startsWith("Answer: pay -> paid 12 EUR to carol under ");
+        assertNoApprovedTokenStored();
+    }
+
+    /** The call took its approval's token: the row kept for other replicas is gone. */
+    void assertNoApprovedTokenStored() {
+        assertThat(store.findByUser("alice")).as("approved tokens in the store")
+                .noneSatisfy(g -> assertThat(g.key().flow()).isEqualTo(Flow.USER_APPROVAL));
     }
 }

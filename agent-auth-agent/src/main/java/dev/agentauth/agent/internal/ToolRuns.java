@@ -139,8 +139,13 @@ final class ToolRuns {
      */
     private ToolResult approved(ToolBinding binding, ToolCall call, Turn turn) {
         Principal principal = turn.principal();
-        AccessToken token = resumedApproval(turn, call);
-        if (token == null) {
+        ConsentRequirement resumed = resumedApprovalOf(turn, call);
+        AccessToken token;
+        if (resumed != null) {
+            // The resume found it approved (else the call is answered with the refusal and not run).
+            token = settings.broker().consentCompletion(resumed.id()).join();
+            forget(resumed);
+        } else {
             TokenRequest request;
             try {
                 request = binding.tokenRequest(principal, call);
@@ -157,6 +162,7 @@ final class ToolRuns {
                     return ToolResults.tellModel(consent);
                 }
                 token = approved.get();
+                forget(consent);
             }
         }
         settings.broker().recordUse(token, principal, "tool " + binding.name());
@@ -168,17 +174,26 @@ final class ToolRuns {
         }
     }
 
-    /** The token of the approval a resumed call waited for, or {@code null} when it waited for none. */
-    private AccessToken resumedApproval(Turn turn, ToolCall call) {
+    /** The approval a resumed call waited for, or {@code null} when it waited for none. */
+    private static ConsentRequirement resumedApprovalOf(Turn turn, ToolCall call) {
         if (!(turn instanceof Resumer.ResumedTurn resumed)) {
             return null;
         }
         ConsentRequirement consent = resumed.consentOf(call.id());
-        if (consent == null || !(consent.prompt() instanceof ConsentPrompt.Backchannel)) {
-            return null;
+        return consent != null && consent.prompt() instanceof ConsentPrompt.Backchannel ? consent : null;
+    }
+
+    /**
+     * This call has its approval's token: the store keeps it no longer. A store that fails now leaves the row to the
+     * sweep of expired approvals; the call goes on.
+     */
+    private void forget(ConsentRequirement approval) {
+        try {
+            settings.broker().forgetApproval(approval.id());
+        } catch (AgentAuthException e) {
+            log.info("approval {}: its token stays in the store until it expires ({})", approval.id(),
+                    e.getClass().getSimpleName());
         }
-        // The resume found it approved (else the call is answered with the refusal and not run).
-        return settings.broker().consentCompletion(consent.id()).join();
     }
 
     private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {

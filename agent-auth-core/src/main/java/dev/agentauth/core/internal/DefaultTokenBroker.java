@@ -11,6 +11,7 @@ import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.ConsentRequiredException;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
@@ -211,6 +212,14 @@ public final class DefaultTokenBroker implements TokenBroker {
             return false;
         }
         return backchannel.notified(ping.getAccessToken().getValue(), ping.getAuthRequestID().getValue());
+    }
+
+    @Override
+    public void forgetApproval(ConsentId id) {
+        Objects.requireNonNull(id, "id");
+        store.findConsentOutcome(id).filter(o -> o.key().flow() == Flow.USER_APPROVAL)
+                .ifPresent(o -> grants.release(o.key()));
+        store.purgeExpiredConsents(settings.clock().instant());
     }
 
     @Override

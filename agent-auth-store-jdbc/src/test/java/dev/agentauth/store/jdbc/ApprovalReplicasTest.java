@@ -8,12 +8,14 @@ import com.nimbusds.oauth2.sdk.rar.AuthorizationType;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.Approval;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
 import dev.agentauth.core.Secret;
 import dev.agentauth.core.TokenBroker;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
+import dev.agentauth.core.store.TokenStore;
 import dev.agentauth.core.testing.CibaDevice;
 import dev.agentauth.core.testing.EmbeddedPg;
 import dev.agentauth.core.testing.KeycloakServer;
@@ -40,7 +42,7 @@ class ApprovalReplicasTest {
     }
 
     @Test
-    void approvalWhenItsReplicaStopsThenAnotherReplicaPollsItAndAWaiterAnywhereGetsTheToken() throws Exception {
+    void approvalWhenItsReplicaStopsThenAnotherReplicaPollsItAWaiterAnywhereGetsTheTokenAndOnceTakenItsRowIsGone() throws Exception {
         KeycloakServer keycloak = KeycloakServer.shared();
         EmbeddedPg pg = EmbeddedPg.shared();
         pg.database("approval_replicas");
@@ -80,5 +82,17 @@ class ApprovalReplicasTest {
         assertThat(SignedJWT.parse(token.value()).getJWTClaimsSet().getClaim("authorization_details"))
                 .asString().contains("alice/demo");
         assertThat(b.grants("alice")).as("an approval is not a connection").isEmpty();
+
+        TokenStore rows = TokenStores.postgres().jdbcUrl(pg.jdbcUrl("approval_replicas"))
+                .encryption(TokenEncryption.fromJson(Secret.of(keyset))).build();
+        try {
+            assertThat(rows.findByUser("alice")).as("kept for the waiters to read")
+                    .anySatisfy(g -> assertThat(g.key().flow()).isEqualTo(Flow.USER_APPROVAL));
+            b.forgetApproval(consent.id()); // the replica running the call has its token
+            assertThat(rows.findByUser("alice")).as("no approved token stays in the store")
+                    .noneSatisfy(g -> assertThat(g.key().flow()).isEqualTo(Flow.USER_APPROVAL));
+        } finally {
+            rows.close();
+        }
     }
 }
