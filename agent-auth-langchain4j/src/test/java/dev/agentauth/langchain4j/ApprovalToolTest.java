@@ -151,6 +151,35 @@ class ApprovalToolTest extends AgentToolsTestBase {
         assertNoApprovedTokenStored();
     }
 
+    @Test
+    void tellModelWhenTheModelRetriesTheSameCallThenItTakesThePendingApprovalAndAsksTheDeviceOnce() throws Exception {
+        KeycloakServer keycloak = KeycloakServer.shared();
+        AuthenticatedAgent agent = bankAgent(keycloak, "dave", "7").consentMode(ConsentMode.TELL_MODEL).build();
+        Assistant assistant = agent.aiService(Assistant.class);
+
+        assertThat(assistant.chat("tell", "pay", as("alice"))).contains("Approval needed")
+                .contains("PAY-7EUR-dave").contains("call this tool again with the same arguments");
+        keycloak.device().awaitRequest("PAY-7EUR-dave");
+        assertThat(assistant.chat("tell", "pay", as("alice"))).as("the user has not answered yet")
+                .contains("Still waiting").contains("Pay 7 EUR to dave");
+
+        keycloak.device().answerNow("PAY-7EUR-dave", CibaDevice.Decision.APPROVE);
+        String answer = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!answer.contains("paid") && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            answer = assistant.chat("tell", "pay", as("alice"));
+        }
+
+        assertThat(answer).startsWith("Answer: pay -> paid 7 EUR to dave under ").contains("creditorName=dave");
+        assertThat(keycloak.device().requests()).filteredOn(r -> r.bindingMessage().equals("PAY-7EUR-dave"))
+                .as("one backchannel request for the call and its retries").hasSize(1);
+        assertEveryToolCallAnswered(agent.chatMemory("tell").messages());
+        assertNoApprovedTokenStored();
+        assertThat(assistant.chat("tell", "pay", as("alice"))).as("a new action after it ran: a new approval")
+                .contains("Approval needed");
+    }
+
     /** The call took its approval's token: the row kept for other replicas is gone. */
     void assertNoApprovedTokenStored() {
         assertThat(store.findByUser("alice")).as("approved tokens in the store")

@@ -36,11 +36,21 @@ final class ToolResults {
         if (consent.prompt() instanceof ConsentPrompt.Backchannel approval) {
             return ToolResult.of("Approval needed: " + consent.principal().user() + " is asked on their own device to"
                     + " approve the action (" + approval.approval().summary() + "; the device shows "
-                    + approval.bindingMessage() + "). The tool did not do it. Tell the user; a new call asks again.");
+                    + approval.bindingMessage() + "). The tool did not do it. Tell the user; once they have answered,"
+                    + " call this tool again with the same arguments.");
         }
         return ToolResult.of("Authorization needed: " + consent.principal().user() + " has not connected "
                 + consent.providerDisplayName() + " (scopes: " + consent.scopes() + "). Ask the user to open this link"
                 + " to authorize, then call this tool again: " + consent.authorizationUri());
+    }
+
+    /** What the model hears when it retries a call whose approval the user has not answered yet. */
+    static ToolResult stillWaiting(ConsentRequirement approval) {
+        String action = approval.prompt() instanceof ConsentPrompt.Backchannel b ? b.approval().summary()
+                : approval.providerDisplayName();
+        return ToolResult.of("Still waiting: " + approval.principal().user() + " has not yet answered the request on"
+                + " their device to approve the action (" + action + "). The tool did not do it. Call it again with"
+                + " the same arguments once the user has answered; it asks the device no second time.");
     }
 
     /** What the model hears of {@code consent} ending without a token: in an approval's words for an approval. */

@@ -23,9 +23,13 @@ import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +51,20 @@ final class ToolRuns {
     private final AgentSettings settings;
     private final TurnJournals journals;
     private final InterruptRegistry interrupts;
+    /**
+     * In {@link dev.agentauth.agent.ConsentMode#TELL_MODEL}, the approvals the model was told are pending, by what
+     * they approve: the model's retry of the call (same tool, same action) takes the pending approval instead of
+     * asking the user's device a second time. In this process only; an entry goes when used, refused or expired.
+     */
+    private final ConcurrentHashMap<AskedApproval, ConsentRequirement> toldApprovals = new ConcurrentHashMap<>();
+
+    /** An approval as the model's retry names it: the user and agent, the tool, and the action. */
+    private record AskedApproval(String user, String agent, String tool, String bindingMessage, String details) {
+        static AskedApproval of(Principal principal, ToolBinding binding, TokenRequest request) {
+            return new AskedApproval(principal.user(), principal.agent(), binding.name(),
+                    request.approval().bindingMessage(), request.approval().detailsJson());
+        }
+    }
 
     ToolRuns(AgentSettings settings, TurnJournals journals, InterruptRegistry interrupts) {
         this.settings = settings;
@@ -152,17 +170,37 @@ final class ToolRuns {
             } catch (IllegalArgumentException e) {
                 return ToolResult.error(e.getMessage() + ", so the tool did not run.");
             }
-            TokenResult result = settings.broker().token(request);
-            if (result instanceof TokenResult.Granted granted) {
-                token = granted.token(); // not by this broker: every approval is new
-            } else {
-                ConsentRequirement consent = ((TokenResult.ConsentRequired) result).consent();
-                Optional<AccessToken> approved = onConsentRequired(call, turn, principal, consent);
-                if (approved.isEmpty()) {
-                    return ToolResults.tellModel(consent);
+            AskedApproval asked = AskedApproval.of(principal, binding, request);
+            ConsentRequirement told = toldApproval(asked);
+            if (told != null) {
+                // The model retried a call whose approval it was told about: that approval, not a new one.
+                CompletableFuture<AccessToken> answer = settings.broker().consentCompletion(told.id());
+                if (!answer.isDone()) {
+                    return ToolResults.stillWaiting(told);
                 }
-                token = approved.get();
-                forget(consent);
+                toldApprovals.remove(asked, told);
+                try {
+                    token = answer.join();
+                } catch (CompletionException e) {
+                    ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
+                            ? f.reason() : ConsentFailedException.Reason.REJECTED;
+                    return ToolResult.error(ToolResults.consentFailure(told, reason));
+                }
+                forget(told);
+            } else {
+                TokenResult result = settings.broker().token(request);
+                if (result instanceof TokenResult.Granted granted) {
+                    token = granted.token(); // not by this broker: every approval is new
+                } else {
+                    ConsentRequirement consent = ((TokenResult.ConsentRequired) result).consent();
+                    Optional<AccessToken> approved = onConsentRequired(call, turn, principal, consent);
+                    if (approved.isEmpty()) {
+                        toldApprovals.put(asked, consent);
+                        return ToolResults.tellModel(consent);
+                    }
+                    token = approved.get();
+                    forget(consent);
+                }
             }
         }
         settings.broker().recordUse(token, principal, "tool " + binding.name());
@@ -172,6 +210,16 @@ final class ToolRuns {
             return ToolResult.error("The API refused the authorization the user approved for this action, so the"
                     + " tool could not complete it.");
         }
+    }
+
+    /** The unexpired approval the model was told about for {@code asked}, or {@code null}; drops expired ones. */
+    private ConsentRequirement toldApproval(AskedApproval asked) {
+        if (toldApprovals.isEmpty()) {
+            return null;
+        }
+        Instant now = settings.clock().instant();
+        toldApprovals.values().removeIf(c -> !c.expiresAt().isAfter(now));
+        return toldApprovals.get(asked);
     }
 
     /** The approval a resumed call waited for, or {@code null} when it waited for none. */
