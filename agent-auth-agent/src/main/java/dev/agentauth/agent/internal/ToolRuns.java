@@ -172,13 +172,18 @@ final class ToolRuns {
             }
             AskedApproval asked = AskedApproval.of(principal, binding, request);
             ConsentRequirement told = toldApproval(asked);
+            CompletableFuture<AccessToken> answer = null;
             if (told != null) {
                 // The model retried a call whose approval it was told about: that approval, not a new one.
-                CompletableFuture<AccessToken> answer = settings.broker().consentCompletion(told.id());
+                answer = settings.broker().consentCompletion(told.id());
                 if (!answer.isDone()) {
                     return ToolResults.stillWaiting(told);
                 }
-                toldApprovals.remove(asked, told);
+                if (!toldApprovals.remove(asked, told)) {
+                    told = null; // a concurrent retry took it: one approval runs one call, this one is asked anew
+                }
+            }
+            if (told != null) {
                 try {
                     token = answer.join();
                 } catch (CompletionException e) {
