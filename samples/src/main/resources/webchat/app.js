@@ -103,7 +103,9 @@ function card(interrupt) {
     if (answer.type === 'pending') {
       // The popup closed before the sign-in finished: nothing is waiting any more, so say what to do.
       state = 'open';
-      status.textContent = interrupt.consents.some((c) => c.userCode)
+      status.textContent = interrupt.consents.some((c) => c.prompt === 'backchannel')
+          ? 'Not approved yet: approve the request on your device first, or choose Not now.'
+          : interrupt.consents.some((c) => c.userCode)
           ? 'Not approved yet: enter the code on the sign-in page first, or choose Not now.'
           : 'The sign-in window closed before you finished. Authorize again, or choose Not now.';
       return;
@@ -144,6 +146,27 @@ function card(interrupt) {
     meta.className = 'meta';
     meta.textContent = (consent.connectedAccount ? 'Connected as ' + consent.connectedAccount + '. ' : '')
         + 'This request expires at ' + new Date(consent.expiresAt).toLocaleTimeString() + '.';
+    if (consent.prompt === 'backchannel') {
+      // One action to approve on the user's own device (OpenID CIBA): the action in words, the binding message to
+      // compare with what the device shows; no link to open.
+      const action = document.createElement('p');
+      action.className = 'action';
+      action.textContent = consent.action;
+      const device = document.createElement('p');
+      device.className = 'approve-on-device';
+      device.append('Approve on your device: ');
+      const binding = document.createElement('strong');
+      binding.className = 'binding-message';
+      binding.textContent = consent.bindingMessage;
+      device.append(binding);
+      const approved = document.createElement('button');
+      approved.className = 'authorize';
+      approved.textContent = "I've approved";
+      approved.addEventListener('click', resume);
+      row.append(name, action, device, meta, approved);
+      box.appendChild(row);
+      continue;
+    }
     if (consent.userCode) {
       // Device authorization (RFC 8628): a code to enter on the provider's page, on this or any other device.
       const code = document.createElement('p');

@@ -19,6 +19,15 @@ import java.lang.annotation.Target;
  * @AuthenticatedTool(provider = "github", scopes = "repo")
  * List<PullRequest> myPulls(@InjectToken String token, String repository) { ... }
  * }</pre>
+ *
+ * <p>A tool that moves money, deletes something or sends mail may ask its user to approve each call on their own
+ * device, as exactly that action ({@link #approval()}):
+ *
+ * <pre>{@code
+ * @Tool("Pay someone")
+ * @AuthenticatedTool(provider = "bank", approval = PaymentApproval.class)
+ * String pay(@InjectToken String token, String creditor, String amount) { ... }
+ * }</pre>
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -39,4 +48,14 @@ public @interface AuthenticatedTool {
 
     /** Whether the grant belongs to this agent only (default: shared by every agent acting for the user). */
     boolean agentScoped() default false;
+
+    /**
+     * Each call of this tool is approved by its user on their own device, as exactly that action (OpenID CIBA with
+     * RFC 9396 authorization details, {@link Flow#USER_APPROVAL}; the provider is built with
+     * {@code backchannelAuthentication(true)}): the mapping from the call's arguments to what the user approves. The
+     * token the user approves serves that call only. Default: no approval per call ({@link #flow()} applies).
+     *
+     * @since 0.3.0
+     */
+    Class<? extends ActionApproval<?>> approval() default ActionApproval.None.class;
 }

@@ -49,14 +49,25 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
      * @param userCode            the code to enter, for a device authorization (RFC 8628); else {@code null}
      * @param verificationUri     where to enter it; else {@code null}
      * @param verificationUriComplete the same page with the code filled in, or {@code null}
+     * @param action              for the approval of one action on the user's own device (OpenID CIBA): the action
+     *                            and its binding message; else {@code null}
      */
     public record Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
                           String authorizationUrl, Instant expiresAt, List<ScopeDetail> scopeDetails,
                           String connectedAccount, String userCode, String verificationUri,
-                          String verificationUriComplete) {
+                          String verificationUriComplete, Action action) {
         public Consent {
             scopes = List.copyOf(scopes);
             scopeDetails = scopeDetails == null ? List.of() : List.copyOf(scopeDetails);
+        }
+
+        /** A consent through a browser redirect or a device code: no action to approve. */
+        public Consent(String consentId, String provider, String providerDisplayName, List<String> scopes,
+                       String authorizationUrl, Instant expiresAt, List<ScopeDetail> scopeDetails,
+                       String connectedAccount, String userCode, String verificationUri,
+                       String verificationUriComplete) {
+            this(consentId, provider, providerDisplayName, scopes, authorizationUrl, expiresAt, scopeDetails,
+                    connectedAccount, userCode, verificationUri, verificationUriComplete, null);
         }
 
         /** A consent through a browser redirect: no device code. */
@@ -93,7 +104,26 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
          * @since 0.3.0
          */
         public String prompt() {
-            return deviceCode() ? "device" : "redirect";
+            return action != null ? "backchannel" : deviceCode() ? "device" : "redirect";
+        }
+    }
+
+    /**
+     * The one action a user approves on their own device (OpenID CIBA with RFC 9396 authorization details): a card
+     * says "approve on your device", shows {@link #bindingMessage()} (the device shows the same) and the action in
+     * words ({@link #summary()}), and may list the details; there is no link to open. Resuming before the user
+     * answered is {@code CONSENT_PENDING}; a refusal or an expiry reaches the model as a refusal of that call.
+     *
+     * @param bindingMessage       what the user compares on both devices
+     * @param summary              the action in words, from the tool's approval mapping
+     * @param authorizationDetails the RFC 9396 {@code authorization_details}, a JSON array
+     * @since 0.3.0
+     */
+    public record Action(String bindingMessage, String summary, String authorizationDetails) {
+        public Action {
+            Objects.requireNonNull(bindingMessage, "bindingMessage");
+            Objects.requireNonNull(summary, "summary");
+            Objects.requireNonNull(authorizationDetails, "authorizationDetails");
         }
     }
 
@@ -150,6 +180,16 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
                 m.put("verificationUri", c.verificationUri());
                 m.put("verificationUriComplete", c.verificationUriComplete());
             }
+            if (c.action() != null) {
+                m.put("bindingMessage", c.action().bindingMessage());
+                m.put("action", c.action().summary());
+                try {
+                    m.put("authorizationDetails", JSON.readTree(c.action().authorizationDetails()));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("the authorization details of consent " + c.consentId()
+                            + " are not JSON", e);
+                }
+            }
             m.put("authorizationUrl", c.authorizationUrl());
             m.put("expiresAt", c.expiresAt().toString());
             return m;
@@ -195,7 +235,9 @@ public record ConsentInterrupt(String id, String user, String agent, List<Consen
                 consents.add(new Consent(c.path("consentId").asText(), c.path("provider").asText(),
                         c.path("providerDisplayName").asText(), scopes, c.path("authorizationUrl").asText(),
                         Instant.parse(c.path("expiresAt").asText()), details, text(c, "connectedAccount"),
-                        text(c, "userCode"), text(c, "verificationUri"), text(c, "verificationUriComplete")));
+                        text(c, "userCode"), text(c, "verificationUri"), text(c, "verificationUriComplete"),
+                        c.hasNonNull("bindingMessage") ? new Action(c.path("bindingMessage").asText(),
+                                text(c, "action"), c.path("authorizationDetails").toString()) : null));
             }
             List<WaitingToolCall> waiting = new java.util.ArrayList<>();
             for (com.fasterxml.jackson.databind.JsonNode w : n.path("waitingToolCalls")) {

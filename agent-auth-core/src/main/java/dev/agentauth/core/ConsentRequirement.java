@@ -11,8 +11,10 @@ import java.util.Optional;
  * popup; a code to type for a device authorization), then wait with {@link TokenBroker#consentCompletion(ConsentId)}
  * or let the UI resume later. How the user consents — the channel — is the provider's: a browser redirect
  * ({@link ConsentPrompt.Redirect}), or a device code (RFC 8628, {@link ConsentPrompt.DeviceCode}) while the broker polls
- * for the user's approval. {@code authorizationUri} is the page a UI opens in either case: the authorization URL, or
- * the device verification URI (its complete form when the provider gives one).
+ * for the user's approval; the approval of one action is the backchannel's (OpenID CIBA,
+ * {@link ConsentPrompt.Backchannel}). {@code authorizationUri} is the page a UI opens: the authorization URL, or the
+ * device verification URI (its complete form when the provider gives one); a backchannel approval has no page
+ * ({@link ConsentPrompt.Backchannel#NO_PAGE}, which {@link #isSafeToShow} refuses).
  *
  * <p>Holds no secret: the PKCE verifier and a device code stay in the broker. Immutable and thread-safe; safe to
  * serialize to the UI.
@@ -147,6 +149,9 @@ public record ConsentRequirement(ConsentId id, ProviderId provider, String provi
         if (prompt instanceof ConsentPrompt.DeviceCode d) {
             return d.pageToOpen();
         }
+        if (prompt instanceof ConsentPrompt.Backchannel) {
+            return ConsentPrompt.Backchannel.NO_PAGE;
+        }
         return ((ConsentPrompt.Redirect) prompt).authorizationUri();
     }
 
@@ -154,6 +159,9 @@ public record ConsentRequirement(ConsentId id, ProviderId provider, String provi
     private static boolean opens(ConsentPrompt prompt, URI uri) {
         if (prompt instanceof ConsentPrompt.DeviceCode d) {
             return uri.equals(d.verificationUri()) || uri.equals(d.verificationUriComplete());
+        }
+        if (prompt instanceof ConsentPrompt.Backchannel) {
+            return uri.equals(ConsentPrompt.Backchannel.NO_PAGE);
         }
         return uri.equals(((ConsentPrompt.Redirect) prompt).authorizationUri());
     }

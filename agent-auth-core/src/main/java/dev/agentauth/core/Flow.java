@@ -54,7 +54,19 @@ public enum Flow {
      *
      * @since 0.2.0
      */
-    IDENTITY_ASSERTION(true, false, false, false, false, false);
+    IDENTITY_ASSERTION(true, false, false, false, false, false),
+    /**
+     * On behalf of the user, for one action the user approves on their own device: OpenID Client-Initiated
+     * Backchannel Authentication (CIBA Core 1.0, poll mode) carrying the action as RFC 9396 {@code authorization_details}
+     * and a {@code binding_message} ({@link TokenRequest#approval()}, required). Every request is a new approval, and
+     * its token serves that request only: it is never cached or served for another request. Needs a provider built
+     * with {@link ProviderBuilder#backchannelAuthentication(boolean) backchannelAuthentication(true)}. The principal
+     * must name a user. An API that refuses the approved token is not asked about again: a new action is a new
+     * approval.
+     *
+     * @since 0.3.0
+     */
+    USER_APPROVAL(true, false, false, false, false, false);
 
     private final boolean requiresUser;
     private final boolean requiresAudience;

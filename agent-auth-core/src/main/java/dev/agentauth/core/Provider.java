@@ -73,6 +73,8 @@ public final class Provider {
     private final boolean pkce;
     private final boolean dpop;
     private final boolean deviceAuthorization;
+    private final boolean backchannelAuthentication;
+    private final URI backchannelNotificationEndpoint;
     /** The settings this provider was built from, for {@link #toBuilder()}. */
     private final ProviderBuilder settings;
     private final URI deviceAuthorizationEndpoint;
@@ -111,6 +113,8 @@ public final class Provider {
         this.dpop = b.dpop;
         this.deviceAuthorization = b.deviceAuthorization || b.deviceAuthorizationEndpoint != null;
         this.deviceAuthorizationEndpoint = b.deviceAuthorizationEndpoint;
+        this.backchannelAuthentication = b.backchannelAuthentication;
+        this.backchannelNotificationEndpoint = b.backchannelNotificationEndpoint;
         this.issuerParameterRequired = b.issuerParameterRequired;
         this.tokenResponseFormat = b.tokenResponseFormat;
         this.tokenRequestFormat = b.tokenRequestFormat;
@@ -275,6 +279,26 @@ public final class Provider {
         return deviceAuthorization;
     }
 
+    /**
+     * Whether approvals of single actions ({@link Flow#USER_APPROVAL}) go to this provider through OpenID CIBA: the
+     * user approves on their own device while the broker polls (CIBA Core 1.0, poll mode).
+     *
+     * @since 0.3.0
+     */
+    public boolean backchannelAuthentication() {
+        return backchannelAuthentication;
+    }
+
+    /**
+     * For CIBA ping mode (CIBA Core §10.2): where the provider notifies the application that an approval was answered,
+     * as registered for the client; empty for poll mode.
+     *
+     * @since 0.3.0
+     */
+    public Optional<URI> backchannelNotificationEndpoint() {
+        return Optional.ofNullable(backchannelNotificationEndpoint);
+    }
+
     /** The device authorization endpoint, when configured rather than discovered from the issuer's metadata. */
     public Optional<URI> deviceAuthorizationEndpoint() {
         return Optional.ofNullable(deviceAuthorizationEndpoint);
@@ -358,6 +382,8 @@ public final class Provider {
                 && defaultScopes.equals(p.defaultScopes) && scopeDelimiter.equals(p.scopeDelimiter)
                 && scopeParameter.equals(p.scopeParameter) && authorizationParameters.equals(p.authorizationParameters)
                 && pkce == p.pkce && dpop == p.dpop && deviceAuthorization == p.deviceAuthorization
+                && backchannelAuthentication == p.backchannelAuthentication
+                && Objects.equals(backchannelNotificationEndpoint, p.backchannelNotificationEndpoint)
                 && Objects.equals(deviceAuthorizationEndpoint, p.deviceAuthorizationEndpoint)
                 && workloadIdentity == p.workloadIdentity
                 && scopeDescriptions.equals(p.scopeDescriptions)

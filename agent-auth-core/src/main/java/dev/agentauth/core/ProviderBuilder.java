@@ -27,6 +27,8 @@ public final class ProviderBuilder {
     boolean dpop;
     boolean deviceAuthorization;
     URI deviceAuthorizationEndpoint;
+    boolean backchannelAuthentication;
+    URI backchannelNotificationEndpoint;
     AssertionSource workloadIdentity;
     final Map<String, String> scopeDescriptions = new LinkedHashMap<>();
     ProviderId identityProvider;
@@ -133,6 +135,35 @@ public final class ProviderBuilder {
      */
     public ProviderBuilder deviceAuthorization(boolean device) {
         this.deviceAuthorization = device;
+        return this;
+    }
+
+    /**
+     * Approvals of single actions ({@link Flow#USER_APPROVAL}) go through OpenID CIBA (Client-Initiated Backchannel
+     * Authentication Core 1.0, poll mode): the user approves on their own device, and the broker polls. The
+     * {@code backchannel_authentication_endpoint} comes from the issuer's metadata. Other flows of the provider are
+     * unchanged; see {@link Provider#backchannelAuthentication()}.
+     *
+     * @since 0.3.0
+     */
+    public ProviderBuilder backchannelAuthentication(boolean backchannel) {
+        this.backchannelAuthentication = backchannel;
+        return this;
+    }
+
+    /**
+     * CIBA ping mode (CIBA Core §10.2): the client's {@code backchannel_client_notification_endpoint} as registered at
+     * the provider — your application's URL where the provider says that an approval was answered. Approval requests
+     * then carry a {@code client_notification_token}; hand each notification request to
+     * {@link TokenBroker#backchannelNotification(String, String)}, and the broker polls at once instead of waiting for
+     * the next poll (it still polls, rarely, in case a notification is lost). Implies
+     * {@link #backchannelAuthentication(boolean) backchannelAuthentication(true)}.
+     *
+     * @since 0.3.0
+     */
+    public ProviderBuilder backchannelNotificationEndpoint(String uri) {
+        this.backchannelNotificationEndpoint = URI.create(uri);
+        this.backchannelAuthentication = true;
         return this;
     }
 
@@ -300,6 +331,8 @@ public final class ProviderBuilder {
         b.dpop = dpop;
         b.deviceAuthorization = deviceAuthorization;
         b.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
+        b.backchannelAuthentication = backchannelAuthentication;
+        b.backchannelNotificationEndpoint = backchannelNotificationEndpoint;
         b.issuerParameterRequired = issuerParameterRequired;
         b.tokenResponseFormat = tokenResponseFormat;
         b.tokenRequestFormat = tokenRequestFormat;

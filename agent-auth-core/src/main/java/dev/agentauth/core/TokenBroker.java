@@ -72,6 +72,37 @@ public interface TokenBroker extends AutoCloseable {
     CompletableFuture<AccessToken> consentCompletion(ConsentId id);
 
     /**
+     * The call approval {@code id} was for has taken the approved token ({@link Flow#USER_APPROVAL}): the broker removes
+     * it from the store, where it was kept only for a replica waiting for the approval to read, and from its cache.
+     * Call it on the replica that runs the call, once the token is in hand; a later {@link #consentCompletion} of this
+     * approval on another replica then fails as {@code UNKNOWN}. Also sweeps what approvals no call collected (see
+     * {@link dev.agentauth.core.store.TokenStore#purgeExpiredConsents}). An id of no approval, or one already
+     * forgotten, changes nothing. Thread-safe; blocks on the store.
+     *
+     * @param id the approval's consent id ({@link ConsentRequirement#id()})
+     * @since 0.3.0
+     */
+    default void forgetApproval(ConsentId id) {
+    }
+
+    /**
+     * An OpenID CIBA ping notification (CIBA Core §10.2) the provider sent to the application's
+     * {@link ProviderBuilder#backchannelNotificationEndpoint client notification endpoint}: the user answered an
+     * approval, so the broker polls for it at once — on whichever replica finds it due, as every poll. The request's
+     * bearer token is the {@code client_notification_token} the broker sent with that approval (only its digest is
+     * stored), and its body names the approval's {@code auth_req_id}; anything else matches nothing. Answer the
+     * provider with HTTP 204 when this returns {@code true}, else 401. Thread-safe; reads and writes the store.
+     *
+     * @param authorizationHeader the request's {@code Authorization} header, {@code Bearer} and the token
+     * @param body                the request's JSON body
+     * @return whether a pending approval of this broker's store matched (and is now due)
+     * @since 0.3.0
+     */
+    default boolean backchannelNotification(String authorizationHeader, String body) {
+        return false;
+    }
+
+    /**
      * Finishes a consent from the OAuth callback request the user's browser made to the application's redirect URI
      * (the full URI, with its query). Validates state (known, unused, unexpired), redirect URI and {@code iss}
      * (RFC 9207) before it redeems the code; anything else redeems nothing. Never throws for a bad callback: the result

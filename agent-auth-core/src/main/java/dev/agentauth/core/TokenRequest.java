@@ -19,9 +19,11 @@ import java.util.Objects;
  *                        {@link Flow#TOKEN_EXCHANGE} (optional): the service the token is for; otherwise {@code null}
  * @param subjectProvider for {@link Flow#TOKEN_EXCHANGE}: the provider whose user token is exchanged (RFC 8693
  *                        {@code subject_token}); otherwise {@code null}
+ * @param approval        for {@link Flow#USER_APPROVAL} (required): the one action the user approves on their device;
+ *                        otherwise {@code null}
  */
 public record TokenRequest(ProviderId provider, Scopes scopes, Principal principal, Flow flow, boolean agentScoped,
-                           boolean forceConsent, String audience, ProviderId subjectProvider) {
+                           boolean forceConsent, String audience, ProviderId subjectProvider, Approval approval) {
 
     public TokenRequest {
         Objects.requireNonNull(provider, "provider");
@@ -46,6 +48,16 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
         if (!flow.requiresSubjectProvider() && subjectProvider != null) {
             throw new IllegalArgumentException("flow " + flow + " takes no subject provider; it is for TOKEN_EXCHANGE");
         }
+        if ((flow == Flow.USER_APPROVAL) != (approval != null)) {
+            throw new IllegalArgumentException(approval == null ? "flow USER_APPROVAL needs the action to approve"
+                    + " (TokenRequest.Builder.approval)" : "flow " + flow + " takes no approval; it is for USER_APPROVAL");
+        }
+    }
+
+    /** A request without an approval, as before approvals existed. */
+    public TokenRequest(ProviderId provider, Scopes scopes, Principal principal, Flow flow, boolean agentScoped,
+                        boolean forceConsent, String audience, ProviderId subjectProvider) {
+        this(provider, scopes, principal, flow, agentScoped, forceConsent, audience, subjectProvider, null);
     }
 
     /** A request without audience or subject provider, as before those existed. */
@@ -72,13 +84,14 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
 
     /** This request with {@code forceConsent} set. */
     public TokenRequest withForceConsent(boolean force) {
-        return new TokenRequest(provider, scopes, principal, flow, agentScoped, force, audience, subjectProvider);
+        return new TokenRequest(provider, scopes, principal, flow, agentScoped, force, audience, subjectProvider,
+                approval);
     }
 
     /** This request with other scopes. */
     public TokenRequest withScopes(Scopes other) {
         return new TokenRequest(provider, other, principal, flow, agentScoped, forceConsent, audience,
-                subjectProvider);
+                subjectProvider, approval);
     }
 
     /** Builds a {@link TokenRequest}; defaults: no scopes (provider defaults), {@link Flow#USER_CONSENT}, shared. Not thread-safe. */
@@ -91,6 +104,7 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
         private boolean forceConsent;
         private String audience;
         private ProviderId subjectProvider;
+        private Approval approval;
 
         private Builder() {
         }
@@ -139,6 +153,17 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
             return this;
         }
 
+        /**
+         * The one action the user approves on their device; sets the flow to {@link Flow#USER_APPROVAL}.
+         *
+         * @since 0.3.0
+         */
+        public Builder approval(Approval approval) {
+            this.approval = approval;
+            this.flow = Flow.USER_APPROVAL;
+            return this;
+        }
+
         /** For {@link Flow#TOKEN_EXCHANGE}: the provider whose user token is exchanged. */
         public Builder subjectProvider(ProviderId subjectProvider) {
             this.subjectProvider = subjectProvider;
@@ -152,7 +177,7 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
 
         public TokenRequest build() {
             return new TokenRequest(provider, scopes, principal, flow, agentScoped, forceConsent, audience,
-                    subjectProvider);
+                    subjectProvider, approval);
         }
     }
 }

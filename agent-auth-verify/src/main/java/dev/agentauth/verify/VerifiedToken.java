@@ -1,6 +1,8 @@
 package dev.agentauth.verify;
 
+import com.nimbusds.oauth2.sdk.rar.AuthorizationDetail;
 import dev.agentauth.core.Scopes;
+import dev.agentauth.verify.internal.AuthorizationDetailsMatch;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,30 @@ public record VerifiedToken(String subject, String issuer, List<String> audience
         Objects.requireNonNull(scopes, "scopes");
         Objects.requireNonNull(expiresAt, "expiresAt");
         claims = Map.copyOf(claims);
+    }
+
+    /**
+     * The RFC 9396 {@code authorization_details} the token grants (§9.1) — the actions its user approved, e.g. through
+     * an agent's OpenID CIBA approval. Empty when the token carries none, or the claim is not an array of details
+     * (then it grants none). Parsed on each call; no I/O.
+     *
+     * @since 0.3.0
+     */
+    public List<AuthorizationDetail> authorizationDetails() {
+        return AuthorizationDetailsMatch.of(claims);
+    }
+
+    /**
+     * Whether the token's {@link #authorizationDetails()} cover every one of {@code required}: for each, a granted
+     * detail of the same {@code type} with an equal value for every member {@code required} names (a list there must
+     * be contained in the granted list, an object covered member by member). A token without details covers nothing
+     * but an empty requirement. The strict reading: an API whose detail type defines a looser rule (an amount up to a
+     * limit) checks {@link #authorizationDetails()} itself.
+     *
+     * @since 0.3.0
+     */
+    public boolean covers(List<AuthorizationDetail> required) {
+        return AuthorizationDetailsMatch.covers(authorizationDetails(), required);
     }
 
     /** One claim, if present. */

@@ -105,10 +105,16 @@ public final class CliChat {
 
     /**
      * What the terminal shows of a consent: the provider and scopes, then the URL to open — or, for a device
-     * authorization (RFC 8628), the page and the code to enter on any device. A terminal that knows OSC 8 makes links
+     * authorization (RFC 8628), the page and the code to enter on any device; for an approval on the user's own device
+     * (OpenID CIBA), the action in words and the binding message. A terminal that knows OSC 8 makes links
      * clickable; others show them as they are.
      */
     static String describe(ConsentRequirement consent, boolean terminal) {
+        if (consent.prompt() instanceof ConsentPrompt.Backchannel approval) {
+            // One action to approve on the user's own device (OpenID CIBA): no link, the action and the message
+            return "  " + consent.providerDisplayName() + " asks you to approve: " + approval.approval().summary()
+                    + "\n  approve on your device: " + approval.bindingMessage() + "\n";
+        }
         StringBuilder out = new StringBuilder("  " + consent.providerDisplayName() + " asks you to authorize: "
                 + consent.scopes() + "\n");
         if (consent.prompt() instanceof ConsentPrompt.DeviceCode device) {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The built-in demo model: not a language model, a few rules that pick a tool from keywords in the message, so the
@@ -71,6 +73,10 @@ final class DemoChatModel implements ChatModel {
         }
         if (containsAny(t, "status", "health", "stats")) {
             return call(tools, "serviceStatus", Map.of());
+        }
+        Matcher pay = Pattern.compile("\\bpay\\s+([a-z0-9]+)\\s+(\\d+(?:\\.\\d{1,2})?)").matcher(t);
+        if (pay.find()) {
+            return call(tools, "pay", Map.of("creditor", pay.group(1), "amount", pay.group(2)));  // an approval
         }
         if (containsAny(t, "repo", "github")) {
             return call(tools, "myRepositories", Map.of());

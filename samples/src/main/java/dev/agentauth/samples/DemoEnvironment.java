@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything the demo agent talks to, started in-process on 127.0.0.1: the identity provider, the notes API, the
@@ -62,6 +63,19 @@ public final class DemoEnvironment implements AutoCloseable {
                         .clientSecret(env.get("GITHUB_CLIENT_SECRET"))
                         .build());
             }
+            boolean bank = env.get("BANK_ISSUER") != null;
+            if (bank) {                                                // approvals on the user's device (CIBA)
+                broker.provider(Provider.oauth2(PaymentTools.PROVIDER).displayName("Bank")
+                        .issuer(env.get("BANK_ISSUER"))
+                        .clientId(env.get("BANK_CLIENT_ID"))
+                        .clientSecret(env.get("BANK_CLIENT_SECRET"))
+                        .defaultScopes("openid")
+                        .backchannelAuthentication(true)
+                        .build());
+                // CIBA names the user to the provider: the demo's user name is their user name there.
+                broker.expectedAccount((principal, provider) -> provider.value().equals(PaymentTools.PROVIDER)
+                        ? Optional.ofNullable(principal.user()) : Optional.empty());
+            }
             if (redirectUri != null) {
                 broker.redirectUri(redirectUri);                       // a web app completes callbacks itself
             } else {
@@ -74,6 +88,9 @@ public final class DemoEnvironment implements AutoCloseable {
             tools.add(new NotesTools(notes.uri("/")));
             if (github) {
                 tools.add(new GitHubTools());
+            }
+            if (bank) {
+                tools.add(new PaymentTools());
             }
             // MCP servers: the same consent cards and resume as the annotated tools.
             mcpServers.add(AuthenticatedMcpServer.streamableHttp("calendar", calendar.endpoint())

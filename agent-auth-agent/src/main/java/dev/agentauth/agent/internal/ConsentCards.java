@@ -93,10 +93,13 @@ final class ConsentCards {
             details.add(new ConsentInterrupt.ScopeDetail(scope, description, granted.containsAll(Scopes.of(scope))));
         }
         ConsentPrompt.DeviceCode device = c.prompt() instanceof ConsentPrompt.DeviceCode d ? d : null;
+        ConsentInterrupt.Action action = c.prompt() instanceof ConsentPrompt.Backchannel b
+                ? new ConsentInterrupt.Action(b.bindingMessage(), b.approval().summary(), b.approval().detailsJson())
+                : null;
         return new ConsentInterrupt.Consent(c.id().value(), c.provider().value(), c.providerDisplayName(),
                 List.copyOf(c.scopes().values()), c.authorizationUri().toString(), c.expiresAt(), details, account,
                 device == null ? null : device.userCode(), device == null ? null : device.verificationUri().toString(),
                 device == null || device.verificationUriComplete() == null ? null
-                        : device.verificationUriComplete().toString());
+                        : device.verificationUriComplete().toString(), action);
     }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.rar.AuthorizationDetail;
 import dev.agentauth.agent.ConsentInterrupt;
 import dev.agentauth.agent.ToolCall;
 import dev.agentauth.agent.spi.Continuation;
 import dev.agentauth.agent.spi.ToolResult;
 import dev.agentauth.core.AgentAuthException;
+import dev.agentauth.core.Approval;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.ConsentPrompt;
@@ -147,6 +150,11 @@ final class InterruptCodec {
                             : device.verificationUriComplete().toString())
                     .put("interval", device.interval().toSeconds());
         }
+        if (c.prompt() instanceof ConsentPrompt.Backchannel backchannel) {
+            n.put("bindingMessage", backchannel.bindingMessage()).put("summary", backchannel.approval().summary())
+                    .put("authorizationDetails", backchannel.approval().detailsJson())
+                    .put("interval", backchannel.interval().toSeconds());
+        }
         return n;
     }
 
@@ -159,6 +167,15 @@ final class InterruptCodec {
     }
 
     private static ConsentPrompt prompt(JsonNode n) {
+        if (n.hasNonNull("bindingMessage")) {
+            try {
+                return new ConsentPrompt.Backchannel(new Approval(n.path("bindingMessage").asText(),
+                        AuthorizationDetail.parseList(n.path("authorizationDetails").asText()),
+                        n.path("summary").asText(null)), Duration.ofSeconds(n.path("interval").asLong(5)));
+            } catch (ParseException e) {
+                throw new IllegalArgumentException("the stored authorization details are not RFC 9396 JSON", e);
+            }
+        }
         if (!n.hasNonNull("userCode")) {
             return new ConsentPrompt.Redirect(URI.create(n.path("authorizationUri").asText()));
         }

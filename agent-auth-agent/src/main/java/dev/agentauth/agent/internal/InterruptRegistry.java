@@ -225,11 +225,12 @@ final class InterruptRegistry {
                 continue;
             }
             try {
-                TokenResult r = settings.broker().token(b.tokenRequest(state.principal));
+                // A call approved per call gets its own approval now: the card shows every action of the batch.
+                TokenResult r = settings.broker().token(b.tokenRequest(state.principal, other));
                 if (r instanceof TokenResult.ConsentRequired required) {
                     state.consentByCall.put(other.id(), required.consent());
                 }
-            } catch (AgentAuthException e) {
+            } catch (AgentAuthException | IllegalArgumentException e) {
                 log.debug("look-ahead for tool {} failed: {}", other.name(), e.getMessage());
             }
         }

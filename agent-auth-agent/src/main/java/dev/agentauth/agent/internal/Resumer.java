@@ -177,8 +177,7 @@ final class Resumer {
                 ConsentEnd outcome = consent == null ? ConsentEnd.GRANTED : outcomes.get(consent.id().value());
                 ToolResult result;
                 if (outcome != ConsentEnd.GRANTED) {
-                    result = ToolResult.error(ToolResults.consentFailure(consent.providerDisplayName(),
-                            outcome.reason));
+                    result = ToolResult.error(ToolResults.consentFailure(consent, outcome.reason));
                 } else if (lease.doneBefore(call.id()).isPresent()) {
                     result = lease.doneBefore(call.id()).get(); // ran under a resume that died later: not again
                 } else if (lease.inFlightBefore(call.id())
@@ -256,12 +255,17 @@ final class Resumer {
     }
 
     /** The context of a resumed turn's waiting calls: the interrupted turn's, under a new turn id. */
-    private static final class ResumedTurn implements Turn {
+    static final class ResumedTurn implements Turn {
         private final InterruptRegistry.Interrupted state;
         private final String id = "resume-" + UUID.randomUUID();
 
         ResumedTurn(InterruptRegistry.Interrupted state) {
             this.state = state;
+        }
+
+        /** The consent call {@code callId} waited for, or {@code null}: an approval's token serves that call. */
+        ConsentRequirement consentOf(String callId) {
+            return state.consentByCall.get(callId);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.agentauth.agent.internal;
 
 import dev.agentauth.agent.spi.ToolResult;
 import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 
 /**
@@ -32,9 +33,39 @@ final class ToolResults {
 
     /** {@link dev.agentauth.agent.ConsentMode#TELL_MODEL}: the tool result asks the user to authorize. */
     static ToolResult tellModel(ConsentRequirement consent) {
+        if (consent.prompt() instanceof ConsentPrompt.Backchannel approval) {
+            return ToolResult.of("Approval needed: " + consent.principal().user() + " is asked on their own device to"
+                    + " approve the action (" + approval.approval().summary() + "; the device shows "
+                    + approval.bindingMessage() + "). The tool did not do it. Tell the user; once they have answered,"
+                    + " call this tool again with the same arguments.");
+        }
         return ToolResult.of("Authorization needed: " + consent.principal().user() + " has not connected "
                 + consent.providerDisplayName() + " (scopes: " + consent.scopes() + "). Ask the user to open this link"
                 + " to authorize, then call this tool again: " + consent.authorizationUri());
+    }
+
+    /** What the model hears when it retries a call whose approval the user has not answered yet. */
+    static ToolResult stillWaiting(ConsentRequirement approval) {
+        String action = approval.prompt() instanceof ConsentPrompt.Backchannel b ? b.approval().summary()
+                : approval.providerDisplayName();
+        return ToolResult.of("Still waiting: " + approval.principal().user() + " has not yet answered the request on"
+                + " their device to approve the action (" + action + "). The tool did not do it. Call it again with"
+                + " the same arguments once the user has answered; it asks the device no second time.");
+    }
+
+    /** What the model hears of {@code consent} ending without a token: in an approval's words for an approval. */
+    static String consentFailure(ConsentRequirement consent, ConsentFailedException.Reason reason) {
+        if (consent.prompt() instanceof ConsentPrompt.Backchannel approval) {
+            String action = "the action (" + approval.approval().summary() + ")";
+            return switch (reason) {
+                case DENIED -> "The user declined " + action + " on their device, so the tool did not do it. Tell"
+                        + " the user it was not done.";
+                case EXPIRED -> "The user did not approve " + action + " on their device in time, so the tool did"
+                        + " not do it. Offer to ask again.";
+                default -> "The approval of " + action + " did not complete, so the tool did not do it.";
+            };
+        }
+        return consentFailure(consent.providerDisplayName(), reason);
     }
 
     static String consentFailure(String provider, ConsentFailedException.Reason reason) {

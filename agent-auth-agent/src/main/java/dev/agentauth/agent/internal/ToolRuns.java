@@ -17,13 +17,19 @@ import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentFailedException;
+import dev.agentauth.core.ConsentPrompt;
 import dev.agentauth.core.ConsentRequirement;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenRequest;
+import dev.agentauth.core.TokenResult;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -45,6 +51,20 @@ final class ToolRuns {
     private final AgentSettings settings;
     private final TurnJournals journals;
     private final InterruptRegistry interrupts;
+    /**
+     * In {@link dev.agentauth.agent.ConsentMode#TELL_MODEL}, the approvals the model was told are pending, by what
+     * they approve: the model's retry of the call (same tool, same action) takes the pending approval instead of
+     * asking the user's device a second time. In this process only; an entry goes when used, refused or expired.
+     */
+    private final ConcurrentHashMap<AskedApproval, ConsentRequirement> toldApprovals = new ConcurrentHashMap<>();
+
+    /** An approval as the model's retry names it: the user and agent, the tool, and the action. */
+    private record AskedApproval(String user, String agent, String tool, String bindingMessage, String details) {
+        static AskedApproval of(Principal principal, ToolBinding binding, TokenRequest request) {
+            return new AskedApproval(principal.user(), principal.agent(), binding.name(),
+                    request.approval().bindingMessage(), request.approval().detailsJson());
+        }
+    }
 
     ToolRuns(AgentSettings settings, TurnJournals journals, InterruptRegistry interrupts) {
         this.settings = settings;
@@ -130,7 +150,109 @@ final class ToolRuns {
         }
     }
 
+    /**
+     * A call its user approves on their device, as exactly that action (CIBA): a new approval per call — or, when a
+     * resumed turn runs the call the approval interrupted, the token that approval gave — used for this call only. A
+     * refused token is not renewed: the model hears that the API refused the approved action.
+     */
+    private ToolResult approved(ToolBinding binding, ToolCall call, Turn turn) {
+        Principal principal = turn.principal();
+        ConsentRequirement resumed = resumedApprovalOf(turn, call);
+        AccessToken token;
+        if (resumed != null) {
+            // The resume found it approved (else the call is answered with the refusal and not run).
+            token = settings.broker().consentCompletion(resumed.id()).join();
+            forget(resumed);
+        } else {
+            TokenRequest request;
+            try {
+                request = binding.tokenRequest(principal, call);
+            } catch (IllegalArgumentException e) {
+                return ToolResult.error(e.getMessage() + ", so the tool did not run.");
+            }
+            AskedApproval asked = AskedApproval.of(principal, binding, request);
+            ConsentRequirement told = toldApproval(asked);
+            CompletableFuture<AccessToken> answer = null;
+            if (told != null) {
+                // The model retried a call whose approval it was told about: that approval, not a new one.
+                answer = settings.broker().consentCompletion(told.id());
+                if (!answer.isDone()) {
+                    return ToolResults.stillWaiting(told);
+                }
+                if (!toldApprovals.remove(asked, told)) {
+                    told = null; // a concurrent retry took it: one approval runs one call, this one is asked anew
+                }
+            }
+            if (told != null) {
+                try {
+                    token = answer.join();
+                } catch (CompletionException e) {
+                    ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
+                            ? f.reason() : ConsentFailedException.Reason.REJECTED;
+                    return ToolResult.error(ToolResults.consentFailure(told, reason));
+                }
+                forget(told);
+            } else {
+                TokenResult result = settings.broker().token(request);
+                if (result instanceof TokenResult.Granted granted) {
+                    token = granted.token(); // not by this broker: every approval is new
+                } else {
+                    ConsentRequirement consent = ((TokenResult.ConsentRequired) result).consent();
+                    Optional<AccessToken> approved = onConsentRequired(call, turn, principal, consent);
+                    if (approved.isEmpty()) {
+                        toldApprovals.put(asked, consent);
+                        return ToolResults.tellModel(consent);
+                    }
+                    token = approved.get();
+                    forget(consent);
+                }
+            }
+        }
+        settings.broker().recordUse(token, principal, "tool " + binding.name());
+        try {
+            return invoke(binding, call, token, turn);
+        } catch (TokenRejectedException | InsufficientScopeException e) {
+            return ToolResult.error("The API refused the authorization the user approved for this action, so the"
+                    + " tool could not complete it.");
+        }
+    }
+
+    /** The unexpired approval the model was told about for {@code asked}, or {@code null}; drops expired ones. */
+    private ConsentRequirement toldApproval(AskedApproval asked) {
+        if (toldApprovals.isEmpty()) {
+            return null;
+        }
+        Instant now = settings.clock().instant();
+        toldApprovals.values().removeIf(c -> !c.expiresAt().isAfter(now));
+        return toldApprovals.get(asked);
+    }
+
+    /** The approval a resumed call waited for, or {@code null} when it waited for none. */
+    private static ConsentRequirement resumedApprovalOf(Turn turn, ToolCall call) {
+        if (!(turn instanceof Resumer.ResumedTurn resumed)) {
+            return null;
+        }
+        ConsentRequirement consent = resumed.consentOf(call.id());
+        return consent != null && consent.prompt() instanceof ConsentPrompt.Backchannel ? consent : null;
+    }
+
+    /**
+     * This call has its approval's token: the store keeps it no longer. A store that fails now leaves the row to the
+     * sweep of expired approvals; the call goes on.
+     */
+    private void forget(ConsentRequirement approval) {
+        try {
+            settings.broker().forgetApproval(approval.id());
+        } catch (AgentAuthException e) {
+            log.info("approval {}: its token stays in the store until it expires ({})", approval.id(),
+                    e.getClass().getSimpleName());
+        }
+    }
+
     private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {
+        if (binding.approvedPerCall()) {
+            return approved(binding, call, turn);
+        }
         Principal principal = turn.principal();
         TokenRequest request = binding.tokenRequest(principal);
         return settings.reauthorization().run(settings.broker(), request,
@@ -199,8 +321,7 @@ final class ToolRuns {
                 } catch (ExecutionException e) {
                     ConsentFailedException.Reason reason = e.getCause() instanceof ConsentFailedException f
                             ? f.reason() : ConsentFailedException.Reason.REJECTED;
-                    throw new ToolResults.ToolFailure(ToolResults.consentFailure(consent.providerDisplayName(),
-                            reason));
+                    throw new ToolResults.ToolFailure(ToolResults.consentFailure(consent, reason));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new ToolResults.ToolFailure("The tool was interrupted while waiting for the user's"

@@ -1,7 +1,12 @@
 package dev.agentauth.agent.spi;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentauth.agent.ActionApproval;
 import dev.agentauth.agent.AuthenticatedTool;
 import dev.agentauth.agent.InjectToken;
+import dev.agentauth.agent.ToolCall;
+import dev.agentauth.core.Approval;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
@@ -35,6 +40,10 @@ public final class ToolBinding {
     private final Scopes scopes;
     private final Flow flow;
     private final boolean agentScoped;
+    /** The tool's {@link AuthenticatedTool#approval()}, or {@code null}: each call is then approved on its own. */
+    private final ActionApproval<?> approval;
+    private static final ObjectMapper ARGUMENTS = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private ToolBinding(String name, String description, AuthenticatedTool auth, String tokenArgument,
                         ToolInvoker invoker) {
@@ -45,8 +54,26 @@ public final class ToolBinding {
         this.invoker = Objects.requireNonNull(invoker, "invoker");
         this.provider = auth == null ? null : ProviderId.of(auth.provider());
         this.scopes = auth == null ? null : Scopes.of(auth.scopes());
-        this.flow = auth == null ? null : auth.flow();
+        this.approval = auth == null ? null : approvalOf(name, auth);
+        this.flow = auth == null ? null : approval != null ? Flow.USER_APPROVAL : auth.flow();
         this.agentScoped = auth != null && auth.agentScoped();
+    }
+
+    private static ActionApproval<?> approvalOf(String tool, AuthenticatedTool auth) {
+        Class<? extends ActionApproval<?>> type = auth.approval();
+        if (type == ActionApproval.None.class) {
+            return null;
+        }
+        if (auth.flow() != Flow.USER_CONSENT && auth.flow() != Flow.USER_APPROVAL) {
+            throw new IllegalArgumentException("tool " + tool + ": an approval per call is its own flow"
+                    + " (USER_APPROVAL); remove flow = " + auth.flow());
+        }
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("tool " + tool + ": approval " + type.getName() + " needs a public"
+                    + " no-argument constructor (" + e.getClass().getSimpleName() + ")", e);
+        }
     }
 
     /** A tool without a credential: the core journals its calls and nothing else. */
@@ -135,6 +162,16 @@ public final class ToolBinding {
         return auth;
     }
 
+    /**
+     * Whether each call is approved by its user on their device, as exactly that action
+     * ({@link AuthenticatedTool#approval()}): its token then serves that call only.
+     *
+     * @since 0.3.0
+     */
+    public boolean approvedPerCall() {
+        return approval != null;
+    }
+
     /** The JSON argument receiving the token, or {@code null}. */
     public String tokenArgument() {
         return tokenArgument;
@@ -157,7 +194,12 @@ public final class ToolBinding {
         }
         ProviderId id = ProviderId.of(auth.provider());
         Provider provider = broker.provider(id);
-        if (auth.flow().asksUser() && provider.kind() == Provider.Kind.OAUTH2 && !provider.deviceAuthorization()
+        if (approval != null && !provider.backchannelAuthentication()) {
+            throw new ConfigurationException("tool " + name + " asks its user to approve each call on their device,"
+                    + " but provider '" + id + "' takes no backchannel approvals: build it with"
+                    + " backchannelAuthentication(true) (OpenID CIBA)", id, null);
+        }
+        if (approval == null && auth.flow().asksUser() && provider.kind() == Provider.Kind.OAUTH2 && !provider.deviceAuthorization()
                 && broker.redirectUri().isEmpty()) {
             throw new ConfigurationException("tool " + name + " needs the user's consent at provider '" + id
                     + "', but the broker has no redirect URI to send the browser back to: configure"
@@ -165,6 +207,38 @@ public final class ToolBinding {
                     + " .loopbackCallback(), or let the provider use the device authorization grant"
                     + " (ProviderBuilder.deviceAuthorization(true))", id, null);
         }
+    }
+
+    /**
+     * The token request of this (authenticated) tool's {@code call} for {@code principal}: for a tool approved per
+     * call, the approval its {@link ActionApproval} maps the call's arguments to.
+     *
+     * @throws IllegalArgumentException the arguments do not fit the approval's arguments type, or the mapping refused
+     *                                  them (the message is safe to tell the model)
+     * @since 0.3.0
+     */
+    public TokenRequest tokenRequest(Principal principal, ToolCall call) {
+        if (approval == null) {
+            return tokenRequest(principal);
+        }
+        return TokenRequest.builder().provider(provider).scopes(scopes).principal(principal).agentScoped(agentScoped)
+                .approval(approve(approval, call)).build();
+    }
+
+    private static <A> Approval approve(ActionApproval<A> approval, ToolCall call) {
+        A arguments;
+        try {
+            String json = call.arguments().isBlank() ? "{}" : call.arguments();
+            arguments = ARGUMENTS.readValue(json, approval.argumentsType());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the arguments of " + call.name() + " do not describe an action that"
+                    + " can be approved");
+        }
+        Approval a = approval.approval(arguments);
+        if (a == null) {
+            throw new IllegalArgumentException("the call of " + call.name() + " describes no action to approve");
+        }
+        return a;
     }
 
     /** The token request of this (authenticated) tool for {@code principal}. */

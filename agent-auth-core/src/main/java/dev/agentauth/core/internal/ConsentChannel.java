@@ -31,29 +31,17 @@ import java.time.Instant;
  *       token request ({@link Polled#poll}).</li>
  * </ul>
  *
- * <p><b>Adding a backchannel</b> (OpenID Client-Initiated Backchannel Authentication, CIBA Core 1.0) is one more
- * {@link Polled} class, listed before the redirect in {@link ConsentChannels}; no other channel changes:
- * <ul>
- *   <li>{@link #serves}: the provider is configured for it (its metadata names a
- *       {@code backchannel_authentication_endpoint}, CIBA §4) and the request's user can be named to the provider —
- *       CIBA has no browser to sign in with, so the request carries a {@code login_hint} (§7.1), here the
- *       application's {@link dev.agentauth.core.ExpectedAccount} binding ({@link AccountBinding});</li>
- *   <li>{@link #start}: the authentication request to that endpoint (§7.1: {@code scope}, {@code login_hint},
- *       {@code binding_message}, client authentication). Its {@code auth_req_id} is a credential kept like a device
- *       code: in {@link PendingConsent#codeVerifier()}, sealed at rest, with {@code interval} as the poll interval and
- *       {@code expires_in} as the expiry (§7.3); the state digest is random, as the device code's is. The prompt is a
- *       new {@link ConsentPrompt} kind: the binding message to compare, "approve on your device";</li>
- *   <li>{@link Polled#poll}: the token request with {@code grant_type=urn:openid:params:grant-type:ciba} and the
- *       {@code auth_req_id} (§10.1). Its errors are RFC 8628's ({@code authorization_pending}, {@code slow_down},
- *       {@code access_denied}, {@code expired_token}; §11), which {@link ConsentPoller} already acts on;
- *       {@link Polled#ended} words a refusal for the user;</li>
- *   <li>ping mode (§10.2) adds one inbound request: the provider's notification, bearing the
- *       {@code client_notification_token} the start sent, which makes the consent due at once (claimed, and released
- *       with {@code nextPollAt} now) so that the next scan on any replica polls it. Push mode (§10.3) is not
- *       planned.</li>
- * </ul>
- * The store tells polled consents apart only by their provider ({@link ConsentChannels#polledOf}); a provider that
- * could use two polled channels at once would need the channel stored with the consent.
+ * <p><b>The backchannel</b> (OpenID Client-Initiated Backchannel Authentication, CIBA Core 1.0, poll mode) is one more
+ * {@link Polled} class, {@link BackchannelChannel}, listed first in {@link ConsentChannels}, for the approval of one
+ * action ({@link dev.agentauth.core.Flow#USER_APPROVAL}): the user is named by {@code login_hint} (the application's
+ * {@link dev.agentauth.core.ExpectedAccount} binding), the request carries a {@code binding_message} and RFC 9396
+ * {@code authorization_details}, and its {@code auth_req_id} is kept like a device code. Its polls answer with RFC
+ * 8628's error codes (CIBA §11), which {@link ConsentPoller} already acts on. Ping mode (§10.2: the provider's
+ * notification, bearing the {@code client_notification_token}, making the consent due at once) and push mode are not
+ * implemented.
+ *
+ * The store tells polled consents apart by their provider and, for a provider with two polled channels (a device code
+ * and CIBA), by what the channel stored ({@link Polled#owns}: a backchannel consent has no page).
  *
  * <p>Implementations are thread-safe and keep no state per consent: what a consent needs lives in the store, so any
  * replica completes it. {@link #name} and {@link #serves} do no I/O; {@link #start} and {@link Polled#poll} block on
@@ -111,10 +99,26 @@ interface ConsentChannel {
         boolean polls(Provider provider);
 
         /**
+         * Whether {@code consent}, stored for a provider this channel polls, is one this channel started: a provider
+         * may offer two polled channels (a device code for consents, CIBA for approvals). By default every one.
+         */
+        default boolean owns(PendingConsent consent) {
+            return true;
+        }
+
+        /**
          * One token request for {@code consent}, which the caller has claimed, answered unparsed: pending,
          * {@code slow_down} and the ends are read by the poller. Blocks on HTTP.
          */
         HTTPResponse poll(ProviderClient client, PendingConsent consent);
+
+        /**
+         * What of the tokens a completed consent issued is kept: by default all of them. An approval of one action
+         * keeps no refresh token — it must not outlive the action.
+         */
+        default IssuedTokens kept(IssuedTokens issued) {
+            return issued;
+        }
 
         /**
          * {@code consent} (claimed) ended without tokens: {@code error} is {@code access_denied} (the user said no),

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The combiner: picks the {@link ConsentChannel} a consent goes through — the first, in order, that serves the request
- * at its provider. Today: the device code for a provider with {@code deviceAuthorization(true)}, else the browser
+ * at its provider. Today: the backchannel (CIBA) for an approval of one action, the device code for a provider with
+ * {@code deviceAuthorization(true)}, else the browser
  * redirect (which needs a redirect URI or the loopback callback, and says so when the broker has neither). The only
  * place that maps a provider's settings to a way of consenting. Also names the polled channel of a consent found due
  * in the store. Immutable and thread-safe; never blocks.
@@ -49,18 +50,21 @@ final class ConsentChannels {
 
     /**
      * The polled channel of {@code consent}, stored with a poll interval for {@code provider}: the one that polls the
-     * provider's consents. A provider reconfigured since the consent started polls none: the first polled channel (the
-     * device code, the only one there was before channels were told apart) keeps polling it, as it always did.
+     * provider's consents and started this one. A provider reconfigured since the consent started polls none: the
+     * first polled channel that owns the consent (for a device code, the device code channel, as before channels were
+     * told apart) keeps polling it.
      */
     ConsentChannel.Polled polledOf(PendingConsent consent, Provider provider) {
         for (ConsentChannel.Polled channel : polled) {
-            if (channel.polls(provider)) {
+            if (channel.polls(provider) && channel.owns(consent)) {
                 return channel;
             }
         }
-        if (polled.isEmpty()) {
-            throw new IllegalStateException("consent " + consent.id() + " is polled, but no channel polls");
+        for (ConsentChannel.Polled channel : polled) {
+            if (channel.owns(consent)) {
+                return channel;
+            }
         }
-        return polled.get(0);
+        throw new IllegalStateException("consent " + consent.id() + " is polled, but no channel polls it");
     }
 }

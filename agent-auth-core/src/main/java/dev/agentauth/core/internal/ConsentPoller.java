@@ -138,7 +138,7 @@ final class ConsentPoller implements AutoCloseable {
             Telemetry.Span span = telemetry.start("agentauth.consent.complete")
                     .tag("provider", consent.key().provider().value()).tag("flow", channel.name());
             try {
-                span.tag("outcome", completion.completeWith(consent, client, issued, channel.name()).status().name()
+                span.tag("outcome", completion.completeWith(consent, client, channel.kept(issued), channel.name()).status().name()
                         .toLowerCase(java.util.Locale.ROOT));
             } finally {
                 span.stop();

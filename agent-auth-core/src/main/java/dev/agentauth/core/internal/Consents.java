@@ -168,7 +168,8 @@ final class Consents implements AutoCloseable {
                 log.debug("consent {}: the store could not be read for its outcome ({})", id, e.getMessage());
             }
         }
-        long remaining = Math.max(1, Duration.between(clock.instant(), c.expiresAt()).toMillis());
+        // Rounded up: a timeout a millisecond early would leave the consent pending for the next caller.
+        long remaining = Math.max(1, Duration.between(clock.instant(), c.expiresAt()).toMillis() + 1);
         if (store.sharedAcrossProcesses()) {
             // The callback may reach another replica: watch the store for the outcome it records.
             outcomeWatcher.watch(id, Duration.ofMillis(remaining), waiter.future());

@@ -1,5 +1,7 @@
 package dev.agentauth.core.internal;
 
+import com.nimbusds.oauth2.sdk.ciba.CIBAPingCallback;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
@@ -9,6 +11,7 @@ import dev.agentauth.core.ConsentId;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.ConsentRequiredException;
 import dev.agentauth.core.ConsentRequirement;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
@@ -61,6 +64,7 @@ public final class DefaultTokenBroker implements TokenBroker {
     private final ApiKeyPolicy apiKeys;
     private final Consents consents;
     private final ConsentChannels channels;
+    private final BackchannelChannel backchannel;
     private final RedirectChannel redirect;
     private final ConsentCompletion completion;
     private final URI redirectUri;
@@ -94,7 +98,9 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.redirect = new RedirectChannel(grants, providers, completion, secrets, settings.consentTtl(),
                 redirectUri, accounts, callbackLease);
         // In order: the first that serves a request's provider is its channel; the redirect serves every one.
+        this.backchannel = new BackchannelChannel(store, completion, secrets, accounts, settings.clock());
         this.channels = new ConsentChannels(List.of(
+                backchannel,
                 new DeviceCodeChannel(store, completion, secrets, settings.consentTtl()),
                 redirect));
         this.poller = new ConsentPoller(store, settings.clock(), providers, channels, completion, settings.telemetry(),
@@ -106,6 +112,7 @@ public final class DefaultTokenBroker implements TokenBroker {
         this.apiKeys = new ApiKeyPolicy(grants);
         this.policies = new GrantPolicies(List.of(
                 new UserConsentPolicy(grants, flights, consents, channels),
+                new UserApprovalPolicy(consents, channels, secrets),
                 new ClientCredentialsPolicy(grants, flights),
                 apiKeys,
                 new ServiceAccountPolicy.JwtBearer(grants, flights),
@@ -183,6 +190,37 @@ public final class DefaultTokenBroker implements TokenBroker {
     }
 
     // ---------------------------------------------------------------------------------------------------- consent
+
+    private static final URI NOTIFICATION_URI = URI.create("https://client.invalid/backchannel-notification");
+
+    @Override
+    public boolean backchannelNotification(String authorizationHeader, String body) {
+        if (authorizationHeader == null || body == null) {
+            return false;
+        }
+        // Read with Nimbus as the request it is (CIBA Core §10.2: a bearer token and {"auth_req_id": ...}); the URL is
+        // the application's and plays no part.
+        CIBAPingCallback ping;
+        try {
+            HTTPRequest request = new HTTPRequest(HTTPRequest.Method.POST, NOTIFICATION_URI);
+            request.setAuthorization(authorizationHeader);
+            request.setContentType("application/json");
+            request.setBody(body);
+            ping = CIBAPingCallback.parse(request);
+        } catch (com.nimbusds.oauth2.sdk.ParseException | IllegalArgumentException e) {
+            log.debug("a backchannel notification was not a CIBA ping ({})", e.getClass().getSimpleName());
+            return false;
+        }
+        return backchannel.notified(ping.getAccessToken().getValue(), ping.getAuthRequestID().getValue());
+    }
+
+    @Override
+    public void forgetApproval(ConsentId id) {
+        Objects.requireNonNull(id, "id");
+        store.findConsentOutcome(id).filter(o -> o.key().flow() == Flow.USER_APPROVAL)
+                .ifPresent(o -> grants.release(o.key()));
+        store.purgeExpiredConsents(settings.clock().instant());
+    }
 
     @Override
     public CompletableFuture<AccessToken> consentCompletion(ConsentId id) {

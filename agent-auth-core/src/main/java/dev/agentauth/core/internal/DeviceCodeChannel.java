@@ -58,6 +58,12 @@ final class DeviceCodeChannel implements ConsentChannel.Polled {
         return provider.deviceAuthorization();
     }
 
+    /** Not an approval's ({@link BackchannelChannel}): those are stored without a page. */
+    @Override
+    public boolean owns(PendingConsent consent) {
+        return !ConsentPrompt.Backchannel.NO_PAGE.equals(consent.redirectUri());
+    }
+
     @Override
     public Started start(Start s) {
         DeviceAuthorizationGrantFlow.Started started = deviceAuthorization.start(s.client(), s.scopes(),

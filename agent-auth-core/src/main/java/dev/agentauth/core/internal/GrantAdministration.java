@@ -2,6 +2,7 @@ package dev.agentauth.core.internal;
 
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.GrantInfo;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Provider;
@@ -32,6 +33,8 @@ final class GrantAdministration {
 
     List<GrantInfo> grants(String user) {
         return grants.store().findByUser(user).stream()
+                // An approved action's token is not a connection: it serves the one call it was approved for.
+                .filter(g -> g.key().flow() != Flow.USER_APPROVAL)
                 .map(g -> new GrantInfo(g.key().provider(), new Principal(user, g.key().agent()), g.key().flow(),
                         g.scopes(), g.expiresAt(), g.refreshToken() != null, g.updatedAt(), g.account()))
                 .toList();

@@ -132,6 +132,12 @@ final class GrantKeeper {
         audit.record(type, key.provider(), new Principal(key.user(), key.agent()), grant.scopes(), null, detail);
     }
 
+    /** Removes a grant whose one use has begun (an approval's token, taken by its call): from cache and store. */
+    void release(GrantKey key) {
+        cache.remove(key);
+        store.delete(key);
+    }
+
     /** Drops a rejected grant from cache and store without an audit event: the caller obtains another at once. */
     void drop(GrantKey key, StoredGrant grant) {
         cache.remove(key);

@@ -107,7 +107,8 @@ final class ProviderClient {
         boolean issRequired = provider.issuerParameterRequired().orElse(md.supportsAuthorizationResponseIssuerParam());
         log.debug("provider {}: discovered endpoints from issuer {}", id(), issuer);
         URI device = provider.deviceAuthorizationEndpoint().orElse(md.getDeviceAuthorizationEndpointURI());
-        return new Endpoints(issuer, authorization, token, revocation, issRequired, device);
+        return new Endpoints(issuer, authorization, token, revocation, issRequired, device,
+                md.getBackChannelAuthenticationEndpointURI());
     }
 
     private AuthorizationServerMetadata resolveMetadata(URI issuerUri) {

@@ -1,6 +1,7 @@
 package dev.agentauth.core.store;
 
 import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.Flow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -135,7 +136,17 @@ final class InMemoryTokenStore implements TokenStore, InterruptStore {
             }
             return expired;
         });
-        outcomes.values().removeIf(o -> o.expiresAt().isBefore(now));
+        // An approval's token is kept only for the call it was for, which reads it through the approval's outcome:
+        // it goes when its access token expires, and at the latest with that outcome.
+        grants.values().removeIf(g -> g.key().flow() == Flow.USER_APPROVAL && g.expiresAt() != null
+                && g.expiresAt().isBefore(now));
+        outcomes.values().removeIf(o -> {
+            boolean expired = o.expiresAt().isBefore(now);
+            if (expired && o.key().flow() == Flow.USER_APPROVAL) {
+                grants.remove(o.key());
+            }
+            return expired;
+        });
         return removed[0];
     }
 

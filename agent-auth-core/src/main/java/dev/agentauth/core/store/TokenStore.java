@@ -128,8 +128,12 @@ public interface TokenStore extends AutoCloseable {
     /** The pending consent with this id, without removing it. */
     Optional<PendingConsent> findConsent(ConsentId id);
 
-    /** Removes pending consents that expired before {@code now}, and consent outcomes past their expiry; how many
-     * pending consents. */
+    /**
+     * Removes pending consents that expired before {@code now} and consent outcomes past their expiry; returns how many
+     * pending consents. Also removes the grants of approvals ({@link dev.agentauth.core.Flow#USER_APPROVAL}, each
+     * under a key of its own) whose access token expired before {@code now} or whose outcome it removes: an approval
+     * whose call never took its token (its replica stopped) leaves nothing behind.
+     */
     int purgeExpiredConsents(Instant now);
 
     /**

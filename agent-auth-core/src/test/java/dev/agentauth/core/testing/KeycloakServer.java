@@ -26,6 +26,19 @@ import java.util.stream.Stream;
  * clients {@code device-agent} (device grant, polling interval 1 s) and {@code short-device-agent} (device codes live 2
  * s). {@link #approve} and {@link #deny} act as the user in a browser: the verification page, the login form, the
  * grant page. One server per test JVM ({@link #shared()}), stopped at exit.
+ *
+ * <p>OpenID CIBA: client {@code approval-agent} (secret {@code approval-secret}) may use the CIBA grant; the realm's
+ * CIBA policy is poll mode, requests live 10 s, polling interval 2 s, users named by {@code login_hint} (their user
+ * name). Keycloak's HTTP authentication channel points at {@link #device()}, the user's phone. Client
+ * {@code ping-agent} (secret {@code ping-secret}) uses ping mode: Keycloak notifies {@link CibaDevice#notificationUrl()},
+ * which hands the notification to the test's broker ({@link CibaDevice#onNotification}). Keycloak 26 does not put
+ * a CIBA request's {@code authorization_details} (RFC 9396) into the token by itself: it keeps every extra request
+ * parameter as the client session note {@code ciba_backchannel_request_param_<name>}, and a deployment maps it into
+ * the access token with a protocol mapper. This server does what such a deployment does: a deployed script mapper
+ * ({@code authorization-details.js}, feature {@code scripts}) on the client copies that note into the claim
+ * {@code authorization_details} as JSON; an audience mapper adds {@code bank-api} to {@code aud}, for the API that
+ * verifies these tokens. Keycloak drops extra CIBA parameters longer than 200 characters, so the details
+ * of an action must stay that short here.
  */
 public final class KeycloakServer implements AutoCloseable {
 
@@ -34,12 +47,20 @@ public final class KeycloakServer implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final CibaDevice device;
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private KeycloakServer(Process process, int port) {
+    private KeycloakServer(Process process, int port, CibaDevice device) {
         this.process = process;
         this.port = port;
+        this.device = device;
+        device.callback(URI.create(issuer() + "/protocol/openid-connect/ext/ciba/auth/callback"));
+    }
+
+    /** The user's device for CIBA: what Keycloak asked, and how the user answers. */
+    public CibaDevice device() {
+        return device;
     }
 
     /** The server of this test JVM, started on first use (about 10 s; up to 3 min on a slow machine). */
@@ -54,27 +75,57 @@ public final class KeycloakServer implements AutoCloseable {
     static KeycloakServer start() {
         Path home = distribution();
         try {
+            // A fresh database each time: an import skips a realm that exists, and the realm file may have changed.
+            deleteTree(home.resolve("data/h2"));
             Path imports = Files.createDirectories(home.resolve("data/import"));
+            CibaDevice device = CibaDevice.start();
             try (var in = KeycloakServer.class.getResourceAsStream("/keycloak/agents-realm.json")) {
-                Files.write(imports.resolve("agents-realm.json"), in.readAllBytes());
+                // The ping-mode client's notification endpoint is the test's, on a port known only now.
+                Files.writeString(imports.resolve("agents-realm.json"), new String(in.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8).replace("${CIBA_NOTIFICATION_ENDPOINT}",
+                        device.notificationUrl().toString()));
+            }
+            Path providers = Files.createDirectories(home.resolve("providers"));
+            try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(
+                    providers.resolve("agent-auth-test-mappers.jar")))) {
+                for (String entry : new String[] {"META-INF/keycloak-scripts.json", "authorization-details.js"}) {
+                    out.putNextEntry(new java.util.zip.ZipEntry(entry));
+                    try (var in = KeycloakServer.class.getResourceAsStream("/keycloak/mappers/" + entry)) {
+                        out.write(in.readAllBytes());
+                    }
+                    out.closeEntry();
+                }
             }
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
             ProcessBuilder pb = new ProcessBuilder("bash", home.resolve("bin/kc.sh").toString(), "start-dev",
-                    "--http-port=" + port, "--http-host=127.0.0.1", "--import-realm")
+                    "--http-port=" + port, "--http-host=127.0.0.1", "--import-realm", "--features=scripts",
+                    "--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri="
+                            + device.url())
                     .directory(home.toFile()).redirectErrorStream(true)
                     .redirectOutput(home.resolveSibling("keycloak.log").toFile());
             pb.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
             pb.environment().put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin-" + port);
             pb.environment().put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx512m");
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            KeycloakServer server = new KeycloakServer(pb.start(), port);
+            KeycloakServer server = new KeycloakServer(pb.start(), port, device);
             server.awaitReady(Duration.ofMinutes(3));
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
@@ -213,6 +264,7 @@ public final class KeycloakServer implements AutoCloseable {
 
     @Override
     public void close() {
+        device.close();
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {

@@ -1,6 +1,7 @@
 package dev.agentauth.store.jdbc;
 
 import dev.agentauth.core.ConsentId;
+import dev.agentauth.core.Flow;
 import dev.agentauth.core.Principal;
 import dev.agentauth.core.Scopes;
 import dev.agentauth.core.StoreIntegrityException;
@@ -173,6 +174,18 @@ final class JdbcConsents {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + CONSENTS + " WHERE expires_at < ?")) {
                 ps.setLong(1, now.toEpochMilli());
                 removed = ps.executeUpdate();
+            }
+            // An approval's token (USER_APPROVAL) is kept only for the call it was for, which reads it through the
+            // approval's outcome: it goes when its access token expires, and at the latest with that outcome.
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + JdbcGrants.TABLE + " WHERE flow = ?"
+                    + " AND (expires_at < ? OR EXISTS (SELECT 1 FROM " + OUTCOMES + " o WHERE o.expires_at < ?"
+                    + " AND o.flow = " + JdbcGrants.TABLE + ".flow AND o.provider = " + JdbcGrants.TABLE + ".provider"
+                    + " AND o.agent = " + JdbcGrants.TABLE + ".agent AND o.scope_key = " + JdbcGrants.TABLE
+                    + ".scope_key))")) {
+                ps.setString(1, Flow.USER_APPROVAL.name());
+                ps.setLong(2, now.toEpochMilli());
+                ps.setLong(3, now.toEpochMilli());
+                ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + OUTCOMES + " WHERE expires_at < ?")) {
                 ps.setLong(1, now.toEpochMilli());

@@ -307,6 +307,44 @@ public abstract class TokenStoreContract {
     }
 
     @Test
+    public void purgeExpiredConsentsWhenAnApprovalWasNeverCollectedThenItsGrantGoesWithItsOutcome() {
+        GrantKey collected = approvalKey("approval-late");
+        GrantKey waited = approvalKey("approval-waited");
+        store.save(grant(collected, "approved-1", null));
+        store.save(grant(waited, "approved-2", null));
+        store.saveConsentOutcome(new ConsentOutcome(new ConsentId("late"), ConsentOutcome.Status.COMPLETED,
+                collected, Principal.user("alice"), null, NOW.minusSeconds(600), NOW.minusSeconds(1)));
+        store.saveConsentOutcome(new ConsentOutcome(new ConsentId("waited"), ConsentOutcome.Status.COMPLETED,
+                waited, Principal.user("alice"), null, NOW, NOW.plusSeconds(600)));
+        store.save(grant(ALICE_CORP, "access-1", "refresh-1"));
+
+        store.purgeExpiredConsents(NOW);
+
+        assertThat(store.find(collected)).as("no one can ask for it any more").isEmpty();
+        assertThat(store.find(waited)).as("its outcome is still there to be read").isPresent();
+        assertThat(store.find(ALICE_CORP)).as("a user's grant is not an approval").isPresent();
+    }
+
+    @Test
+    public void purgeExpiredConsentsWhenAnApprovedTokenExpiredThenItsGrantIsRemoved() {
+        GrantKey expired = approvalKey("approval-expired");
+        GrantKey fresh = approvalKey("approval-fresh");
+        GrantKey consent = userKey("corp", "carol", GrantKey.SHARED);
+        store.save(new StoredGrant(expired, "approved-1", "Bearer", null, Scopes.of("openid"),
+                NOW.minusSeconds(1), NOW.minusSeconds(300)));
+        store.save(new StoredGrant(fresh, "approved-2", "Bearer", null, Scopes.of("openid"),
+                NOW.plusSeconds(300), NOW));
+        store.save(new StoredGrant(consent, "access-1", "Bearer", "refresh-1", Scopes.of("openid"),
+                NOW.minusSeconds(1), NOW.minusSeconds(300)));
+
+        store.purgeExpiredConsents(NOW);
+
+        assertThat(store.find(expired)).isEmpty();
+        assertThat(store.find(fresh)).isPresent();
+        assertThat(store.find(consent)).as("refreshed when next used, not purged").isPresent();
+    }
+
+    @Test
     public void consentOutcomeIsFoundByIdAndReplacedBySaveAgain() {
         ConsentOutcome first = outcome("o1", NOW.plusSeconds(600));
         store.saveConsentOutcome(first);
@@ -373,6 +411,11 @@ public abstract class TokenStoreContract {
         store.save(grant(ALICE_CORP, "access-secret-value", "refresh-secret-value"));
         store.saveConsent(consent("c9", "digest-9", NOW.plusSeconds(60)));
         assertThat(store.toString()).doesNotContain("access-secret-value", "refresh-secret-value", "verifier-c9");
+    }
+
+    /** The key of one approval ({@link Flow#USER_APPROVAL}): its scope part is the approval's own. */
+    protected static GrantKey approvalKey(String approval) {
+        return new GrantKey(ProviderId.of("bank"), Flow.USER_APPROVAL, "alice", GrantKey.SHARED, approval);
     }
 
     protected static ConsentOutcome outcome(String id, Instant expiresAt) {
