@@ -24,7 +24,11 @@ class TerminalChatPtyTest {
         Path script = Path.of("/usr/bin/script");
         assumeTrue(Files.isExecutable(script), "util-linux script(1) is needed for a pseudo-terminal");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java") + " -XX:TieredStopAtLevel=1 -cp " + cp
+        // A build started in the background of a non-interactive shell inherits SIGINT ignored, and a JVM started
+        // with SIGINT ignored keeps ignoring it (as under nohup): the chat gets the default disposition back, as
+        // from an interactive terminal, so that Ctrl-C reaches it (coreutils env, 8.31 or later).
+        String java = "env --default-signal=INT " + Path.of(System.getProperty("java.home"), "bin", "java")
+                + " -XX:TieredStopAtLevel=1 -cp " + cp
                 + " dev.agentauth.samples.CliChat --user=tess";
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "-q", "-f", "-e", "-c", java, "/dev/null");
         pb.environment().put("DEMO_CONSENT_TIMEOUT", "PT3S");
@@ -64,7 +68,8 @@ class TerminalChatPtyTest {
 
             keyboard.write(3); // Ctrl-C
             keyboard.flush();
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the chat exits on Ctrl-C").isTrue();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the chat exits on Ctrl-C; the terminal shows:\n%s", screen)
+                    .isTrue();
             reader.join(5_000);
             String end = screen.toString().replaceAll("[ \\r]+$", "");
             assertThat(end).as("ends on a clean line").endsWith("\n");
