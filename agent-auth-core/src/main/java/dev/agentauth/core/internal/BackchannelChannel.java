@@ -1,5 +1,8 @@
 package dev.agentauth.core.internal;
 
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.ciba.CIBAPingCallback;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import dev.agentauth.core.ConfigurationException;
 import dev.agentauth.core.ConsentCallbackResult.Status;
@@ -10,11 +13,14 @@ import dev.agentauth.core.Provider;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.store.PendingConsent;
 import dev.agentauth.core.store.TokenStore;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backchannel: OpenID Client-Initiated Backchannel Authentication (CIBA Core 1.0, poll mode) with RFC 9396
@@ -105,6 +111,32 @@ final class BackchannelChannel implements ConsentChannel.Polled {
 
     /** In ping mode, how often an approval is polled at most without a notification. */
     static final Duration PING_FALLBACK = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(BackchannelChannel.class);
+    private static final URI NOTIFICATION_URI = URI.create("https://client.invalid/backchannel-notification");
+
+    /**
+     * A ping notification request as the client notification endpoint received it: its {@code Authorization} header
+     * and JSON body, read with Nimbus (CIBA Core §10.2: a bearer token and {@code {"auth_req_id": ...}}; the
+     * endpoint's URL plays no part). {@code false} when it is no CIBA ping or names no approval of this broker.
+     */
+    boolean notification(String authorizationHeader, String body) {
+        if (authorizationHeader == null || body == null) {
+            return false;
+        }
+        CIBAPingCallback ping;
+        try {
+            HTTPRequest request = new HTTPRequest(HTTPRequest.Method.POST, NOTIFICATION_URI);
+            request.setAuthorization(authorizationHeader);
+            request.setContentType("application/json");
+            request.setBody(body);
+            ping = CIBAPingCallback.parse(request);
+        } catch (ParseException | IllegalArgumentException e) {
+            log.debug("a backchannel notification was not a CIBA ping ({})", e.getClass().getSimpleName());
+            return false;
+        }
+        return notified(ping.getAccessToken().getValue(), ping.getAuthRequestID().getValue());
+    }
 
     /**
      * A ping notification (§10.2): the approval whose {@code client_notification_token} this is, and whose

@@ -1,7 +1,5 @@
 package dev.agentauth.core.internal;
 
-import com.nimbusds.oauth2.sdk.ciba.CIBAPingCallback;
-import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import dev.agentauth.core.AccessToken;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.AuditEvent;
@@ -191,27 +189,9 @@ public final class DefaultTokenBroker implements TokenBroker {
 
     // ---------------------------------------------------------------------------------------------------- consent
 
-    private static final URI NOTIFICATION_URI = URI.create("https://client.invalid/backchannel-notification");
-
     @Override
     public boolean backchannelNotification(String authorizationHeader, String body) {
-        if (authorizationHeader == null || body == null) {
-            return false;
-        }
-        // Read with Nimbus as the request it is (CIBA Core §10.2: a bearer token and {"auth_req_id": ...}); the URL is
-        // the application's and plays no part.
-        CIBAPingCallback ping;
-        try {
-            HTTPRequest request = new HTTPRequest(HTTPRequest.Method.POST, NOTIFICATION_URI);
-            request.setAuthorization(authorizationHeader);
-            request.setContentType("application/json");
-            request.setBody(body);
-            ping = CIBAPingCallback.parse(request);
-        } catch (com.nimbusds.oauth2.sdk.ParseException | IllegalArgumentException e) {
-            log.debug("a backchannel notification was not a CIBA ping ({})", e.getClass().getSimpleName());
-            return false;
-        }
-        return backchannel.notified(ping.getAccessToken().getValue(), ping.getAuthRequestID().getValue());
+        return backchannel.notification(authorizationHeader, body);
     }
 
     @Override
