@@ -47,6 +47,18 @@ public record Principal(String user, String agent) {
         return user != null;
     }
 
+
+    /** Written out rather than generated: on the broker's per-call path the generated form calls through {@code Objects}. */
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof Principal other && agent.equals(other.agent)
+                && (user == null ? other.user == null : user.equals(other.user));
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (user == null ? 0 : user.hashCode()) + agent.hashCode();
+    }
     @Override
     public String toString() {
         return (user == null ? "agent " + agent : "user " + user + " via agent " + agent);

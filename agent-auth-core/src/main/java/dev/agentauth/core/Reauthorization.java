@@ -81,6 +81,18 @@ public final class Reauthorization {
      *                  consents are counted per operation across attempts
      */
     public Attempt begin(TokenBroker broker, TokenRequest request, String operation) {
+        Objects.requireNonNull(operation, "operation");
+        return begin(broker, request, () -> operation);
+    }
+
+    /**
+     * As {@link #begin(TokenBroker, TokenRequest, String)}, the operation's name built only when a consent is counted
+     * (a call that just gets its cached token builds none).
+     *
+     * @param operation gives the operation's name (see above); called at most once, by the caller's thread
+     * @since 0.3.0
+     */
+    public Attempt begin(TokenBroker broker, TokenRequest request, java.util.function.Supplier<String> operation) {
         return new Attempt(Objects.requireNonNull(broker, "broker"), Objects.requireNonNull(request, "request"),
                 Objects.requireNonNull(operation, "operation"));
     }
@@ -104,6 +116,18 @@ public final class Reauthorization {
      * @since 0.3.0
      */
     public <T> T run(TokenBroker broker, TokenRequest request, String operation, Call<T> call) {
+        Objects.requireNonNull(operation, "operation");
+        return run(broker, request, () -> operation, call);
+    }
+
+    /**
+     * As {@link #run(TokenBroker, TokenRequest, String, Call)}, the operation's name built only when a consent is
+     * counted (see {@link #begin(TokenBroker, TokenRequest, java.util.function.Supplier)}).
+     *
+     * @since 0.3.0
+     */
+    public <T> T run(TokenBroker broker, TokenRequest request, java.util.function.Supplier<String> operation,
+                     Call<T> call) {
         Attempt attempt = begin(broker, request, operation);
         TokenResult result = attempt.token();
         for (int round = 0; round < maxCalls(); round++) {
@@ -231,14 +255,22 @@ public final class Reauthorization {
     /** One attempt at an operation. Not thread-safe: one caller drives it. */
     public final class Attempt {
         private final TokenBroker broker;
-        private final String operation;
+        private final java.util.function.Supplier<String> operationName;
+        private String operation;
         private TokenRequest request;
         private int refreshes;
 
-        private Attempt(TokenBroker broker, TokenRequest request, String operation) {
+        private Attempt(TokenBroker broker, TokenRequest request, java.util.function.Supplier<String> operationName) {
             this.broker = broker;
             this.request = request;
-            this.operation = operation;
+            this.operationName = operationName;
+        }
+
+        private String operation() {
+            if (operation == null) {
+                operation = Objects.requireNonNull(operationName.get(), "operation");
+            }
+            return operation;
         }
 
         /** The request as it stands: step-ups widen its scopes. */
@@ -287,7 +319,7 @@ public final class Reauthorization {
         /** The operation succeeded: its consent count starts over. */
         public void succeeded() {
             if (!authorizations.isEmpty()) {
-                authorizations.remove(operation);
+                authorizations.remove(operation());
             }
         }
 
@@ -296,9 +328,9 @@ public final class Reauthorization {
         }
 
         private Outcome authorize(TokenRequest forced, String why, TokenResult already) {
-            int done = authorizations.getOrDefault(operation, 0);
+            int done = authorizations.getOrDefault(operation(), 0);
             if (done >= maxAuthorizations) {
-                authorizations.remove(operation);
+                authorizations.remove(operation());
                 return new Outcome.GiveUp(why + " after " + done + " authorization(s); the user cannot grant what"
                         + " it needs", true);
             }
@@ -311,7 +343,7 @@ public final class Reauthorization {
 
         private TokenResult counted(TokenResult result) {
             if (result instanceof TokenResult.ConsentRequired) {
-                authorizations.merge(operation, 1, Integer::sum);
+                authorizations.merge(operation(), 1, Integer::sum);
             }
             return result;
         }

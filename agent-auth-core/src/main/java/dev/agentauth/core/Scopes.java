@@ -38,9 +38,31 @@ public record Scopes(Set<String> values) implements Iterable<String> {
         values = new SortedScopeSet(sorted.toArray(String[]::new));
     }
 
-    /** The given scope tokens. */
+    /** Canonical instances for the first argument lists asked for (see {@link #of(String...)}). */
+    private static final java.util.concurrent.ConcurrentHashMap<java.util.List<String>, Scopes> CANONICAL =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CANONICAL_MAX = 256;
+
+    /**
+     * The given scope tokens: for the first 256 distinct argument lists (the scopes of annotations, constants and
+     * configuration), one shared instance each, so that a request built per call neither validates its scopes again
+     * nor carries a set of its own.
+     */
     public static Scopes of(String... values) {
-        return values.length == 0 ? NONE : new Scopes(Set.copyOf(Arrays.asList(values)));
+        if (values.length == 0) {
+            return NONE;
+        }
+        java.util.List<String> key = java.util.List.of(values); // a copy: the caller may reuse its array
+        Scopes known = CANONICAL.get(key);
+        if (known != null) {
+            return known;
+        }
+        Scopes scopes = new Scopes(Set.copyOf(Arrays.asList(values)));
+        if (CANONICAL.size() < CANONICAL_MAX) {
+            Scopes raced = CANONICAL.putIfAbsent(key, scopes);
+            return raced != null ? raced : scopes;
+        }
+        return scopes;
     }
 
     /** The given scope tokens. */
@@ -107,6 +129,17 @@ public record Scopes(Set<String> values) implements Iterable<String> {
         return join(" ");
     }
 
+    /** Written out rather than generated: on the broker's per-call path the generated form calls through {@code Objects}. */
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof Scopes other && ((SortedScopeSet) values).sameTokens((SortedScopeSet) other.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return ((SortedScopeSet) values).hash;
+    }
+
     /**
      * An immutable set of scope tokens as a sorted array: {@code contains} is a binary search and the hash is computed
      * once, so the cached-token path (which compares scopes and hashes requests) allocates nothing.
@@ -150,9 +183,25 @@ public record Scopes(Set<String> values) implements Iterable<String> {
                 return true;
             }
             if (o instanceof SortedScopeSet other) {
-                return hash == other.hash && Arrays.equals(tokens, other.tokens);
+                return sameTokens(other);
             }
             return super.equals(o);
+        }
+
+        boolean sameTokens(SortedScopeSet other) {
+            if (other == this) {
+                return true;
+            }
+            String[] theirs = other.tokens;
+            if (hash != other.hash || tokens.length != theirs.length) {
+                return false;
+            }
+            for (int i = 0; i < tokens.length; i++) {
+                if (!tokens[i].equals(theirs[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

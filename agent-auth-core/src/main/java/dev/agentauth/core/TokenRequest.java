@@ -94,6 +94,39 @@ public record TokenRequest(ProviderId provider, Scopes scopes, Principal princip
                 subjectProvider, approval);
     }
 
+    /**
+     * Written out rather than generated: the broker finds a request built per call by its hash and equality, and the
+     * generated form calls each component's {@code equals} through {@code Objects}. The cheap components go first.
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
+        return o instanceof TokenRequest other && flow == other.flow && agentScoped == other.agentScoped
+                && forceConsent == other.forceConsent && provider.equals(other.provider)
+                && principal.equals(other.principal) && scopes.equals(other.scopes)
+                && (audience == null ? other.audience == null : audience.equals(other.audience))
+                && (subjectProvider == null ? other.subjectProvider == null : subjectProvider.equals(other.subjectProvider))
+                && (approval == null ? other.approval == null : approval.equals(other.approval));
+    }
+
+    @Override
+    public int hashCode() {
+        int h = provider.hashCode();
+        h = 31 * h + scopes.hashCode();
+        h = 31 * h + principal.hashCode();
+        h = 31 * h + flow.ordinal();
+        h = 31 * h + (agentScoped ? 1 : 0) + (forceConsent ? 2 : 0);
+        if (audience != null) {
+            h = 31 * h + audience.hashCode();
+        }
+        if (subjectProvider != null) {
+            h = 31 * h + subjectProvider.hashCode();
+        }
+        return approval == null ? h : 31 * h + approval.hashCode();
+    }
+
     /** Builds a {@link TokenRequest}; defaults: no scopes (provider defaults), {@link Flow#USER_CONSENT}, shared. Not thread-safe. */
     public static final class Builder {
         private ProviderId provider;

@@ -29,6 +29,52 @@ class ValueTypesTest {
     }
 
     @Test
+    void idsAndScopesFromConstantsThenOneSharedInstanceEach() {
+        assertThat(ProviderId.of("corp")).isSameAs(ProviderId.of("corp")).isEqualTo(new ProviderId("corp"));
+        assertThat(Scopes.of("repo", "openid")).isSameAs(Scopes.of("repo", "openid"))
+                .isEqualTo(Scopes.of("openid", "repo")).isEqualTo(Scopes.parse("openid repo"));
+        String[] reused = {"a", "b"};
+        Scopes first = Scopes.of(reused);
+        reused[1] = "c"; // the caller's array changed afterwards: the shared instance is not
+        assertThat(first.values()).containsExactly("a", "b");
+        assertThat(Scopes.of(reused).values()).containsExactly("a", "c");
+        for (int i = 0; i < 2; i++) { // a refused value is refused every time: nothing of it is kept
+            assertThatThrownBy(() -> ProviderId.of("Bad Id")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> Scopes.of("ok", "bad\"scope")).isInstanceOf(IllegalArgumentException.class);
+        }
+        for (int i = 0; i < 1_000; i++) { // beyond what is kept, values are made anew and still equal
+            assertThat(ProviderId.of("p" + i)).isEqualTo(ProviderId.of("p" + i));
+            assertThat(Scopes.of("s" + i)).isEqualTo(Scopes.of("s" + i));
+        }
+    }
+
+    @Test
+    void requestsThatDifferInAnyComponentThenUnequalAndEqualOnesHashAlike() {
+        TokenRequest base = TokenRequest.forUser("corp", "alice", "openid", "repo");
+        TokenRequest same = new TokenRequest(new ProviderId("corp"), Scopes.parse("repo openid"),
+                Principal.user(new String("alice")), Flow.USER_CONSENT, false, false, null, null, null);
+        assertThat(same).isEqualTo(base).hasSameHashCodeAs(base);
+        Approval pay = Approval.of("pay-42", new com.nimbusds.oauth2.sdk.rar.AuthorizationDetail.Builder(
+                new com.nimbusds.oauth2.sdk.rar.AuthorizationType("payment_initiation")).build());
+        for (TokenRequest other : java.util.List.of(TokenRequest.forUser("other", "alice", "openid", "repo"),
+                TokenRequest.forUser("corp", "bob", "openid", "repo"), TokenRequest.forUser("corp", "alice", "openid"),
+                TokenRequest.forUser("corp", "alice", "openid", "repo").withForceConsent(true),
+                base.withScopes(Scopes.NONE), TokenRequest.builder().provider("corp").principal(Principal.of("alice",
+                        "other-agent")).scopes("openid", "repo").build(),
+                TokenRequest.builder().provider("corp").principal(Principal.user("alice")).scopes("openid", "repo")
+                        .agentScoped(true).build(),
+                TokenRequest.builder().provider("corp").principal(Principal.user("alice")).scopes("openid", "repo")
+                        .flow(Flow.USER_APPROVAL).approval(pay).build(),
+                TokenRequest.builder().provider("corp").principal(Principal.user("alice")).flow(Flow.TOKEN_EXCHANGE)
+                        .subjectProvider(ProviderId.of("idp")).audience("api").build())) {
+            assertThat(other).isNotEqualTo(base);
+            assertThat(base).isNotEqualTo(other);
+        }
+        assertThat(Principal.agent("a")).isNotEqualTo(Principal.of("a", "a")).isEqualTo(Principal.agent("a"))
+                .hasSameHashCodeAs(Principal.agent("a"));
+    }
+
+    @Test
     void scopesWhenUnionThenSupersetSatisfies() {
         Scopes granted = Scopes.of("read");
         Scopes union = granted.union(Scopes.of("write"));

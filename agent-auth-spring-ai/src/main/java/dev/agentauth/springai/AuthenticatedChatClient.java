@@ -403,11 +403,11 @@ public final class AuthenticatedChatClient {
                 ToolCallingManager manager = ToolCallingManager.builder().observationRegistry(observations)
                         .toolExecutionExceptionProcessor(failures).build();
                 client = ChatClient.builder(chatModel, observations, null, null,
-                        ToolCallingAdvisor.builder().toolCallingManager(manager));
+                        ToolCallingAdvisor.builder().toolCallingManager(SpringAiAgent.recordingRounds(manager)));
             }
             core.interruptStore(interruptStore != null ? interruptStore : broker.interruptStore());
             return new AuthenticatedChatClient(new SpringAiAgent(List.copyOf(tools), List.copyOf(sources), chatMemory,
-                    defaultAgent, client, core));
+                    defaultAgent, client, chatClientBuilder == null, core));
         }
     }
 }

@@ -44,6 +44,37 @@ public class CachedTokenBenchmark {
         return fixture.broker.token(requests.next());
     }
 
+    /**
+     * A request built per call the way the agent core builds it ({@code ToolBinding.tokenRequest}): the binding's
+     * provider id and scopes, a principal and a request new for each call (equal, never the same objects twice in a row
+     * of 4,096). Read it against {@code LimitBenchmark.mapGetEqualKey}, whose keys are new and share their strings.
+     */
+    @Benchmark
+    public TokenResult userConsentBoundRequest(BrokerFixture fixture, BoundRequests requests) {
+        return fixture.broker.token(requests.next());
+    }
+
+    /** 4,096 distinct requests and principals, equal to {@link BrokerFixture#userRequest}, sharing provider and scopes. */
+    @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
+    public static class BoundRequests {
+        final dev.agentauth.core.TokenRequest[] all = new dev.agentauth.core.TokenRequest[4096];
+        int i;
+
+        @org.openjdk.jmh.annotations.Setup
+        public void setUp(BrokerFixture fixture) {
+            dev.agentauth.core.TokenRequest bound = fixture.userRequest;
+            for (int n = 0; n < all.length; n++) {
+                all[n] = new dev.agentauth.core.TokenRequest(bound.provider(), bound.scopes(),
+                        dev.agentauth.core.Principal.user(new String(bound.principal().user())), bound.flow(),
+                        bound.agentScoped(), false, null, null);
+            }
+        }
+
+        dev.agentauth.core.TokenRequest next() {
+            return all[i++ & (all.length - 1)];
+        }
+    }
+
     /** 4,096 distinct request objects, all equal to {@link BrokerFixture#userRequest}. */
     @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
     public static class EqualRequests {

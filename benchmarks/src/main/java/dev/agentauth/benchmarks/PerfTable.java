@@ -125,8 +125,13 @@ public final class PerfTable {
                 + bytes("LimitBenchmark.mapGetFreshKey") + " | | |");
         for (String[] c : new String[][] {{"CachedTokenBenchmark.userConsent", "cached user token", "the limit"},
                 {"CachedTokenBenchmark.clientCredentials", "cached M2M token", "the limit"},
+                {"CachedTokenBenchmark.userConsentBoundRequest",
+                        "cached user token, request built per call as the agent core builds it (the tool's provider"
+                                + " id and scopes; a new principal, with a user string of its own, and a new request)",
+                        "the limit for a key built per call"},
                 {"CachedTokenBenchmark.userConsentNewRequest",
-                        "cached user token, request built anew per call (equal, never the same object)",
+                        "cached user token, request built per call with `TokenRequest.forUser` (equal, never the same"
+                                + " object)",
                         "the limit for a key built per call"}}) {
             double[] r = jmh.get(c[0]);
             double against = c[2].equals("the limit") ? limit : equalKeyLimit;

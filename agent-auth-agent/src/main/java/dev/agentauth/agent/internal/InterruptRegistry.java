@@ -180,7 +180,7 @@ final class InterruptRegistry {
      * not settled yet (then {@link #settle} drops it).
      */
     void turnEnded(String turnId) {
-        if (!byTurn.containsKey(turnId)) {
+        if (byTurn.isEmpty() || !byTurn.containsKey(turnId)) {
             journals.end(turnId);
         }
     }

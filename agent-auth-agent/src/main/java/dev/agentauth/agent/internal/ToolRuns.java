@@ -208,7 +208,7 @@ final class ToolRuns {
                 }
             }
         }
-        settings.broker().recordUse(token, principal, "tool " + binding.name());
+        settings.broker().recordUse(token, principal, binding.useName());
         try {
             return invoke(binding, call, token, turn);
         } catch (TokenRejectedException | InsufficientScopeException e) {
@@ -256,11 +256,11 @@ final class ToolRuns {
         Principal principal = turn.principal();
         TokenRequest request = binding.tokenRequest(principal);
         return settings.reauthorization().run(settings.broker(), request,
-                principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
+                () -> principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
                 new Reauthorization.Call<>() {
                     @Override
                     public ToolResult attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
-                        settings.broker().recordUse(token, principal, "tool " + binding.name());
+                        settings.broker().recordUse(token, principal, binding.useName());
                         try {
                             return invoke(binding, call, token, turn);
                         } catch (TokenRejectedException e) {
@@ -366,12 +366,22 @@ final class ToolRuns {
         // in it (quoted, single-quoted or bare) — gets the argument appended, with no parse and no re-serialization.
         // Anything else is parsed, and the argument put over whatever the model wrote.
         if (body.startsWith("{") && body.endsWith("}") && body.indexOf('\\') < 0 && !body.contains(name)) {
-            String inner = body.substring(1, body.length() - 1).strip();
-            if (inner.isEmpty()) {
-                return "{" + quoted(name) + ":" + quotedValue + "}";
+            int close = body.length() - 1;
+            int first = 1;
+            while (first < close && Character.isWhitespace(body.charAt(first))) {
+                first++;
             }
-            if (looksLikeMembers(inner)) {
-                return "{" + inner + "," + quoted(name) + ":" + quotedValue + "}";
+            String member = quoted(name) + ":" + quotedValue;
+            if (first >= close) {
+                return "{" + member + "}";
+            }
+            int last = close - 1;
+            while (Character.isWhitespace(body.charAt(last))) {
+                last--;
+            }
+            if (looksLikeMembers(body.charAt(first), body.charAt(last))) {
+                return new StringBuilder(last + member.length() + 3).append('{').append(body, first, last + 1)
+                        .append(',').append(member).append('}').toString();
             }
         }
         Map<String, Object> map;
@@ -390,11 +400,18 @@ final class ToolRuns {
     }
 
     /** Members of a JSON object start with a quoted name; an inner text that does not is left to the parser. */
-    private static boolean looksLikeMembers(String inner) {
-        return inner.charAt(0) == '"' && inner.charAt(inner.length() - 1) != ',';
+    private static boolean looksLikeMembers(char first, char last) {
+        return first == '"' && last != ',';
     }
 
+    /** {@code text} as a JSON string; a text with nothing to escape (a token, an argument name) is copied as is. */
     private static String quoted(String text) {
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
+            }
+        }
+        return '"' + text + '"';
     }
 }

@@ -24,6 +24,8 @@ final class TurnJournals {
         final Instant created;
         final ConcurrentHashMap<String, ToolResult> completed = new ConcurrentHashMap<>();
         final AtomicInteger inFlight = new AtomicInteger();
+        /** Threads in {@link #awaitQuiet}: a call that leaves takes the monitor only when someone waits. */
+        private final AtomicInteger waiters = new AtomicInteger();
 
         Journal(Instant created) {
             this.created = created;
@@ -33,14 +35,27 @@ final class TurnJournals {
             inFlight.incrementAndGet();
         }
 
-        synchronized void left() {
-            if (inFlight.decrementAndGet() == 0) {
-                notifyAll();
+        void left() {
+            // A waiter counts itself before it reads inFlight; this reads waiters after its decrement: one of the two
+            // sees the other, so a waiter either sees no call running or is woken here.
+            if (inFlight.decrementAndGet() == 0 && waiters.get() > 0) {
+                synchronized (this) {
+                    notifyAll();
+                }
             }
         }
 
         /** Waits, at most {@code max}, until no tool call of the turn is running. */
-        synchronized void awaitQuiet(Duration max) {
+        void awaitQuiet(Duration max) {
+            waiters.incrementAndGet();
+            try {
+                awaitCounted(max);
+            } finally {
+                waiters.decrementAndGet();
+            }
+        }
+
+        private synchronized void awaitCounted(Duration max) {
             long deadline = System.nanoTime() + max.toNanos();
             while (inFlight.get() > 0) {
                 long left = deadline - System.nanoTime();

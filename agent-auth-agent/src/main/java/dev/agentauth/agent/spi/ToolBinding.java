@@ -42,6 +42,7 @@ public final class ToolBinding {
     private final boolean agentScoped;
     /** The tool's {@link AuthenticatedTool#approval()}, or {@code null}: each call is then approved on its own. */
     private final ActionApproval<?> approval;
+    private final String useName;
     private static final ObjectMapper ARGUMENTS = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -57,6 +58,17 @@ public final class ToolBinding {
         this.approval = auth == null ? null : approvalOf(name, auth);
         this.flow = auth == null ? null : approval != null ? Flow.USER_APPROVAL : auth.flow();
         this.agentScoped = auth != null && auth.agentScoped();
+        this.useName = "tool " + name;
+    }
+
+    /**
+     * How the audit trail names this tool's use of a token ({@code "tool <name>"}; see
+     * {@link dev.agentauth.core.TokenBroker#recordUse}).
+     *
+     * @since 0.3.0
+     */
+    public String useName() {
+        return useName;
     }
 
     private static ActionApproval<?> approvalOf(String tool, AuthenticatedTool auth) {

@@ -63,6 +63,17 @@ class InjectArgumentTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"eyJhbGciOiJSUzI1NiJ9.e30.c2ln-_~+/=", "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+            "t\u00e9l\u00e9phone", "line\nbreak\ttab", "del\u007f", "sep\u2028arator", "with space"})
+    void everyTokenTextThenTheArgumentsParseToExactlyIt(String token) throws Exception {
+        for (String arguments : new String[] {"{\"page\":2}", " {\n \"page\" : 2 \n} ", "{}", ""}) {
+            JsonNode n = JSON.readTree(ToolRuns.injectArgument(arguments, "token", token));
+            assertThat(n.path("token").asText()).isEqualTo(token);
+            assertThat(n.size()).isEqualTo(arguments.contains("page") ? 2 : 1);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"[1,2]", "\"text\"", "{\"a\":", "not json"})
     void argumentsThatAreNoObjectThenAToolFailureWithoutTheToken(String arguments) {
         assertThatThrownBy(() -> ToolRuns.injectArgument(arguments, "token", TOKEN))

@@ -17,6 +17,7 @@ import dev.langchain4j.observability.api.listener.AiServiceErrorListener;
 import dev.langchain4j.observability.api.listener.AiServiceListener;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.TokenStream;
+import dev.langchain4j.service.tool.ToolExecutor;
 import dev.langchain4j.service.tool.ToolErrorHandlerResult;
 import dev.langchain4j.service.tool.ToolExecutionErrorHandler;
 import java.util.ArrayList;
@@ -76,7 +77,13 @@ public final class LangChain4jAgent {
      */
     public void configure(AiServices<?> ai, ChatModel chatModel, StreamingChatModel streamingChatModel,
                           ChatMemoryProvider memory, boolean concurrentTools, Executor toolExecutor) {
-        ai.chatMemoryProvider(markers.memories(memory)).toolProvider(tools.toolProvider())
+        Map<ToolSpecification, ToolExecutor> fixed = tools.staticTools();
+        if (fixed == null) {
+            ai.toolProvider(tools.toolProvider());
+        } else if (!fixed.isEmpty()) {
+            ai.tools(fixed);
+        }
+        ai.chatMemoryProvider(markers.memories(memory))
                 .toolExecutionErrorHandler(errorHandler()).chatRequestTransformer(markers.transformer())
                 .registerListeners(turnEnds());
         if (chatModel != null) {

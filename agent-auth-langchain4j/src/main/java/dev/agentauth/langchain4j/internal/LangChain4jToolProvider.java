@@ -59,18 +59,25 @@ final class LangChain4jToolProvider {
     }
 
     /**
-     * A LangChain4j {@link ToolProvider}: with tool sources, dynamic (asked again after each round of tool calls, for
-     * what the sources offer the principal now); without, the annotated tools, built once.
+     * The annotated tools as LangChain4j's static tools, when the agent has no tool source (AI services resolve static
+     * tools with less work per call than a provider's); else {@code null}: use {@link #toolProvider()}.
+     */
+    Map<ToolSpecification, ToolExecutor> staticTools() {
+        if (!core.sources().isEmpty()) {
+            return null;
+        }
+        Map<ToolSpecification, ToolExecutor> map = new LinkedHashMap<>();
+        for (ToolSpecification spec : specifications) {
+            map.put(spec, executors.get(spec.name()));
+        }
+        return map;
+    }
+
+    /**
+     * A LangChain4j {@link ToolProvider} for an agent with tool sources: dynamic (asked again after each round of tool
+     * calls, for what the sources offer the principal now).
      */
     ToolProvider toolProvider() {
-        if (core.sources().isEmpty()) {
-            Map<ToolSpecification, ToolExecutor> map = new LinkedHashMap<>();
-            for (ToolSpecification spec : specifications) {
-                map.put(spec, executors.get(spec.name()));
-            }
-            ToolProviderResult fixed = new ToolProviderResult(map);
-            return request -> fixed;
-        }
         return new ToolProvider() {
             @Override
             public ToolProviderResult provideTools(ToolProviderRequest request) {

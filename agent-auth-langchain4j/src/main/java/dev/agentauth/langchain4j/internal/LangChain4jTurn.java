@@ -44,9 +44,27 @@ final class LangChain4jTurn implements Turn {
 
     /** The turn id of an AI service call: its invocation id. */
     static String id(InvocationContext context) {
-        return context != null && context.invocationId() != null ? context.invocationId().toString()
-                : "no-invocation-id";
+        if (context == null || context.invocationId() == null) {
+            return "no-invocation-id";
+        }
+        java.util.UUID uuid = context.invocationId();
+        LastId last = LAST_ID.get();
+        if (last != null && last.uuid == uuid) {
+            return last.id;
+        }
+        String id = uuid.toString();
+        LAST_ID.set(new LastId(uuid, id));
+        return id;
     }
+
+    /**
+     * The last invocation id this thread turned into a turn id, by the UUID object's identity: a turn asks for its id
+     * at each tool call and when it ends, so this saves a string and its hash per ask.
+     */
+    private record LastId(java.util.UUID uuid, String id) {
+    }
+
+    private static final ThreadLocal<LastId> LAST_ID = new ThreadLocal<>();
 
     @Override
     public Object memoryId() {

@@ -31,6 +31,7 @@ import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.model.tool.ToolCallingManager;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
 import org.springframework.ai.tool.metadata.ToolMetadata;
@@ -38,8 +39,9 @@ import org.springframework.ai.tool.metadata.ToolMetadata;
 /**
  * The Spring AI adapter of the agent core: Spring AI's {@code @Tool} methods become the core's {@link ToolBinding}s and
  * {@link AgentToolCallback}s, each {@code ChatClient} call a turn, and the core's interrupts and resumes go through
- * Spring AI's own extension points — two advisors ({@link TurnAdvisor} around the chat memory and tool loop,
- * {@link RoundAdvisor} inside it), the tool callbacks, the chat memory advisor over the application's memory
+ * Spring AI's own extension points — {@link TurnAdvisor} around the chat memory and tool loop, what records each
+ * round of the loop ({@link RoundRecorder}, the loop's tool calling manager, in a {@code ChatClient} the agent builds;
+ * else {@link RoundAdvisor} inside the loop), the tool callbacks, the chat memory advisor over the application's memory
  * ({@link ResumableMemory}) and the tool loop's exception processor ({@link AgentToolFailures}). No model loop of its
  * own: a resume makes the interrupted {@code ChatClient} call again. Thread-safe.
  */
@@ -52,7 +54,6 @@ public final class SpringAiAgent {
     private final ResumableMemory memory;
     private final MessageChatMemoryAdvisor memoryAdvisor;
     private final TurnAdvisor turnAdvisor;
-    private final RoundAdvisor roundAdvisor = new RoundAdvisor();
     private final List<ToolCallback> callbacks;
     private final Set<String> names = new LinkedHashSet<>();
     private final String defaultAgent;
@@ -64,10 +65,12 @@ public final class SpringAiAgent {
      * @param tools         objects with Spring AI {@code @Tool} methods
      * @param memory        the application's chat memory, or {@code null}
      * @param clientBuilder the application's {@code ChatClient} builder (this agent adds to a clone of it)
+     * @param recordsRounds whether {@code clientBuilder}'s tool loop runs its tools with a manager from
+     *                      {@link #recordingRounds} (else the agent adds an advisor inside the loop to record rounds)
      * @param coreBuilder   the core's options the public builder set (all but the framework and the tools)
      */
     public SpringAiAgent(List<Object> tools, List<ToolSource> sources, ChatMemory memory, String defaultAgent,
-                         ChatClient.Builder clientBuilder, AgentCore.Builder coreBuilder) {
+                         ChatClient.Builder clientBuilder, boolean recordsRounds, AgentCore.Builder coreBuilder) {
         this.defaultAgent = defaultAgent;
         this.memory = memory == null ? null : new ResumableMemory(memory);
         this.memoryAdvisor = memory == null ? null : MessageChatMemoryAdvisor.builder(this.memory).build();
@@ -86,7 +89,10 @@ public final class SpringAiAgent {
         }
         this.callbacks = List.copyOf(own);
         this.turnAdvisor = new TurnAdvisor(this);
-        List<Advisor> advisors = new ArrayList<>(List.of(turnAdvisor, roundAdvisor));
+        List<Advisor> advisors = new ArrayList<>(List.of(turnAdvisor));
+        if (!recordsRounds) {
+            advisors.add(new RoundAdvisor());
+        }
         if (memoryAdvisor != null) {
             advisors.add(memoryAdvisor);
         }
@@ -99,6 +105,14 @@ public final class SpringAiAgent {
 
     public ChatClient chatClient() {
         return chatClient;
+    }
+
+    /**
+     * {@code manager}, recording each round of the tool loop for the agent's turns: for the tool calling advisor of a
+     * {@code ChatClient} the agent builds (then pass {@code recordsRounds}).
+     */
+    public static ToolCallingManager recordingRounds(ToolCallingManager manager) {
+        return new RoundRecorder(manager);
     }
 
     /** The annotated tools as the model sees them: credential parameters removed. */
@@ -174,14 +188,17 @@ public final class SpringAiAgent {
         TurnState state = new TurnState(principal, conversationId,
                 resume != null ? resume.prompt() : request.prompt().getInstructions(),
                 context, toolContext, options, resume != null ? resume.injected() : List.of());
-        Prompt.Builder prompt = request.prompt().mutate().messages(messages);
+        ChatOptions sent = options;
         if (toolOptions != null) {
             Map<String, Object> withTurn = new HashMap<>(toolContext);
             withTurn.put(TurnState.KEY, state);
-            prompt.chatOptions(toolOptions.mutate().toolCallbacks(toolsFor(principal, toolOptions.getToolCallbacks()))
-                    .toolContext(withTurn).build());
+            sent = toolOptions.mutate().toolCallbacks(toolsFor(principal, toolOptions.getToolCallbacks()))
+                    .toolContext(withTurn).build();
         }
-        ChatClientRequest begun = request.mutate().prompt(prompt.build()).context(TurnState.KEY, state).build();
+        // The request as it came, with the turn's messages, options and state: built anew, since mutate() would
+        // copy every message twice; the request passed in goes no further than here.
+        ChatClientRequest begun = ChatClientRequest.builder().prompt(new Prompt(messages, sent)).context(context)
+                .context(TurnState.KEY, state).build();
         ResumableMemory.Mark mark = resume != null && conversationId != null && memory != null
                 ? memory.mark(conversationId) : null;
         return new Begun(begun, state, () -> {
