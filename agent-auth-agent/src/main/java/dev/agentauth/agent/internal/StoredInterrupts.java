@@ -163,7 +163,7 @@ final class StoredInterrupts implements AutoCloseable {
     }
 
     private InterruptRegistry.Interrupted decode(StoredInterrupt stored) {
-        return codec.decode(stored, new TurnJournals.Journal(stored.createdAt()));
+        return codec.decode(stored, new TurnJournals.Journal(stored.createdAt().toEpochMilli()));
     }
 
     private void flushUnsaved() {

@@ -72,10 +72,21 @@ final class ToolRuns {
         this.interrupts = interrupts;
     }
 
-    /** A call of a bound tool, journaled for its turn. */
+    /** A call of a bound tool, journaled for its turn (as {@link #journaled}, without a closure per call). */
     ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
-        return journaled(call, turn, () -> binding.authenticated() ? authenticated(binding, call, turn)
-                : plain(binding, call, turn));
+        TurnJournals.Journal journal = journals.of(turn.id());
+        journal.entered();
+        try {
+            ToolResult result = binding.authenticated() ? authenticated(binding, call, turn) : plain(binding, call, turn);
+            journal.completed.put(call.id(), result);
+            return result;
+        } catch (ConsentInterruptException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(journal, call, e);
+        } finally {
+            journal.left();
+        }
     }
 
     /** A call of a {@link ToolSource}'s tool: the source holds the credential; consent is handled here. */
@@ -106,18 +117,23 @@ final class ToolRuns {
         } catch (ConsentInterruptException e) {
             throw e;
         } catch (RuntimeException e) {
-            AgentAuthException operators = ToolFailures.operators(e);
-            if (operators != null) {
-                // The operator's to fix, not the model's: out of the framework call.
-                ToolFailures.warn(call.name(), operators);
-                throw operators;
-            }
-            ToolResult failed = ToolResult.error(told(e));
-            journal.completed.put(call.id(), failed);
-            return failed;
+            return failed(journal, call, e);
         } finally {
             journal.left();
         }
+    }
+
+    /** A call that failed: the operator's failure thrown out of the framework call; any other told and journaled. */
+    private ToolResult failed(TurnJournals.Journal journal, ToolCall call, RuntimeException e) {
+        AgentAuthException operators = ToolFailures.operators(e);
+        if (operators != null) {
+            // The operator's to fix, not the model's: out of the framework call.
+            ToolFailures.warn(call.name(), operators);
+            throw operators;
+        }
+        ToolResult failed = ToolResult.error(told(e));
+        journal.completed.put(call.id(), failed);
+        return failed;
     }
 
     /** What the model hears of a failure that is not the operator's (see {@link ToolFailures}). */
@@ -336,7 +352,7 @@ final class ToolRuns {
         ToolCall withToken = call;
         if (binding.tokenArgument() != null) {
             withToken = new ToolCall(call.id(), call.name(), injectArgument(call.arguments(), binding.tokenArgument(),
-                    token.value()));
+                    token.value(), member(binding.tokenArgument(), token.value())));
         }
         ToolResult result;
         try {
@@ -358,9 +374,29 @@ final class ToolRuns {
         return ToolResults.redact(result, token.value());
     }
 
+    /** The JSON member {@code "name":"value"} of the token last injected; a cached token is the same object each call. */
+    private record Member(String name, String value, String json) {
+    }
+
+    /** Written racily (its fields are final); a miss only costs building the member again. */
+    private Member lastMember;
+
+    private String member(String name, String value) {
+        Member m = lastMember;
+        if (m == null || m.value != value || !m.name.equals(name)) {
+            m = new Member(name, value, quoted(name) + ":" + quoted(value));
+            lastMember = m;
+        }
+        return m.json;
+    }
+
     // The model may try to pass a value for the credential argument: it is always overwritten.
     static String injectArgument(String arguments, String name, String value) {
-        String quotedValue = quoted(value);
+        return injectArgument(arguments, name, value, quoted(name) + ":" + quoted(value));
+    }
+
+    /** As above, with {@code member}: the JSON member {@code "name":"value"}. */
+    private static String injectArgument(String arguments, String name, String value, String member) {
         String body = arguments == null ? "" : arguments.strip();
         // Fast path: an object that cannot name the argument — no backslash (so no escaped key) and the name nowhere
         // in it (quoted, single-quoted or bare) — gets the argument appended, with no parse and no re-serialization.
@@ -371,7 +407,6 @@ final class ToolRuns {
             while (first < close && Character.isWhitespace(body.charAt(first))) {
                 first++;
             }
-            String member = quoted(name) + ":" + quotedValue;
             if (first >= close) {
                 return "{" + member + "}";
             }

@@ -3,7 +3,6 @@ package dev.agentauth.agent.internal;
 import dev.agentauth.agent.spi.ToolResult;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,14 +20,15 @@ final class TurnJournals {
 
     /** One turn: results by tool call id, and how many calls are still running. */
     static final class Journal {
-        final Instant created;
+        /** When the journal was made, in epoch milliseconds. */
+        final long created;
         final ConcurrentHashMap<String, ToolResult> completed = new ConcurrentHashMap<>();
         final AtomicInteger inFlight = new AtomicInteger();
         /** Threads in {@link #awaitQuiet}: a call that leaves takes the monitor only when someone waits. */
         private final AtomicInteger waiters = new AtomicInteger();
 
-        Journal(Instant created) {
-            this.created = created;
+        Journal(long createdMillis) {
+            this.created = createdMillis;
         }
 
         void entered() {
@@ -88,13 +88,12 @@ final class TurnJournals {
     Journal of(String turnId) {
         Journal journal = journals.get(turnId);
         if (journal == null) {
-            Instant now = clock.instant();
-            journal = journals.computeIfAbsent(turnId, k -> new Journal(now));
+            long millis = clock.millis();
+            journal = journals.computeIfAbsent(turnId, k -> new Journal(millis));
             long due = nextSweep.get();
-            long millis = now.toEpochMilli();
             if (millis >= due && nextSweep.compareAndSet(due, millis + SWEEP_EVERY_MILLIS)) {
-                Instant horizon = now.minus(JOURNAL_TTL);
-                journals.values().removeIf(j -> j.created.isBefore(horizon) && j.inFlight.get() == 0);
+                long horizon = millis - JOURNAL_TTL.toMillis();
+                journals.values().removeIf(j -> j.created < horizon && j.inFlight.get() == 0);
                 sweeps.incrementAndGet();
             }
         }

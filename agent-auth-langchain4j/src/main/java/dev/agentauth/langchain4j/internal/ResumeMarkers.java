@@ -52,7 +52,7 @@ final class ResumeMarkers {
     /** The AI service's chat request transformer: drops a resumed turn's trailing re-sent user message, once. */
     BiFunction<ChatRequest, Object, ChatRequest> transformer() {
         return (request, memoryId) -> {
-            Mark mark = memoryId == null ? null : marks.get(memoryId);
+            Mark mark = memoryId == null || marks.isEmpty() ? null : marks.get(memoryId);
             List<ChatMessage> messages = request.messages();
             if (mark != null && mark.swallowed && !mark.stripped && !messages.isEmpty()
                     && messages.get(messages.size() - 1) instanceof UserMessage) {
@@ -79,7 +79,7 @@ final class ResumeMarkers {
 
         @Override
         public void add(ChatMessage message) {
-            Mark mark = marks.get(id);
+            Mark mark = marks.isEmpty() ? null : marks.get(id);
             if (mark != null && !mark.swallowed && message instanceof UserMessage) {
                 mark.swallowed = true;
                 return;

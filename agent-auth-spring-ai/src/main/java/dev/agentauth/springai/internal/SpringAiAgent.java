@@ -156,7 +156,7 @@ public final class SpringAiAgent {
      * Refuses a chain this agent cannot keep its promises in: a memory advisor of the application's (its memory would
      * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
      */
-    void checkChain(List<Advisor> chain) {
+    void checkChain(List<? extends Advisor> chain) {
         for (Advisor a : chain) {
             if (a instanceof MemoryAdvisor && a != memoryAdvisor) {
                 throw new IllegalStateException("the ChatClient of an AuthenticatedChatClient has a chat memory advisor"

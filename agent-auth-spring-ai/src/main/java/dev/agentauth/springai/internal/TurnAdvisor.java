@@ -2,10 +2,8 @@ package dev.agentauth.springai.internal;
 
 import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.core.AgentAuthException;
-import java.util.List;
 import org.springframework.ai.chat.client.ChatClientRequest;
 import org.springframework.ai.chat.client.ChatClientResponse;
-import org.springframework.ai.chat.client.advisor.api.Advisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
 import org.springframework.ai.chat.client.advisor.api.StreamAdvisor;
@@ -45,7 +43,7 @@ final class TurnAdvisor implements CallAdvisor, StreamAdvisor {
 
     @Override
     public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
-        agent.checkChain(List.<Advisor>copyOf(chain.getCallAdvisors()));
+        agent.checkChain(chain.getCallAdvisors());
         SpringAiAgent.Begun turn = agent.begin(request);
         try {
             return chain.nextCall(turn.request());
@@ -62,7 +60,7 @@ final class TurnAdvisor implements CallAdvisor, StreamAdvisor {
     @Override
     public Flux<ChatClientResponse> adviseStream(ChatClientRequest request, StreamAdvisorChain chain) {
         return Flux.defer(() -> {
-            agent.checkChain(List.<Advisor>copyOf(chain.getStreamAdvisors()));
+            agent.checkChain(chain.getStreamAdvisors());
             SpringAiAgent.Begun turn = agent.begin(request);
             // Settling waits for the turn's other tool calls and writes to the stores: off the reactive threads.
             return chain.nextStream(turn.request())
