@@ -1,8 +1,5 @@
 package dev.agentauth.agent.internal;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.agent.InsufficientScopeException;
 import dev.agentauth.agent.MissingPrincipalException;
@@ -24,8 +21,6 @@ import dev.agentauth.core.Reauthorization;
 import dev.agentauth.core.TokenRequest;
 import dev.agentauth.core.TokenResult;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -46,7 +41,8 @@ import org.slf4j.LoggerFactory;
 final class ToolRuns {
 
     private static final Logger log = LoggerFactory.getLogger(ToolRuns.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Puts the credential into a tool's JSON arguments. */
+    private final TokenArguments tokenArguments = new TokenArguments();
 
     private final AgentSettings settings;
     private final TurnJournals journals;
@@ -72,21 +68,10 @@ final class ToolRuns {
         this.interrupts = interrupts;
     }
 
-    /** A call of a bound tool, journaled for its turn (as {@link #journaled}, without a closure per call). */
+    /** A call of a bound tool, journaled for its turn. */
     ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
-        TurnJournals.Journal journal = journals.of(turn.id());
-        journal.entered();
-        try {
-            ToolResult result = binding.authenticated() ? authenticated(binding, call, turn) : plain(binding, call, turn);
-            journal.completed.put(call.id(), result);
-            return result;
-        } catch (ConsentInterruptException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            return failed(journal, call, e);
-        } finally {
-            journal.left();
-        }
+        return journaled(call, turn, () -> binding.authenticated() ? authenticated(binding, call, turn)
+                : plain(binding, call, turn));
     }
 
     /** A call of a {@link ToolSource}'s tool: the source holds the credential; consent is handled here. */
@@ -351,8 +336,8 @@ final class ToolRuns {
     private ToolResult invoke(ToolBinding binding, ToolCall call, AccessToken token, Turn turn) {
         ToolCall withToken = call;
         if (binding.tokenArgument() != null) {
-            withToken = new ToolCall(call.id(), call.name(), injectArgument(call.arguments(), binding.tokenArgument(),
-                    token.value(), member(binding.tokenArgument(), token.value())));
+            withToken = new ToolCall(call.id(), call.name(), tokenArguments.inject(call.arguments(),
+                    binding.tokenArgument(), token.value()));
         }
         ToolResult result;
         try {
@@ -372,81 +357,5 @@ final class ToolRuns {
             throw new ToolResults.ToolFailure(ToolResults.describe(e, token.value()));
         }
         return ToolResults.redact(result, token.value());
-    }
-
-    /** The JSON member {@code "name":"value"} of the token last injected; a cached token is the same object each call. */
-    private record Member(String name, String value, String json) {
-    }
-
-    /** Written racily (its fields are final); a miss only costs building the member again. */
-    private Member lastMember;
-
-    private String member(String name, String value) {
-        Member m = lastMember;
-        if (m == null || m.value != value || !m.name.equals(name)) {
-            m = new Member(name, value, quoted(name) + ":" + quoted(value));
-            lastMember = m;
-        }
-        return m.json;
-    }
-
-    // The model may try to pass a value for the credential argument: it is always overwritten.
-    static String injectArgument(String arguments, String name, String value) {
-        return injectArgument(arguments, name, value, quoted(name) + ":" + quoted(value));
-    }
-
-    /** As above, with {@code member}: the JSON member {@code "name":"value"}. */
-    private static String injectArgument(String arguments, String name, String value, String member) {
-        String body = arguments == null ? "" : arguments.strip();
-        // Fast path: an object that cannot name the argument — no backslash (so no escaped key) and the name nowhere
-        // in it (quoted, single-quoted or bare) — gets the argument appended, with no parse and no re-serialization.
-        // Anything else is parsed, and the argument put over whatever the model wrote.
-        if (body.startsWith("{") && body.endsWith("}") && body.indexOf('\\') < 0 && !body.contains(name)) {
-            int close = body.length() - 1;
-            int first = 1;
-            while (first < close && Character.isWhitespace(body.charAt(first))) {
-                first++;
-            }
-            if (first >= close) {
-                return "{" + member + "}";
-            }
-            int last = close - 1;
-            while (Character.isWhitespace(body.charAt(last))) {
-                last--;
-            }
-            if (looksLikeMembers(body.charAt(first), body.charAt(last))) {
-                return new StringBuilder(last + member.length() + 3).append('{').append(body, first, last + 1)
-                        .append(',').append(member).append('}').toString();
-            }
-        }
-        Map<String, Object> map;
-        try {
-            map = body.isEmpty() ? new LinkedHashMap<>()
-                    : JSON.readValue(body, new TypeReference<LinkedHashMap<String, Object>>() { });
-        } catch (Exception e) {
-            throw new ToolResults.ToolFailure("The tool arguments are not a valid JSON object.");
-        }
-        map.put(name, value);
-        try {
-            return JSON.writeValueAsString(map);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot serialize tool arguments", e);
-        }
-    }
-
-    /** Members of a JSON object start with a quoted name; an inner text that does not is left to the parser. */
-    private static boolean looksLikeMembers(char first, char last) {
-        return first == '"' && last != ',';
-    }
-
-    /** {@code text} as a JSON string; a text with nothing to escape (a token, an argument name) is copied as is. */
-    private static String quoted(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-                return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
-            }
-        }
-        return '"' + text + '"';
     }
 }

@@ -20,7 +20,7 @@ class InjectArgumentTest {
     static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.e30.sig-\"quoted\"\\back";
 
     static JsonNode injected(String arguments) throws Exception {
-        return JSON.readTree(ToolRuns.injectArgument(arguments, "token", TOKEN));
+        return JSON.readTree(TokenArguments.injectArgument(arguments, "token", TOKEN));
     }
 
     @Test
@@ -67,16 +67,31 @@ class InjectArgumentTest {
             "t\u00e9l\u00e9phone", "line\nbreak\ttab", "del\u007f", "sep\u2028arator", "with space"})
     void everyTokenTextThenTheArgumentsParseToExactlyIt(String token) throws Exception {
         for (String arguments : new String[] {"{\"page\":2}", " {\n \"page\" : 2 \n} ", "{}", ""}) {
-            JsonNode n = JSON.readTree(ToolRuns.injectArgument(arguments, "token", token));
+            JsonNode n = JSON.readTree(TokenArguments.injectArgument(arguments, "token", token));
             assertThat(n.path("token").asText()).isEqualTo(token);
             assertThat(n.size()).isEqualTo(arguments.contains("page") ? 2 : 1);
+        }
+    }
+
+    @Test
+    void oneInjectorForManyTokensAndNamesThenEachCallGetsItsOwn() throws Exception {
+        TokenArguments arguments = new TokenArguments();
+        String alice = new String("alice-token");
+        String bob = new String("bob-token");
+        for (int i = 0; i < 3; i++) {
+            assertThat(JSON.readTree(arguments.inject("{\"a\":1}", "token", alice)).path("token").asText())
+                    .isEqualTo("alice-token");
+            assertThat(JSON.readTree(arguments.inject("{\"a\":1}", "token", bob)).path("token").asText())
+                    .isEqualTo("bob-token");
+            assertThat(JSON.readTree(arguments.inject("{\"a\":1}", "key", bob)).path("key").asText())
+                    .isEqualTo("bob-token");
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"[1,2]", "\"text\"", "{\"a\":", "not json"})
     void argumentsThatAreNoObjectThenAToolFailureWithoutTheToken(String arguments) {
-        assertThatThrownBy(() -> ToolRuns.injectArgument(arguments, "token", TOKEN))
+        assertThatThrownBy(() -> TokenArguments.injectArgument(arguments, "token", TOKEN))
                 .isInstanceOf(ToolResults.ToolFailure.class)
                 .hasMessageNotContaining(TOKEN);
     }
