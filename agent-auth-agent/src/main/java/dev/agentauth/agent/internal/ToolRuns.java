@@ -70,33 +70,24 @@ final class ToolRuns {
 
     /** A call of a bound tool, journaled for its turn. */
     ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
-        return journaled(call, turn, () -> binding.authenticated() ? authenticated(binding, call, turn)
-                : plain(binding, call, turn));
+        return journaled(binding, null, call, turn);
     }
 
     /** A call of a {@link ToolSource}'s tool: the source holds the credential; consent is handled here. */
     ToolResult run(ToolSource source, ToolCall call, Turn turn) {
-        return journaled(call, turn, () -> {
-            Principal principal = turn.principal();
-            for (int attempt = 0; attempt < 3; attempt++) {
-                ToolSource.Outcome outcome = source.execute(principal, call);
-                if (outcome instanceof ToolSource.Outcome.Completed done) {
-                    return new ToolResult(done.text(), done.isError());
-                }
-                ConsentRequirement consent = ((ToolSource.Outcome.ConsentRequired) outcome).consent();
-                if (onConsentRequired(call, turn, principal, consent).isEmpty()) {
-                    return ToolResults.tellModel(consent);
-                }
-            }
-            return ToolResult.error("The tool " + call.name() + " could not obtain a usable authorization.");
-        });
+        return journaled(null, source, call, turn);
     }
 
-    private ToolResult journaled(ToolCall call, Turn turn, java.util.function.Supplier<ToolResult> work) {
+    /**
+     * Runs the call of {@code binding} or else {@code source}, journaled. No function lies between the framework and
+     * the tool: a framework may fill in a stack trace under the tool, at a cost per frame.
+     */
+    private ToolResult journaled(ToolBinding binding, ToolSource source, ToolCall call, Turn turn) {
         TurnJournals.Journal journal = journals.of(turn.id());
         journal.entered();
         try {
-            ToolResult result = work.get();
+            ToolResult result = binding == null ? sourced(source, call, turn)
+                    : binding.authenticated() ? authenticated(binding, call, turn) : plain(binding, call, turn);
             journal.completed.put(call.id(), result);
             return result;
         } catch (ConsentInterruptException e) {
@@ -106,6 +97,21 @@ final class ToolRuns {
         } finally {
             journal.left();
         }
+    }
+
+    private ToolResult sourced(ToolSource source, ToolCall call, Turn turn) {
+        Principal principal = turn.principal();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            ToolSource.Outcome outcome = source.execute(principal, call);
+            if (outcome instanceof ToolSource.Outcome.Completed done) {
+                return new ToolResult(done.text(), done.isError());
+            }
+            ConsentRequirement consent = ((ToolSource.Outcome.ConsentRequired) outcome).consent();
+            if (onConsentRequired(call, turn, principal, consent).isEmpty()) {
+                return ToolResults.tellModel(consent);
+            }
+        }
+        return ToolResult.error("The tool " + call.name() + " could not obtain a usable authorization.");
     }
 
     /** A call that failed: the operator's failure thrown out of the framework call; any other told and journaled. */

@@ -48,23 +48,25 @@ final class LangChain4jTurn implements Turn {
             return "no-invocation-id";
         }
         java.util.UUID uuid = context.invocationId();
-        LastId last = LAST_ID.get();
+        LastId last = lastId;
         if (last != null && last.uuid == uuid) {
             return last.id;
         }
         String id = uuid.toString();
-        LAST_ID.set(new LastId(uuid, id));
+        lastId = new LastId(uuid, id);
         return id;
     }
 
     /**
-     * The last invocation id this thread turned into a turn id, by the UUID object's identity: a turn asks for its id
-     * at each tool call and when it ends, so this saves a string and its hash per ask.
+     * The last invocation id turned into a turn id, by the UUID object's identity: a turn asks for its id at each tool
+     * call and when it ends, so this saves a string and its hash per ask. One slot for the process, not one per
+     * thread: a thread-local entry would lengthen every thread's map that the libraries under a tool probe per call
+     * (Jackson's buffer recyclers); concurrent turns only overwrite each other's slot (an immutable pair).
      */
     private record LastId(java.util.UUID uuid, String id) {
     }
 
-    private static final ThreadLocal<LastId> LAST_ID = new ThreadLocal<>();
+    private static volatile LastId lastId;
 
     @Override
     public Object memoryId() {

@@ -1,9 +1,10 @@
 package dev.agentauth.springai.internal;
 
 import dev.agentauth.agent.ToolCall;
-import dev.agentauth.agent.spi.ToolResult;
+import dev.agentauth.agent.ToolSource;
+import dev.agentauth.agent.spi.AgentCore;
+import dev.agentauth.agent.spi.ToolBinding;
 import java.util.Map;
-import java.util.function.BiFunction;
 import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
@@ -21,13 +22,28 @@ final class AgentToolCallback implements ToolCallback {
 
     private final ToolDefinition definition;
     private final ToolMetadata metadata;
-    private final BiFunction<ToolCall, SpringAiTurn, ToolResult> run;
+    private final AgentCore core;
+    /** What the call runs: a bound tool, else a tool source's tool. */
+    private final ToolBinding binding;
+    private final ToolSource source;
 
-    AgentToolCallback(ToolDefinition definition, ToolMetadata metadata,
-                      BiFunction<ToolCall, SpringAiTurn, ToolResult> run) {
+    /** A bound tool's callback. */
+    AgentToolCallback(ToolDefinition definition, ToolMetadata metadata, AgentCore core, ToolBinding binding) {
+        this(definition, metadata, core, binding, null);
+    }
+
+    /** The callback of a tool that {@code source} offers. */
+    AgentToolCallback(ToolDefinition definition, ToolMetadata metadata, AgentCore core, ToolSource source) {
+        this(definition, metadata, core, null, source);
+    }
+
+    private AgentToolCallback(ToolDefinition definition, ToolMetadata metadata, AgentCore core, ToolBinding binding,
+                              ToolSource source) {
         this.definition = definition;
         this.metadata = metadata;
-        this.run = run;
+        this.core = core;
+        this.binding = binding;
+        this.source = source;
     }
 
     @Override
@@ -52,7 +68,8 @@ final class AgentToolCallback implements ToolCallback {
         SpringAiTurn turn = new SpringAiTurn(state, context);
         ToolCall call = state != null ? state.claim(definition.name(), toolInput)
                 : new ToolCall(turn.id(), definition.name(), toolInput);
-        return run.apply(call, turn).text();
+        // Called directly, not through a function: Spring AI's result converter may fill in a stack trace under here.
+        return (binding != null ? core.run(binding, call, turn) : core.run(source, call, turn)).text();
     }
 
     @Override

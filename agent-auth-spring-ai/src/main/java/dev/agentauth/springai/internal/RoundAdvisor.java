@@ -35,7 +35,7 @@ final class RoundAdvisor implements CallAdvisor, StreamAdvisor {
 
     @Override
     public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
-        TurnState state = TurnState.of(request.context());
+        TurnState state = TurnState.of(request.prompt().getOptions());
         if (state != null) {
             state.request(request.prompt().getInstructions());
         }
@@ -48,7 +48,7 @@ final class RoundAdvisor implements CallAdvisor, StreamAdvisor {
 
     @Override
     public Flux<ChatClientResponse> adviseStream(ChatClientRequest request, StreamAdvisorChain chain) {
-        TurnState state = TurnState.of(request.context());
+        TurnState state = TurnState.of(request.prompt().getOptions());
         if (state == null) {
             return chain.nextStream(request);
         }

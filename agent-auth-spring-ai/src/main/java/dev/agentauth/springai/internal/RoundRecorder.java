@@ -30,8 +30,7 @@ final class RoundRecorder implements ToolCallingManager {
 
     @Override
     public ToolExecutionResult executeToolCalls(Prompt prompt, ChatResponse response) {
-        TurnState state = prompt.getOptions() instanceof ToolCallingChatOptions options
-                ? TurnState.of(options.getToolContext()) : null;
+        TurnState state = TurnState.of(prompt.getOptions());
         if (state != null) {
             state.request(prompt.getInstructions());
             state.response(response);

@@ -12,7 +12,6 @@ import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.springai.AuthenticatedChatClient;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,6 @@ public final class SpringAiAgent {
     private final AgentCore core;
     private final SpringAiFramework framework;
     private final ResumableMemory memory;
-    private final MessageChatMemoryAdvisor memoryAdvisor;
     private final TurnAdvisor turnAdvisor;
     private final List<ToolCallback> callbacks;
     private final Set<String> names = new LinkedHashSet<>();
@@ -73,7 +71,8 @@ public final class SpringAiAgent {
                          ChatClient.Builder clientBuilder, boolean recordsRounds, AgentCore.Builder coreBuilder) {
         this.defaultAgent = defaultAgent;
         this.memory = memory == null ? null : new ResumableMemory(memory);
-        this.memoryAdvisor = memory == null ? null : MessageChatMemoryAdvisor.builder(this.memory).build();
+        MessageChatMemoryAdvisor memoryAdvisor = memory == null ? null
+                : MessageChatMemoryAdvisor.builder(this.memory).build();
         this.framework = new SpringAiFramework(memory, this::chatClient);
         List<SpringAiTools.Bound> bound = new ArrayList<>();
         for (Object t : tools) {
@@ -83,18 +82,14 @@ public final class SpringAiAgent {
                 .sources(sources).build();
         List<ToolCallback> own = new ArrayList<>();
         for (SpringAiTools.Bound b : bound) {
-            own.add(new AgentToolCallback(b.definition(), b.metadata(), (call, turn) -> core.run(b.binding(), call,
-                    turn)));
+            own.add(new AgentToolCallback(b.definition(), b.metadata(), core, b.binding()));
             names.add(b.binding().name());
         }
         this.callbacks = List.copyOf(own);
-        this.turnAdvisor = new TurnAdvisor(this);
+        this.turnAdvisor = new TurnAdvisor(this, memoryAdvisor);
         List<Advisor> advisors = new ArrayList<>(List.of(turnAdvisor));
         if (!recordsRounds) {
             advisors.add(new RoundAdvisor());
-        }
-        if (memoryAdvisor != null) {
-            advisors.add(memoryAdvisor);
         }
         ChatClient.Builder b = clientBuilder.clone().defaultAdvisors(advisors);
         if (!callbacks.isEmpty()) {
@@ -157,20 +152,36 @@ public final class SpringAiAgent {
      * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
      */
     void checkChain(List<? extends Advisor> chain) {
-        for (Advisor a : chain) {
-            if (a instanceof MemoryAdvisor && a != memoryAdvisor) {
+        for (int i = 0, n = chain.size(); i < n; i++) {
+            Advisor a = chain.get(i);
+            int kind = a == turnAdvisor ? 0 : KINDS.get(a.getClass());
+            if ((kind & MEMORY) != 0) {
                 throw new IllegalStateException("the ChatClient of an AuthenticatedChatClient has a chat memory advisor"
                         + " of its own (" + a.getName() + "): give the ChatMemory to"
                         + " AuthenticatedChatClient.builder().chatMemory(...) instead, so that an interrupted turn"
                         + " leaves it valid and a resumed one does not repeat the user's message");
             }
-            if (a instanceof ToolAdvisor && a.getOrder() <= TurnAdvisor.ORDER) {
+            if ((kind & TOOL_LOOP) != 0 && a.getOrder() <= TurnAdvisor.ORDER) {
                 throw new IllegalStateException("the ChatClient's tool calling advisor (" + a.getName() + ", order "
                         + a.getOrder() + ") runs outside agent-auth's advisor (order " + TurnAdvisor.ORDER + "): give"
                         + " it a larger order, such as ToolCallingAdvisor.DEFAULT_ORDER");
             }
         }
     }
+
+    private static final int MEMORY = 1;
+    private static final int TOOL_LOOP = 2;
+    /**
+     * What each advisor class is, read once per class: an {@code instanceof} against two interfaces in turn, per
+     * advisor per call, would keep replacing the JVM's one-entry cache of each class's last matched interface.
+     */
+    private static final ClassValue<Integer> KINDS = new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+            return (MemoryAdvisor.class.isAssignableFrom(type) ? MEMORY : 0)
+                    | (ToolAdvisor.class.isAssignableFrom(type) ? TOOL_LOOP : 0);
+        }
+    };
 
     /** Begins a turn: its principal, state, tools and (for a resumed call) messages. */
     Begun begin(ChatClientRequest request) {
@@ -190,15 +201,16 @@ public final class SpringAiAgent {
                 context, toolContext, options, resume != null ? resume.injected() : List.of());
         ChatOptions sent = options;
         if (toolOptions != null) {
-            Map<String, Object> withTurn = new HashMap<>(toolContext);
-            withTurn.put(TurnState.KEY, state);
-            sent = toolOptions.mutate().toolCallbacks(toolsFor(principal, toolOptions.getToolCallbacks()))
-                    .toolContext(withTurn).build();
+            List<ToolCallback> given = toolOptions.getToolCallbacks();
+            List<ToolCallback> tools = toolsFor(principal, given);
+            // mutate() carries the options' tool context over: the state is added to it, the rest stays.
+            ToolCallingChatOptions.Builder<?> b = toolOptions.mutate().toolContext(TurnState.KEY, state);
+            sent = (tools != given ? b.toolCallbacks(tools) : b).build();
         }
         // The request as it came, with the turn's messages, options and state: built anew, since mutate() would
         // copy every message twice; the request passed in goes no further than here.
         ChatClientRequest begun = ChatClientRequest.builder().prompt(new Prompt(messages, sent)).context(context)
-                .context(TurnState.KEY, state).build();
+                .build();
         ResumableMemory.Mark mark = resume != null && conversationId != null && memory != null
                 ? memory.mark(conversationId) : null;
         return new Begun(begun, state, () -> {
@@ -263,7 +275,7 @@ public final class SpringAiAgent {
                 for (ToolDescriptor d : source.tools(principal)) {
                     if (!names.contains(d.name()) && taken.add(d.name())) {
                         out.add(sourceCallbacks.computeIfAbsent(d, x -> new AgentToolCallback(definition(x),
-                                ToolMetadata.builder().build(), (call, turn) -> core.run(source, call, turn))));
+                                ToolMetadata.builder().build(), core, source)));
                     }
                 }
             }
@@ -291,7 +303,7 @@ public final class SpringAiAgent {
                     new ToolContext(SpringAiTools.context(turn, null)));
             return ToolResult.of(result == null ? "" : result);
         });
-        return new AgentToolCallback(d, delegate.getToolMetadata(), (call, turn) -> core.run(binding, call, turn));
+        return new AgentToolCallback(d, delegate.getToolMetadata(), core, binding);
     }
 
     private static ToolDefinition definition(ToolDescriptor d) {

@@ -17,17 +17,18 @@ import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 
 /**
- * One {@code ChatClient} call as the agent's advisors and tools share it, under {@link #KEY} in the call's advisor
- * context and tool context: who it acts for, its conversation, what it began with (for its continuation), and what its
+ * One {@code ChatClient} call as the agent's advisors and tools share it, under {@link #KEY} in the tool context of the
+ * call's options: who it acts for, its conversation, what it began with (for its continuation), and what its
  * tool loop has done so far — each round's request and the assistant message whose tool calls run now. Spring AI hands
  * a tool its arguments but not its call's id, so a tool call {@linkplain #claim claims} its id here: the first call of
  * the current assistant message with its name and arguments (Spring AI runs them in order). Thread-safe.
  */
 final class TurnState {
 
-    /** Where the state is kept in a call's advisor context and tool context. */
+    /** Where the state is kept in a call's tool context. */
     static final String KEY = "agentauth.turn";
 
     private static final String ID_PREFIX = UUID.randomUUID() + "-";
@@ -103,9 +104,14 @@ final class TurnState {
                 || key.startsWith("spring.ai.chat.client.output") || key.startsWith("spring.ai.chat.client.structured");
     }
 
-    /** The state in a tool context's or advisor context's map, or {@code null}. */
+    /** The state in a tool context's map, or {@code null}. */
     static TurnState of(Map<String, ?> context) {
         return context != null && context.get(KEY) instanceof TurnState t ? t : null;
+    }
+
+    /** The state in the tool context of a round's options, or {@code null}. */
+    static TurnState of(ChatOptions options) {
+        return options instanceof ToolCallingChatOptions o ? of(o.getToolContext()) : null;
     }
 
     /**
