@@ -63,14 +63,15 @@ class DeviceAuthorizationTest {
 
     /**
      * How many device authorizations ended with {@code outcome}: the observation stops just after the waiters were
-     * woken, so it is looked for a moment.
+     * woken, so it is looked for a moment (0 once 10 s have passed without one).
      */
     long observed(String outcome) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             io.micrometer.core.instrument.Timer t = meters.find("agentauth.consent.complete").tag("flow", "device_code")
                     .tag("outcome", outcome).timer();
-            if (t != null || System.nanoTime() > deadline) {
+            // Micrometer registers the timer just before it records the sample: wait for the sample too.
+            if (t != null && t.count() > 0 || System.nanoTime() > deadline) {
                 return t == null ? 0 : t.count();
             }
             Thread.sleep(20);

@@ -40,25 +40,23 @@ public final class AgentRuntime {
         this.resumer = new Resumer(settings, interrupts, (call, turn) -> runWaiting(call, turn, sources));
     }
 
-    /** See {@link dev.agentauth.agent.spi.AgentCore#run(ToolBinding, ToolCall, Turn)}. */
-    public ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
-        return runs.run(binding, call, turn);
-    }
-
-    /** See {@link dev.agentauth.agent.spi.AgentCore#run(ToolSource, ToolCall, Turn)}. */
-    public ToolResult run(ToolSource source, ToolCall call, Turn turn) {
-        return runs.run(source, call, turn);
+    /**
+     * What runs tool calls: {@link dev.agentauth.agent.spi.AgentCore#run} calls it directly, one frame fewer under
+     * each tool.
+     */
+    public ToolRuns runs() {
+        return runs;
     }
 
     /** A waiting call of a resumed turn: a bound tool, else the first source that offers it to the principal. */
     private ToolResult runWaiting(ToolCall call, Turn turn, List<ToolSource> sources) {
         ToolBinding binding = bindings.get(call.name());
         if (binding != null) {
-            return runs.run(binding, call, turn);
+            return runs.run(binding, null, call, turn);
         }
         for (ToolSource source : sources) {
             if (source.offers(call.name(), turn.principal())) {
-                return runs.run(source, call, turn);
+                return runs.run(null, source, call, turn);
             }
         }
         return ToolResult.error("There is no tool named '" + call.name() + "'.");

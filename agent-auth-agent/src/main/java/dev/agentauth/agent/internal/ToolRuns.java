@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * user's or transient is told to the model. Every told outcome is journaled for the turn. Thread-safe; blocks on the
  * broker, the tool and, in blocking mode, the user.
  */
-final class ToolRuns {
+public final class ToolRuns {
 
     private static final Logger log = LoggerFactory.getLogger(ToolRuns.class);
     /** Puts the credential into a tool's JSON arguments. */
@@ -68,21 +68,12 @@ final class ToolRuns {
         this.interrupts = interrupts;
     }
 
-    /** A call of a bound tool, journaled for its turn. */
-    ToolResult run(ToolBinding binding, ToolCall call, Turn turn) {
-        return journaled(binding, null, call, turn);
-    }
-
-    /** A call of a {@link ToolSource}'s tool: the source holds the credential; consent is handled here. */
-    ToolResult run(ToolSource source, ToolCall call, Turn turn) {
-        return journaled(null, source, call, turn);
-    }
-
     /**
-     * Runs the call of {@code binding} or else {@code source}, journaled. No function lies between the framework and
-     * the tool: a framework may fill in a stack trace under the tool, at a cost per frame.
+     * A call of {@code binding}, or else of {@code source}'s tool (the source holds the credential; consent is handled
+     * here), journaled for its turn. One method for both, with no function between the framework and the tool: a
+     * framework may fill in a stack trace under the tool, at a cost per frame.
      */
-    private ToolResult journaled(ToolBinding binding, ToolSource source, ToolCall call, Turn turn) {
+    public ToolResult run(ToolBinding binding, ToolSource source, ToolCall call, Turn turn) {
         TurnJournals.Journal journal = journals.of(turn.id());
         journal.entered();
         try {
@@ -262,11 +253,12 @@ final class ToolRuns {
         }
         Principal principal = turn.principal();
         TokenRequest request = binding.tokenRequest(principal);
-        return settings.reauthorization().run(settings.broker(), request,
+        // Call<Object>, not Call<ToolResult>: its attempt needs no bridge method, a frame under every tool call.
+        return (ToolResult) settings.reauthorization().run(settings.broker(), request,
                 () -> principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
-                new Reauthorization.Call<>() {
+                new Reauthorization.Call<Object>() {
                     @Override
-                    public ToolResult attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
+                    public Object attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
                         settings.broker().recordUse(token, principal, binding.useName());
                         try {
                             return invoke(binding, call, token, turn);

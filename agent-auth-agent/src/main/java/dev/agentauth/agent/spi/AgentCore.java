@@ -9,6 +9,7 @@ import dev.agentauth.agent.ToolSource;
 import dev.agentauth.agent.internal.AgentRuntime;
 import dev.agentauth.agent.internal.AgentSettings;
 import dev.agentauth.agent.internal.ToolFailures;
+import dev.agentauth.agent.internal.ToolRuns;
 import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.ConsentListener;
 import dev.agentauth.core.Reauthorization;
@@ -44,12 +45,14 @@ import java.util.Optional;
 public final class AgentCore {
 
     private final AgentRuntime runtime;
+    private final ToolRuns runs;
     private final List<ToolBinding> tools;
     private final Map<String, ToolBinding> byName;
     private final List<ToolSource> sources;
 
     private AgentCore(AgentRuntime runtime, Map<String, ToolBinding> byName, List<ToolSource> sources) {
         this.runtime = runtime;
+        this.runs = runtime.runs();
         this.byName = byName;
         this.tools = List.copyOf(byName.values());
         this.sources = sources;
@@ -67,12 +70,12 @@ public final class AgentCore {
      * @throws dev.agentauth.agent.MissingPrincipalException the turn names no user
      */
     public ToolResult run(ToolBinding tool, ToolCall call, Turn turn) {
-        return runtime.run(tool, call, turn);
+        return runs.run(tool, null, call, turn);
     }
 
     /** As {@link #run(ToolBinding, ToolCall, Turn)}, for a tool of a {@link ToolSource}. */
     public ToolResult run(ToolSource source, ToolCall call, Turn turn) {
-        return runtime.run(source, call, turn);
+        return runs.run(null, source, call, turn);
     }
 
     /**
