@@ -12,6 +12,7 @@ import dev.agentauth.core.AgentAuthException;
 import dev.agentauth.core.Principal;
 import dev.agentauth.springai.AuthenticatedChatClient;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -152,9 +153,13 @@ public final class SpringAiAgent {
      * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
      */
     void checkChain(List<? extends Advisor> chain) {
+        Advisor[] checked = this.checked;
         for (int i = 0, n = chain.size(); i < n; i++) {
             Advisor a = chain.get(i);
-            int kind = a == turnAdvisor ? 0 : KINDS.get(a.getClass());
+            if (a == turnAdvisor || isIn(a, checked)) {
+                continue;
+            }
+            int kind = KINDS.get(a.getClass());
             if ((kind & MEMORY) != 0) {
                 throw new IllegalStateException("the ChatClient of an AuthenticatedChatClient has a chat memory advisor"
                         + " of its own (" + a.getName() + "): give the ChatMemory to"
@@ -166,7 +171,27 @@ public final class SpringAiAgent {
                         + a.getOrder() + ") runs outside agent-auth's advisor (order " + TurnAdvisor.ORDER + "): give"
                         + " it a larger order, such as ToolCallingAdvisor.DEFAULT_ORDER");
             }
+            if (checked.length < 16) {
+                checked = Arrays.copyOf(checked, checked.length + 1);
+                checked[checked.length - 1] = a;
+                this.checked = checked;
+            }
         }
+    }
+
+    /**
+     * Advisors found fine, by identity (a chain's advisors are mostly the same instances call after call; an advisor's
+     * order could change only if the advisor changed it itself): a copy-on-write array, at most 16.
+     */
+    private volatile Advisor[] checked = new Advisor[0];
+
+    private static boolean isIn(Advisor a, Advisor[] checked) {
+        for (Advisor c : checked) {
+            if (c == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final int MEMORY = 1;
@@ -287,8 +312,8 @@ public final class SpringAiAgent {
         if (given == null) {
             return false;
         }
-        for (ToolCallback c : given) {
-            if (!(c instanceof AgentToolCallback)) {
+        for (int i = 0, n = given.size(); i < n; i++) {
+            if (!(given.get(i) instanceof AgentToolCallback)) {
                 return false;
             }
         }

@@ -86,7 +86,7 @@ final class SpringAiTools {
         MethodToolCallback delegate = MethodToolCallback.builder().toolDefinition(original)
                 .toolMetadata(ToolMetadata.from(method)).toolMethod(method).toolObject(object)
                 .toolCallResultConverter(ToolUtils.getToolCallResultConverter(method)).build();
-        ToolInvoker invoker = new Invoker(delegate);
+        ToolInvoker invoker = new Invoker(delegate, method);
         ToolBinding binding = declared.auth() == null
                 ? ToolBinding.plain(definition.name(), definition.description(), invoker)
                 : ToolBinding.authenticated(definition.name(), definition.description(), declared.auth(),
@@ -100,15 +100,25 @@ final class SpringAiTools {
      */
     private static final class Invoker implements ToolInvoker {
         private final MethodToolCallback delegate;
+        /**
+         * Whether the method has a {@code ToolContext} parameter: Spring AI's callback gives the context to nothing
+         * else, so a method without one is called without building it.
+         */
+        private final boolean takesContext;
 
-        Invoker(MethodToolCallback delegate) {
+        Invoker(MethodToolCallback delegate, Method method) {
             this.delegate = delegate;
+            boolean takes = false;
+            for (Class<?> type : method.getParameterTypes()) {
+                takes |= ToolContext.class.isAssignableFrom(type);
+            }
+            this.takesContext = takes;
         }
 
         @Override
         public ToolResult invoke(ToolCall call, ToolCredential credential, Turn turn) {
             String arguments = call.arguments().isBlank() ? "{}" : call.arguments();
-            String result = delegate.call(arguments, new ToolContext(context(turn, credential)));
+            String result = delegate.call(arguments, takesContext ? new ToolContext(context(turn, credential)) : null);
             return ToolResult.of(result == null ? "" : result);
         }
     }

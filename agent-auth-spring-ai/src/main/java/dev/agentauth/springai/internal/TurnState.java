@@ -133,9 +133,11 @@ final class TurnState {
         if (response == null) {
             return;
         }
-        for (Generation g : response.getResults()) {
-            if (g.getOutput() != null && !g.getOutput().getToolCalls().isEmpty()) {
-                assistant = g.getOutput();
+        List<Generation> results = response.getResults();
+        for (int i = 0, n = results.size(); i < n; i++) { // indexed: no iterator per round
+            AssistantMessage output = results.get(i).getOutput();
+            if (output != null && !output.getToolCalls().isEmpty()) {
+                assistant = output;
                 return;
             }
         }
@@ -148,7 +150,9 @@ final class TurnState {
     synchronized ToolCall claim(String name, String arguments) {
         if (assistant != null) {
             AssistantMessage.ToolCall byName = null;
-            for (AssistantMessage.ToolCall c : assistant.getToolCalls()) {
+            List<AssistantMessage.ToolCall> calls = assistant.getToolCalls();
+            for (int i = 0, n = calls.size(); i < n; i++) {
+                AssistantMessage.ToolCall c = calls.get(i);
                 if (claimed.contains(c.id()) || !c.name().equals(name)) {
                     continue;
                 }
