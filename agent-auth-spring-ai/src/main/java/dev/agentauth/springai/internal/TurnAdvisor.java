@@ -52,7 +52,11 @@ final class TurnAdvisor implements CallAdvisor, StreamAdvisor {
         agent.checkChain(chain.getCallAdvisors());
         SpringAiAgent.Begun turn = agent.begin(request);
         try {
-            return memory != null ? memory.adviseCall(turn.request(), chain) : chain.nextCall(turn.request());
+            if (memory == null) {
+                return chain.nextCall(turn.request());
+            }
+            // What the memory advisor's adviseCall does, written out: one frame fewer under every tool.
+            return memory.after(chain.nextCall(memory.before(turn.request(), chain)), chain);
         } catch (ConsentInterruptException e) {
             throw agent.settle(turn.state(), e);
         } catch (AgentAuthException e) {
