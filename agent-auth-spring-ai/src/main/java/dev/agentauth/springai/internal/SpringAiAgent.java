@@ -154,13 +154,12 @@ public final class SpringAiAgent {
      * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
      */
     void checkChain(List<? extends Advisor> chain) {
-        Advisor[] checked = this.checked;
         for (int i = 0, n = chain.size(); i < n; i++) {
             Advisor a = chain.get(i);
-            if (a == turnAdvisor || isIn(a, checked)) {
+            if (a == turnAdvisor) {
                 continue;
             }
-            int kind = KINDS.get(a.getClass());
+            int kind = kindOf(a.getClass());
             if ((kind & MEMORY) != 0) {
                 throw new IllegalStateException("the ChatClient of an AuthenticatedChatClient has a chat memory advisor"
                         + " of its own (" + a.getName() + "): give the ChatMemory to"
@@ -172,42 +171,43 @@ public final class SpringAiAgent {
                         + a.getOrder() + ") runs outside agent-auth's advisor (order " + TurnAdvisor.ORDER + "): give"
                         + " it a larger order, such as ToolCallingAdvisor.DEFAULT_ORDER");
             }
-            if (checked.length < 16) {
-                checked = Arrays.copyOf(checked, checked.length + 1);
-                checked[checked.length - 1] = a;
-                this.checked = checked;
-            }
         }
-    }
-
-    /**
-     * Advisors found fine, by identity (a chain's advisors are mostly the same instances call after call; an advisor's
-     * order could change only if the advisor changed it itself): a copy-on-write array, at most 16.
-     */
-    private volatile Advisor[] checked = new Advisor[0];
-
-    private static boolean isIn(Advisor a, Advisor[] checked) {
-        for (Advisor c : checked) {
-            if (c == a) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static final int MEMORY = 1;
     private static final int TOOL_LOOP = 2;
+
+    /** Advisor classes already seen and what they are: parallel arrays, replaced whole. */
+    private record Kinds(Class<?>[] types, int[] kinds) {
+    }
+
     /**
-     * What each advisor class is, read once per class: an {@code instanceof} against two interfaces in turn, per
-     * advisor per call, would keep replacing the JVM's one-entry cache of each class's last matched interface.
+     * What the advisor classes of this agent's chains are, read once per class (Spring AI builds some of a chain's
+     * advisors anew per call, so classes, not instances): an {@code instanceof} against two interfaces in turn, per
+     * advisor per call, would keep replacing the JVM's one-entry cache of each class's last matched interface. At most
+     * 16 classes are kept; others are read each time.
      */
-    private static final ClassValue<Integer> KINDS = new ClassValue<>() {
-        @Override
-        protected Integer computeValue(Class<?> type) {
-            return (MemoryAdvisor.class.isAssignableFrom(type) ? MEMORY : 0)
-                    | (ToolAdvisor.class.isAssignableFrom(type) ? TOOL_LOOP : 0);
+    private volatile Kinds kinds = new Kinds(new Class<?>[0], new int[0]);
+
+    private int kindOf(Class<?> type) {
+        Kinds known = kinds;
+        Class<?>[] types = known.types();
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == type) {
+                return known.kinds()[i];
+            }
         }
-    };
+        int kind = (MemoryAdvisor.class.isAssignableFrom(type) ? MEMORY : 0)
+                | (ToolAdvisor.class.isAssignableFrom(type) ? TOOL_LOOP : 0);
+        if (types.length < 16) {
+            Class<?>[] moreTypes = Arrays.copyOf(types, types.length + 1);
+            int[] moreKinds = Arrays.copyOf(known.kinds(), types.length + 1);
+            moreTypes[types.length] = type;
+            moreKinds[types.length] = kind;
+            kinds = new Kinds(moreTypes, moreKinds); // a lost race only means a class is read again
+        }
+        return kind;
+    }
 
     /** Begins a turn: its principal, state, tools and (for a resumed call) messages. */
     Begun begin(ChatClientRequest request) {
