@@ -18,6 +18,7 @@ import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.ChatClientRequest;
 import org.springframework.ai.chat.client.ChatClientResponse;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
+import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
 import org.springframework.ai.chat.memory.ChatMemory;
@@ -27,6 +28,7 @@ import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.tool.annotation.Tool;
+import org.springframework.core.Ordered;
 
 /**
  * A resumed turn goes through the application's own {@code ChatClient}: its default system text and advisors, and the
@@ -138,6 +140,25 @@ class SpringAiResumeThroughChatClientTest extends SpringAiTestBase {
         assertThatThrownBy(() -> chat(agent, "rita", "m1", "list my notes"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("AuthenticatedChatClient.builder().chatMemory(...)");
+        assertThatThrownBy(() -> chat(agent, "rita", "m1", "list my notes")).as("every call, not only the first")
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(model.requests()).isEmpty();
+    }
+
+    @Test
+    void chatClientWhenItsToolLoopRunsOutsideTheAgentsAdvisorThenRefusedOnEveryCall() {
+        broker = broker();
+        model = new ScriptedChatModel(SCRIPT);
+        tools = new NotesTools(api);
+        AuthenticatedChatClient agent = AuthenticatedChatClient.builder().broker(broker)
+                .chatClientBuilder(ChatClient.builder(model).defaultAdvisors(ToolCallingAdvisor.builder()
+                        .advisorOrder(Ordered.HIGHEST_PRECEDENCE + 50).build()))
+                .tools(tools).build();
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> chat(agent, "rita", "m1", "list my notes"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("does not run inside agent-auth's advisor");
+        }
         assertThat(model.requests()).isEmpty();
     }
 }

@@ -151,9 +151,10 @@ public final class SpringAiAgent {
 
     /**
      * Refuses a chain this agent cannot keep its promises in: a memory advisor of the application's (its memory would
-     * not be repaired, and a resume would repeat the user's message) or a tool loop outside the agent's advisor.
+     * not be repaired, and a resume would repeat the user's message) or no tool loop inside the agent's advisor.
      */
     void checkChain(List<? extends Advisor> chain) {
+        boolean toolLoopInside = false;
         for (int i = 0, n = chain.size(); i < n; i++) {
             Advisor a = chain.get(i);
             if (a == turnAdvisor) {
@@ -171,6 +172,14 @@ public final class SpringAiAgent {
                         + a.getOrder() + ") runs outside agent-auth's advisor (order " + TurnAdvisor.ORDER + "): give"
                         + " it a larger order, such as ToolCallingAdvisor.DEFAULT_ORDER");
             }
+            toolLoopInside |= (kind & TOOL_LOOP) != 0;
+        }
+        if (!toolLoopInside) {
+            // The chain this advisor gets holds only what runs inside it: a tool loop ordered before it is not there,
+            // and would run the tools without the turn (nobody to act for).
+            throw new IllegalStateException("the ChatClient's tool calling advisor does not run inside agent-auth's"
+                    + " advisor (order " + TurnAdvisor.ORDER + "): give it a larger order, such as"
+                    + " ToolCallingAdvisor.DEFAULT_ORDER, and leave Spring AI's tool calling advisor registered");
         }
     }
 
