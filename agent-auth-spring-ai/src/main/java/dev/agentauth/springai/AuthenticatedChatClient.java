@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
 import org.springframework.ai.chat.memory.ChatMemory;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.model.tool.ToolCallingManager;
@@ -402,7 +403,7 @@ public final class AuthenticatedChatClient {
                 ToolCallingManager manager = ToolCallingManager.builder().observationRegistry(observations)
                         .toolExecutionExceptionProcessor(failures).build();
                 client = ChatClient.builder(chatModel, observations, null, null,
-                        SpringAiAgent.recordingRounds(manager));
+                        ToolCallingAdvisor.builder().toolCallingManager(SpringAiAgent.recordingRounds(manager)));
             }
             core.interruptStore(interruptStore != null ? interruptStore : broker.interruptStore());
             return new AuthenticatedChatClient(new SpringAiAgent(List.copyOf(tools), List.copyOf(sources), chatMemory,

@@ -77,8 +77,21 @@ public final class ToolRuns {
         TurnJournals.Journal journal = journals.of(turn.id());
         journal.entered();
         try {
-            ToolResult result = binding == null ? sourced(source, call, turn)
-                    : binding.authenticated() ? authenticated(binding, call, turn) : plain(binding, call, turn);
+            ToolResult result;
+            if (binding == null) {
+                result = sourced(source, call, turn);
+            } else if (!binding.authenticated()) {
+                result = plain(binding, call, turn);
+            } else if (binding.approvedPerCall()) {
+                result = approved(binding, call, turn);
+            } else {
+                // The reauthorization loop called from here, not from a method of its own: a frame fewer under the tool.
+                Principal principal = turn.principal();
+                TokenRequest request = binding.tokenRequest(principal);
+                result = (ToolResult) settings.reauthorization().run(settings.broker(), request,
+                        () -> principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
+                        new Attempts(binding, call, turn, principal, request));
+            }
             journal.completed.put(call.id(), result);
             return result;
         } catch (ConsentInterruptException e) {
@@ -247,48 +260,64 @@ public final class ToolRuns {
         }
     }
 
-    private ToolResult authenticated(ToolBinding binding, ToolCall call, Turn turn) {
-        if (binding.approvedPerCall()) {
-            return approved(binding, call, turn);
+    /**
+     * The calls of one authenticated tool call, as {@link Reauthorization#run} makes them. {@code Call<Object>}, not
+     * {@code Call<ToolResult>}: its attempt needs no bridge method; and it runs the tool itself rather than through a
+     * method of its own. Both would be frames under every tool call, where a framework may fill in a stack trace.
+     */
+    private final class Attempts implements Reauthorization.Call<Object> {
+        private final ToolBinding binding;
+        private final ToolCall call;
+        private final Turn turn;
+        private final Principal principal;
+        private final TokenRequest request;
+
+        Attempts(ToolBinding binding, ToolCall call, Turn turn, Principal principal, TokenRequest request) {
+            this.binding = binding;
+            this.call = call;
+            this.turn = turn;
+            this.principal = principal;
+            this.request = request;
         }
-        Principal principal = turn.principal();
-        TokenRequest request = binding.tokenRequest(principal);
-        // Call<Object>, not Call<ToolResult>: its attempt needs no bridge method, a frame under every tool call.
-        return (ToolResult) settings.reauthorization().run(settings.broker(), request,
-                () -> principal.user() + "/" + principal.agent() + "|tool " + binding.name(),
-                new Reauthorization.Call<Object>() {
-                    @Override
-                    public Object attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
-                        settings.broker().recordUse(token, principal, binding.useName());
-                        try {
-                            return invoke(binding, call, token, turn);
-                        } catch (TokenRejectedException e) {
-                            log.debug("tool {}: API rejected the token of {}", binding.name(), principal);
-                            throw Reauthorization.Refused.unauthorized(null);
-                        } catch (InsufficientScopeException e) {
-                            throw Reauthorization.Refused.insufficientScope(e.requiredScopes());
-                        }
-                    }
 
-                    @Override
-                    public Optional<AccessToken> consent(ConsentRequirement consent) {
-                        return onConsentRequired(call, turn, principal, consent);
-                    }
+        @Override
+        public Object attempt(AccessToken token, TokenRequest current) throws Reauthorization.Refused {
+            settings.broker().recordUse(token, principal, binding.useName());
+            ToolResult result;
+            try {
+                result = binding.invoker().invoke(withToken(binding, call, token), new ToolCredential(token), turn);
+            } catch (RuntimeException e) {
+                RuntimeException failure = failure(e, token);
+                if (failure instanceof TokenRejectedException) {
+                    log.debug("tool {}: API rejected the token of {}", binding.name(), principal);
+                    throw Reauthorization.Refused.unauthorized(null);
+                }
+                if (failure instanceof InsufficientScopeException insufficient) {
+                    throw Reauthorization.Refused.insufficientScope(insufficient.requiredScopes());
+                }
+                throw failure;
+            }
+            return ToolResults.redact(result, token.value());
+        }
 
-                    @Override
-                    public ToolResult unconsented(ConsentRequirement consent) {
-                        return ToolResults.tellModel(consent);
-                    }
+        @Override
+        public Optional<AccessToken> consent(ConsentRequirement consent) {
+            return onConsentRequired(call, turn, principal, consent);
+        }
 
-                    @Override
-                    public ToolResult gaveUp(Reauthorization.Outcome.GiveUp why) {
-                        if (!why.exhausted() && !request.flow().asksUser()) {
-                            // The API refuses the agent's own credential: no user can fix that.
-                            throw new ConfigurationException(why.reason(), request.provider(), null);
-                        }
-                        return ToolResult.error("The tool could not run: " + why.reason() + ".");
-                    }
-                });
+        @Override
+        public ToolResult unconsented(ConsentRequirement consent) {
+            return ToolResults.tellModel(consent);
+        }
+
+        @Override
+        public ToolResult gaveUp(Reauthorization.Outcome.GiveUp why) {
+            if (!why.exhausted() && !request.flow().asksUser()) {
+                // The API refuses the agent's own credential: no user can fix that.
+                throw new ConfigurationException(why.reason(), request.provider(), null);
+            }
+            return ToolResult.error("The tool could not run: " + why.reason() + ".");
+        }
     }
 
     /**
@@ -332,28 +361,38 @@ public final class ToolRuns {
     }
 
     private ToolResult invoke(ToolBinding binding, ToolCall call, AccessToken token, Turn turn) {
-        ToolCall withToken = call;
-        if (binding.tokenArgument() != null) {
-            withToken = new ToolCall(call.id(), call.name(), tokenArguments.inject(call.arguments(),
-                    binding.tokenArgument(), token.value()));
-        }
         ToolResult result;
         try {
-            result = binding.invoker().invoke(withToken, new ToolCredential(token), turn);
+            result = binding.invoker().invoke(withToken(binding, call, token), new ToolCredential(token), turn);
         } catch (RuntimeException e) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof TokenRejectedException rejected) {
-                    throw rejected;
-                }
-                if (t instanceof InsufficientScopeException insufficient) {
-                    throw insufficient;
-                }
-            }
-            if (ToolFailures.operators(e) != null) {
-                throw e;
-            }
-            throw new ToolResults.ToolFailure(ToolResults.describe(e, token.value()));
+            throw failure(e, token);
         }
         return ToolResults.redact(result, token.value());
+    }
+
+    /** {@code call} with the credential in its JSON arguments, when the tool takes it there. */
+    private ToolCall withToken(ToolBinding binding, ToolCall call, AccessToken token) {
+        return binding.tokenArgument() == null ? call : new ToolCall(call.id(), call.name(),
+                tokenArguments.inject(call.arguments(), binding.tokenArgument(), token.value()));
+    }
+
+    /**
+     * What a tool's failure is thrown as: the API's refusal of the token (a {@link TokenRejectedException} or
+     * {@link InsufficientScopeException} anywhere in its causes), the operator's failure, or else a failure the model
+     * is told of, described without the token.
+     */
+    private static RuntimeException failure(RuntimeException e, AccessToken token) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TokenRejectedException rejected) {
+                return rejected;
+            }
+            if (t instanceof InsufficientScopeException insufficient) {
+                return insufficient;
+            }
+        }
+        if (ToolFailures.operators(e) != null) {
+            return e;
+        }
+        return new ToolResults.ToolFailure(ToolResults.describe(e, token.value()));
     }
 }

@@ -1,88 +1,45 @@
 package dev.agentauth.springai.internal;
 
-import org.springframework.ai.chat.client.ChatClientRequest;
-import org.springframework.ai.chat.client.ChatClientResponse;
-import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
-import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
-import org.springframework.ai.chat.client.advisor.api.StreamAdvisorChain;
+import java.util.List;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.model.tool.ToolCallingManager;
+import org.springframework.ai.model.tool.ToolExecutionResult;
+import org.springframework.ai.tool.definition.ToolDefinition;
 
 /**
- * Spring AI's tool loop, recording each round in the call's {@link TurnState} through the loop's own hooks — what the
- * round sends (the turn's history so far) before the model is called, and the model's answer with its tool calls
- * before they run — for a {@code ChatClient} the agent builds. What {@link RoundAdvisor} records from inside the advisor
- * chain: no advisor in the loop, so a round costs no advisor observation, and nothing of the agent's sits between the
- * loop and the tools it runs. Otherwise exactly Spring AI's {@link ToolCallingAdvisor}. Thread-safe.
+ * The tool loop's {@link ToolCallingManager}, recording each round in the call's {@link TurnState} as the loop hands it
+ * the round to run — the turn's history so far and the model's answer with its tool calls — then running the tools
+ * with the application's manager. What {@link RoundAdvisor} records from inside the advisor chain, for a
+ * {@code ChatClient} the agent builds itself: no advisor in the loop, so a round costs no advisor observation and no
+ * longer chain copy. Thread-safe; blocks as the delegate does.
  */
-final class RoundRecorder extends ToolCallingAdvisor {
+final class RoundRecorder implements ToolCallingManager {
 
-    private RoundRecorder(Builder builder) {
-        super(builder.manager(), builder.getToolExecutionEligibilityChecker(), builder.getAdvisorOrder(),
-                builder.historyEnabled());
+    private final ToolCallingManager delegate;
+
+    RoundRecorder(ToolCallingManager delegate) {
+        this.delegate = delegate;
     }
 
     @Override
-    protected ChatClientRequest doBeforeCall(ChatClientRequest request, CallAdvisorChain chain) {
-        return sent(request);
+    public List<ToolDefinition> resolveToolDefinitions(ToolCallingChatOptions options) {
+        return delegate.resolveToolDefinitions(options);
     }
 
     @Override
-    protected ChatClientResponse doAfterCall(ChatClientResponse response, CallAdvisorChain chain) {
-        return answered(response);
-    }
-
-    @Override
-    protected ChatClientRequest doBeforeStream(ChatClientRequest request, StreamAdvisorChain chain) {
-        return sent(request);
-    }
-
-    @Override
-    protected ChatClientResponse doAfterStream(ChatClientResponse response, StreamAdvisorChain chain) {
-        return answered(response); // the round's whole answer, aggregated
-    }
-
-    private static ChatClientRequest sent(ChatClientRequest request) {
-        TurnState state = TurnState.of(request.context());
+    public ToolExecutionResult executeToolCalls(Prompt prompt, ChatResponse response) {
+        TurnState state = TurnState.of(prompt.getOptions());
         if (state != null) {
-            state.request(request.prompt().getInstructions());
+            state.request(prompt.getInstructions());
+            state.response(response);
         }
-        return request;
-    }
-
-    private static ChatClientResponse answered(ChatClientResponse response) {
-        TurnState state = TurnState.of(response.context());
-        if (state != null) {
-            state.response(response.chatResponse());
-        }
-        return response;
+        return delegate.executeToolCalls(prompt, response);
     }
 
     @Override
     public String toString() {
-        return "RoundRecorder[" + getOrder() + "]";
-    }
-
-    /**
-     * The builder Spring AI copies for each call's tool loop ({@code ChatClient.builder(model, ..., builder)}):
-     * builds a {@link RoundRecorder}, and its copies do too.
-     */
-    static final class Builder extends ToolCallingAdvisor.Builder<Builder> {
-
-        @Override
-        protected Builder newCopy() {
-            return new Builder();
-        }
-
-        @Override
-        public ToolCallingAdvisor build() {
-            return new RoundRecorder(this);
-        }
-
-        private org.springframework.ai.model.tool.ToolCallingManager manager() {
-            return getToolCallingManager();
-        }
-
-        private boolean historyEnabled() {
-            return isConversationHistoryEnabled();
-        }
+        return "RoundRecorder[" + delegate + "]";
     }
 }

@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.ChatClientRequest;
-import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
 import org.springframework.ai.chat.client.advisor.api.Advisor;
 import org.springframework.ai.chat.client.advisor.api.MemoryAdvisor;
@@ -41,8 +40,8 @@ import org.springframework.ai.tool.metadata.ToolMetadata;
  * The Spring AI adapter of the agent core: Spring AI's {@code @Tool} methods become the core's {@link ToolBinding}s and
  * {@link AgentToolCallback}s, each {@code ChatClient} call a turn, and the core's interrupts and resumes go through
  * Spring AI's own extension points — {@link TurnAdvisor} around the chat memory and tool loop, what records each
- * round of the loop ({@link RoundRecorder}, the tool loop itself, in a {@code ChatClient} the agent builds; else
- * {@link RoundAdvisor} inside the loop), the tool callbacks, the chat memory advisor over the application's memory
+ * round of the loop ({@link RoundRecorder}, the loop's tool calling manager, in a {@code ChatClient} the agent builds;
+ * else {@link RoundAdvisor} inside the loop), the tool callbacks, the chat memory advisor over the application's memory
  * ({@link ResumableMemory}) and the tool loop's exception processor ({@link AgentToolFailures}). No model loop of its
  * own: a resume makes the interrupted {@code ChatClient} call again. Thread-safe.
  */
@@ -65,8 +64,8 @@ public final class SpringAiAgent {
      * @param tools         objects with Spring AI {@code @Tool} methods
      * @param memory        the application's chat memory, or {@code null}
      * @param clientBuilder the application's {@code ChatClient} builder (this agent adds to a clone of it)
-     * @param recordsRounds whether {@code clientBuilder}'s tool loop is built by {@link #recordingRounds} (else the
-     *                      agent adds an advisor inside the loop to record rounds)
+     * @param recordsRounds whether {@code clientBuilder}'s tool loop runs its tools with a manager from
+     *                      {@link #recordingRounds} (else the agent adds an advisor inside the loop to record rounds)
      * @param coreBuilder   the core's options the public builder set (all but the framework and the tools)
      */
     public SpringAiAgent(List<Object> tools, List<ToolSource> sources, ChatMemory memory, String defaultAgent,
@@ -105,11 +104,13 @@ public final class SpringAiAgent {
     }
 
     /**
-     * The tool loop for a {@code ChatClient} the agent builds (then pass {@code recordsRounds}): Spring AI's, running
-     * tools with {@code manager}, recording each round for the agent's turns.
+     * {@code manager}, recording each round of the tool loop for the agent's turns: for the tool calling advisor of a
+     * {@code ChatClient} the agent builds (then pass {@code recordsRounds}). The round is read from what the loop hands
+     * the manager (the turn's state is in the options' tool context), so the call's advisor context carries nothing of
+     * the agent's: Spring AI copies that context several times a round, and an entry more costs each copy.
      */
-    public static ToolCallingAdvisor.Builder<?> recordingRounds(ToolCallingManager manager) {
-        return new RoundRecorder.Builder().toolCallingManager(manager);
+    public static ToolCallingManager recordingRounds(ToolCallingManager manager) {
+        return new RoundRecorder(manager);
     }
 
     /** The annotated tools as the model sees them: credential parameters removed. */
@@ -242,10 +243,11 @@ public final class SpringAiAgent {
             ToolCallingChatOptions.Builder<?> b = toolOptions.mutate().toolContext(TurnState.KEY, state);
             sent = (tools != given ? b.toolCallbacks(tools) : b).build();
         }
-        // The request as it came, with the turn's messages, options and state: built anew, since mutate() would
-        // copy every message twice; the request passed in goes no further than here.
-        ChatClientRequest begun = ChatClientRequest.builder().prompt(new Prompt(messages, sent)).context(context)
-                .context(TurnState.KEY, state).build();
+        // The request as it came, with the turn's messages and options (the state in their tool context, not in the
+        // advisor context, which Spring AI copies several times a round). Made with its constructor, which keeps the
+        // context as it is: mutate() would copy every message twice and the builder the context once more; the
+        // request passed in goes no further than here.
+        ChatClientRequest begun = new ChatClientRequest(new Prompt(messages, sent), context);
         ResumableMemory.Mark mark = resume != null && conversationId != null && memory != null
                 ? memory.mark(conversationId) : null;
         return new Begun(begun, state, () -> {

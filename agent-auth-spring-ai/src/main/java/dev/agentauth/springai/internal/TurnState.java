@@ -2,13 +2,14 @@ package dev.agentauth.springai.internal;
 
 import dev.agentauth.agent.ToolCall;
 import dev.agentauth.core.Principal;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.springframework.ai.chat.memory.ChatMemory;
@@ -31,11 +32,15 @@ final class TurnState {
     /** Where the state is kept in a call's tool context. */
     static final String KEY = "agentauth.turn";
 
-    private static final String ID_PREFIX = UUID.randomUUID() + "-";
+    /**
+     * 64 random bits per process, in 11 base64url characters: turn ids of two replicas sharing a store differ. Short,
+     * because a turn's id is hashed once per turn (its journal is found by it), at a cost per character.
+     */
+    private static final String ID_PREFIX = prefix();
     private static final AtomicLong IDS = new AtomicLong();
 
     /** Unique in this process (a counter) and across replicas (a random prefix per process); no random draw per turn. */
-    final String id = ID_PREFIX + IDS.incrementAndGet();
+    final String id = ID_PREFIX + Long.toString(IDS.incrementAndGet(), 36);
     /** Who the call acts for, or {@code null} when it names nobody (an authenticated tool then refuses to run). */
     final Principal principal;
     final String conversationId;
@@ -102,6 +107,12 @@ final class TurnState {
     private static boolean notReplayed(String key) {
         return key.startsWith("agentauth.") || key.equals(ChatMemory.CONVERSATION_ID)
                 || key.startsWith("spring.ai.chat.client.output") || key.startsWith("spring.ai.chat.client.structured");
+    }
+
+    private static String prefix() {
+        byte[] random = new byte[8];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random) + ".";
     }
 
     /** The state in a tool context's map, or {@code null}. */
