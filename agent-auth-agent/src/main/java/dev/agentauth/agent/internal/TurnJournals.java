@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * What each turn's tools did, by turn id: so an interrupted turn knows which of its tool calls already ran (and keeps
@@ -75,27 +76,27 @@ final class TurnJournals {
     private static final long SWEEP_EVERY_MILLIS = 60_000;
 
     private final ConcurrentHashMap<String, Journal> journals = new ConcurrentHashMap<>();
-    private final Clock clock;
     private final AtomicLong nextSweep = new AtomicLong();
     private final AtomicInteger sweeps = new AtomicInteger();
 
+    /** Made once: a lambda that reads the clock, not one per call. */
+    private final Function<String, Journal> newJournal;
+
     TurnJournals(Clock clock) {
-        this.clock = clock;
+        this.newJournal = id -> new Journal(clock.millis());
     }
 
 
     /** The journal of turn {@code turnId}. */
     Journal of(String turnId) {
-        Journal journal = journals.get(turnId);
-        if (journal == null) {
-            long millis = clock.millis();
-            journal = journals.computeIfAbsent(turnId, k -> new Journal(millis));
-            long due = nextSweep.get();
-            if (millis >= due && nextSweep.compareAndSet(due, millis + SWEEP_EVERY_MILLIS)) {
-                long horizon = millis - JOURNAL_TTL.toMillis();
-                journals.values().removeIf(j -> j.created < horizon && j.inFlight.get() == 0);
-                sweeps.incrementAndGet();
-            }
+        // One lookup, the journal made in it when missing (a turn's first tool call).
+        Journal journal = journals.computeIfAbsent(turnId, newJournal);
+        long due = nextSweep.get();
+        // Only a journal made at or after the sweep is due starts one (and only one of those: the CAS moves it on).
+        if (journal.created >= due && nextSweep.compareAndSet(due, journal.created + SWEEP_EVERY_MILLIS)) {
+            long horizon = journal.created - JOURNAL_TTL.toMillis();
+            journals.values().removeIf(j -> j.created < horizon && j.inFlight.get() == 0);
+            sweeps.incrementAndGet();
         }
         return journal;
     }
