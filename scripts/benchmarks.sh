@@ -11,7 +11,7 @@
 #     ConsentLatencyMeasurement (callback -> waiting call resumed), ScaleMeasurement (bytes per grant, 1,000,000 users,
 #     PostgreSQL cold cache).
 #
-# Takes about 13 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
+# Takes about 17 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
 # Not part of .ci/run: speed is measured here, never asserted in tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,15 +30,31 @@ echo "== JMH, MCP tool calls (a loopback HTTP round trip varies far more: 2 fork
 java -jar "$JAR" McpOverheadBenchmark -f "$((FORKS + 1))" -wi 5 -w 2s -i 8 -r 2s -bm avgt -tu us \
   -rf json -rff "$OUT/jmh-mcp.json" > "$OUT/jmh-mcp.log" 2>&1
 echo "== JMH, whole tool-calling turns through each agent framework adapter against the framework's plain tool call"
-java -jar "$JAR" 'LangChain4jTurnBenchmark|SpringAiTurnBenchmark' -f "$((FORKS + 1))" -wi 5 -w 2s -i 8 -r 2s -prof gc \
-  -bm avgt -tu us -rf json -rff "$OUT/jmh-turns.json" > "$OUT/jmh-turns.log" 2>&1
+# One fork per invocation, the plain and the authenticated turn alternated (which goes first alternates too), PAIRS
+# rounds: a shared machine's speed drifts over minutes, and JMH's own forks of one benchmark all run before the next's.
+# The goal's ratio is the median of the pairs' ratios.
+PAIRS="${PAIRS:-5}"
+mkdir -p "$OUT/turns"
+TURN_JSON=()
+for round in $(seq 1 "$PAIRS"); do
+  for bench in LangChain4jTurnBenchmark SpringAiTurnBenchmark; do
+    order="plainToolTurn authenticatedToolTurn"
+    [ $((round % 2)) -eq 0 ] && order="authenticatedToolTurn plainToolTurn"
+    for turn in $order; do
+      json="$OUT/turns/$round-$bench.$turn.json"
+      java -jar "$JAR" "$bench.$turn\$" -f 1 -wi 4 -w 2s -i 6 -r 2s -prof gc -bm avgt -tu us -rf json -rff "$json" \
+        >> "$OUT/jmh-turns.log" 2>&1
+      TURN_JSON+=("$json")
+    done
+  done
+done
 echo "== rollover"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.RolloverMeasurement 2>"$OUT/rollover.err" | grep '=' > "$OUT/rollover.txt"
 echo "== consent latency"
 java -cp "$JAR" dev.agentauth.benchmarks.ConsentLatencyMeasurement 2>"$OUT/consent.err" | grep '=' > "$OUT/consent.txt"
 echo "== scale"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.ScaleMeasurement 2>"$OUT/scale.err" | grep '=' > "$OUT/scale.txt"
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/jmh-turns.json" "$OUT/rollover.txt" \
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/rollover.txt" \
   "$OUT/consent.txt" "$OUT/scale.txt" --readme docs/performance.md
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "$OUT/jmh-turns.json" "$OUT/rollover.txt" \
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/rollover.txt" \
   "$OUT/consent.txt" "$OUT/scale.txt" | tee "$OUT/table.md"
