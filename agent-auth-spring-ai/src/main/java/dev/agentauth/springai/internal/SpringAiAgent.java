@@ -106,8 +106,8 @@ public final class SpringAiAgent {
     /**
      * {@code manager}, recording each round of the tool loop for the agent's turns: for the tool calling advisor of a
      * {@code ChatClient} the agent builds (then pass {@code recordsRounds}). The round is read from what the loop hands
-     * the manager (the turn's state is in the options' tool context), so the call's advisor context carries nothing of
-     * the agent's: Spring AI copies that context several times a round, and an entry more costs each copy.
+     * the manager (the turn's state is in the options' tool context), so the turn's state is not added to the call's
+     * advisor context: Spring AI copies that context several times a round, and an entry more costs each copy.
      */
     public static ToolCallingManager recordingRounds(ToolCallingManager manager) {
         return new RoundRecorder(manager);
