@@ -8,6 +8,7 @@ import dev.agentauth.agent.ToolSource;
 import dev.agentauth.agent.spi.ToolBinding;
 import dev.agentauth.agent.spi.ToolResult;
 import dev.agentauth.agent.spi.Turn;
+import dev.agentauth.agent.spi.TurnScope;
 import dev.agentauth.core.Telemetry;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,7 @@ public final class AgentRuntime {
     private final ToolRuns runs;
     private final Resumer resumer;
     private final Telemetry telemetry;
+    private final TurnJournals journals;
 
     /** @param bindings the tools by name (names are unique) */
     public AgentRuntime(AgentSettings settings, Map<String, ToolBinding> bindings, List<ToolSource> sources) {
@@ -35,6 +37,7 @@ public final class AgentRuntime {
         this.bindings = Map.copyOf(bindings);
         this.telemetry = settings.telemetry();
         TurnJournals journals = new TurnJournals(settings.clock());
+        this.journals = journals;
         this.interrupts = new InterruptRegistry(settings, this.bindings::get, journals);
         this.runs = new ToolRuns(settings, journals, interrupts);
         this.resumer = new Resumer(settings, interrupts, (call, turn) -> runWaiting(call, turn, sources));
@@ -60,6 +63,11 @@ public final class AgentRuntime {
             }
         }
         return ToolResult.error("There is no tool named '" + call.name() + "'.");
+    }
+
+    /** See {@link dev.agentauth.agent.spi.AgentCore#newTurnScope()}. */
+    public TurnScope newTurnScope() {
+        return journals.newScope();
     }
 
     /** See {@link dev.agentauth.agent.spi.AgentCore#turnEnded(String)}. */

@@ -102,7 +102,7 @@ final class InterruptRegistry {
     ConsentInterruptException raise(Turn turn, Principal principal, ToolCall call, ConsentRequirement consent) {
         Interrupted state = byTurn.computeIfAbsent(turn.id(), id -> {
             Interrupted s = new Interrupted(newId(), turn.id(), turn.memoryId(), principal,
-                    List.copyOf(turn.batch(call)), journals.of(turn.id()), turn.continuation());
+                    List.copyOf(turn.batch(call)), journals.of(turn), turn.continuation());
             lookAhead(s, call);
             interrupts.put(s.id, s);
             return s;

@@ -74,7 +74,7 @@ public final class ToolRuns {
      * framework may fill in a stack trace under the tool, at a cost per frame.
      */
     public ToolResult run(ToolBinding binding, ToolSource source, ToolCall call, Turn turn) {
-        TurnJournals.Journal journal = journals.of(turn.id());
+        TurnJournals.Journal journal = journals.of(turn);
         journal.entered();
         try {
             ToolResult result;

@@ -1,6 +1,8 @@
 package dev.agentauth.agent.internal;
 
 import dev.agentauth.agent.spi.ToolResult;
+import dev.agentauth.agent.spi.Turn;
+import dev.agentauth.agent.spi.TurnScope;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,19 +11,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * What each turn's tools did, by turn id: so an interrupted turn knows which of its tool calls already ran (and keeps
- * their results) and can wait for the ones still running before it repairs chat memory. A journal is dropped when its
- * turn ends ({@link #end}: the framework call returned, or its interrupt settled); journals of turns whose end was
- * never reported are swept once they are 30 minutes old and quiet, at most once a minute, so neither memory nor the
- * cost of starting a turn grows with the number of turns served. Thread-safe.
+ * What each turn's tools did: so an interrupted turn knows which of its tool calls already ran (and keeps their
+ * results) and can wait for the ones still running before it repairs chat memory. A turn whose adapter holds a
+ * {@link TurnScope} has its journal there (the scope is the journal: no lookup, nothing kept here, nothing to drop).
+ * Any other turn's journal is kept here by turn id and dropped when the turn ends ({@link #end}: the framework call
+ * returned, or its interrupt settled); journals of turns whose end was never reported are swept once they are 30
+ * minutes old and quiet, at most once a minute, so neither memory nor the cost of starting a turn grows with the
+ * number of turns served. Thread-safe.
  */
 final class TurnJournals {
 
     private static final Duration JOURNAL_TTL = Duration.ofMinutes(30);
 
     /** One turn: results by tool call id, and how many calls are still running. */
-    static final class Journal {
-        /** When the journal was made, in epoch milliseconds. */
+    static final class Journal implements TurnScope {
+        /** When the journal was made, in epoch milliseconds (0 for a scope: it is never swept). */
         final long created;
         final ConcurrentHashMap<String, ToolResult> completed = new ConcurrentHashMap<>();
         final AtomicInteger inFlight = new AtomicInteger();
@@ -86,6 +90,16 @@ final class TurnJournals {
         this.newJournal = id -> new Journal(clock.millis());
     }
 
+
+    /** A journal for an adapter to hold as its framework call's {@link TurnScope}: kept nowhere here. */
+    TurnScope newScope() {
+        return new Journal(0);
+    }
+
+    /** The journal of {@code turn}: its scope, when its adapter holds one; else the one kept under its id. */
+    Journal of(Turn turn) {
+        return turn.scope() instanceof Journal scoped ? scoped : of(turn.id());
+    }
 
     /** The journal of turn {@code turnId}. */
     Journal of(String turnId) {

@@ -88,10 +88,22 @@ public final class AgentCore {
     }
 
     /**
+     * A new {@link TurnScope}: what the core keeps of one framework call's tool calls, for the adapter to hold in that
+     * call's own state and return from {@link Turn#scope()}. Make one per framework call, when it starts; a turn with
+     * a scope needs no {@link #turnEnded} report. Non-blocking, thread-safe; allocates a little, reads no clock.
+     *
+     * @since 0.3.0
+     */
+    public TurnScope newTurnScope() {
+        return runtime.newTurnScope();
+    }
+
+    /**
      * The framework call of turn {@code turnId} ended — returned, failed, or its stream completed — so the core can
      * drop what it kept about the turn's tool calls (an interrupt the turn raised keeps its own, until it settles).
-     * Call it once per framework call that ran tools through this core (LangChain4j: the AI service's completed and
-     * error events); a turn never reported is forgotten 30 minutes after it started. Non-blocking, thread-safe,
+     * Call it once per framework call that ran tools through this core without a {@link Turn#scope()} (LangChain4j: the
+     * AI service's completed and error events, for a service the application built itself); a turn never reported is
+     * forgotten 30 minutes after it started. A turn with a scope needs no report (this is then a no-op). Non-blocking, thread-safe,
      * idempotent.
      *
      * @since 0.3.0
@@ -101,8 +113,9 @@ public final class AgentCore {
     }
 
     /**
-     * How many turns the core keeps tool-call journals for: turns running now, turns interrupted and not yet settled,
-     * and turns whose end an adapter did not report ({@link #turnEnded}). For monitoring: a figure that grows with
+     * How many turns the core keeps tool-call journals for by turn id (turns with a {@link Turn#scope()} are not
+     * counted: their adapter holds them): turns running now, turns interrupted and not yet settled, and turns whose end
+     * an adapter did not report ({@link #turnEnded}). For monitoring: a figure that grows with
      * the number of turns served means an adapter does not report their ends. Non-blocking.
      *
      * @since 0.3.0

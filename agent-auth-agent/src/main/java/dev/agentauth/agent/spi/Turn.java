@@ -40,4 +40,14 @@ public interface Turn {
      * again (then a resume is refused with a typed reason rather than continued another way).
      */
     Continuation continuation();
+
+    /**
+     * Where the core keeps what this turn's tool calls did: the {@link TurnScope} the adapter made for this framework
+     * call with {@link AgentCore#newTurnScope()}, or {@code null} (the default), for an adapter that has nowhere to
+     * keep one — the core then keeps it under {@link #id()} until {@link AgentCore#turnEnded} (or, unreported, for 30
+     * minutes). Every tool call of one framework call must return the same scope.
+     */
+    default TurnScope scope() {
+        return null;
+    }
 }

@@ -12,9 +12,6 @@ import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.observability.api.listener.AiServiceCompletedListener;
-import dev.langchain4j.observability.api.listener.AiServiceErrorListener;
-import dev.langchain4j.observability.api.listener.AiServiceListener;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.tool.ToolExecutor;
@@ -34,8 +31,9 @@ import java.util.function.Consumer;
  * tool call a {@link LangChain4jTurn}, and the core's interrupts and resumes go through LangChain4j's own extension
  * points — a {@link dev.langchain4j.service.tool.ToolProvider}, the tool execution error handler, the chat memory
  * provider and chat request transformer ({@link ResumeMarkers}), and, for streaming only, the streaming model's handler
- * ({@link StreamingInterrupts}) — and the application's AI-service proxy ({@link Services}). No model loop of its own:
- * a resume calls the interrupted AI-service method again. Thread-safe.
+ * ({@link StreamingInterrupts}), managed parameters (each call's {@link InvocationScope}) — and the application's
+ * AI-service proxy ({@link Services}). No model loop of its own: a resume calls the interrupted AI-service method
+ * again. Thread-safe.
  */
 public final class LangChain4jAgent {
 
@@ -84,8 +82,7 @@ public final class LangChain4jAgent {
             ai.tools(fixed);
         }
         ai.chatMemoryProvider(markers.memories(memory))
-                .toolExecutionErrorHandler(errorHandler()).chatRequestTransformer(markers.transformer())
-                .registerListeners(turnEnds());
+                .toolExecutionErrorHandler(errorHandler()).chatRequestTransformer(markers.transformer());
         if (chatModel != null) {
             ai.chatModel(chatModel);
         }
@@ -97,13 +94,6 @@ public final class LangChain4jAgent {
         } else if (concurrentTools) {
             ai.executeToolsConcurrently();
         }
-    }
-
-    /** The AI service's own events for the end of a call: the core drops what it kept of the turn's tool calls. */
-    private List<AiServiceListener<?>> turnEnds() {
-        AiServiceCompletedListener completed = event -> core.turnEnded(LangChain4jTurn.id(event.invocationContext()));
-        AiServiceErrorListener failed = event -> core.turnEnded(LangChain4jTurn.id(event.invocationContext()));
-        return List.of(completed, failed);
     }
 
     /** The application's AI service, recorded for resumes (see {@link Services#proxy}). */

@@ -3,6 +3,7 @@ package dev.agentauth.langchain4j.internal;
 import dev.agentauth.agent.ToolCall;
 import dev.agentauth.agent.spi.Continuation;
 import dev.agentauth.agent.spi.Turn;
+import dev.agentauth.agent.spi.TurnScope;
 import dev.agentauth.core.Principal;
 import dev.agentauth.langchain4j.PrincipalResolver;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
@@ -67,6 +68,12 @@ final class LangChain4jTurn implements Turn {
     }
 
     private static volatile LastId lastId;
+
+    /** The AI-service call's {@link InvocationScope}, when the agent's proxy made the call; else {@code null}. */
+    @Override
+    public TurnScope scope() {
+        return InvocationScope.of(context);
+    }
 
     @Override
     public Object memoryId() {

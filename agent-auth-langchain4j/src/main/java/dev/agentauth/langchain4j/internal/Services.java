@@ -2,12 +2,14 @@ package dev.agentauth.langchain4j.internal;
 
 import dev.agentauth.agent.ConsentInterruptException;
 import dev.agentauth.core.AgentAuthException;
+import dev.langchain4j.invocation.LangChain4jManaged;
 import dev.langchain4j.service.TokenStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -58,11 +60,14 @@ public final class Services {
     }
 
     private final ConcurrentHashMap<String, Built> byName = new ConcurrentHashMap<>();
+    /** The method last made accessible (racy: a miss only makes it accessible again). */
+    private Method accessible;
 
     /**
      * The AI service the application gets: {@code delegate} (LangChain4j's), except that a consent interrupt leaves
      * it settled (chat memory repaired, the interrupt stored), an operator's failure leaves memory valid, and a
-     * {@code TokenStream} delivers both on the stream. Recorded as the agent's service of {@code type}, for resumes.
+     * {@code TokenStream} delivers both on the stream. Each call carries its turn's {@link InvocationScope} to its tool
+     * calls as a LangChain4j managed parameter. Recorded as the agent's service of {@code type}, for resumes.
      */
     public <T> T proxy(Class<T> type, T delegate, LangChain4jAgent runtime) {
         InvocationHandler handler = (proxy, method, args) -> {
@@ -74,9 +79,16 @@ public final class Services {
                     default -> method.invoke(delegate, args);
                 };
             }
+            // The call's turn scope, current while LangChain4j builds the invocation context (which copies it).
+            Map<Class<? extends LangChain4jManaged>, LangChain4jManaged> outer = LangChain4jManaged.current();
+            InvocationScope scope = new InvocationScope(runtime.core().newTurnScope());
+            LangChain4jManaged.setCurrent(scope.over(outer));
             try {
-                // The AI-service interface may be package-private in the caller's package.
-                method.trySetAccessible();
+                if (method != accessible) {
+                    // The AI-service interface may be package-private in the caller's package.
+                    method.trySetAccessible();
+                    accessible = method;
+                }
                 Object result = method.invoke(delegate, args);
                 return result instanceof TokenStream stream ? runtime.interruptible(stream) : result;
             } catch (InvocationTargetException e) {
@@ -87,6 +99,11 @@ public final class Services {
                     runtime.settleFailure(failure);
                 }
                 throw e.getCause();
+            } finally {
+                // Put back, not removed when there was none: a removal costs more than the call's other work on the
+                // thread-local, and the next call would make the entry again (LangChain4j reads it per call).
+                LangChain4jManaged.setCurrent(outer);
+                scope.endFallbacks(runtime.core());
             }
         };
         T proxy = type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));

@@ -41,7 +41,7 @@ final class Continuations {
         AssistantMessage assistant = turn.assistant();
         if (!Messages.writable(turn.prompt) || !Messages.writable(exchange)
                 || assistant != null && !Messages.writable(List.of(assistant))) {
-            log.warn("turn {}: a message of it has media, which cannot be kept: a resume of it is refused", turn.id);
+            log.warn("turn {}: a message of it has media, which cannot be kept: a resume of it is refused", turn.id());
             return null;
         }
         ObjectNode root = Messages.JSON.createObjectNode();

@@ -219,6 +219,8 @@ public final class SpringAiAgent {
         return kind;
     }
 
+    private static final Runnable NOTHING = () -> { };
+
     /** Begins a turn: its principal, state, tools and (for a resumed call) messages. */
     Begun begin(ChatClientRequest request) {
         Map<String, Object> context = request.context();
@@ -234,7 +236,7 @@ public final class SpringAiAgent {
         List<Message> messages = resume != null ? resume.send() : request.prompt().getInstructions();
         TurnState state = new TurnState(principal, conversationId,
                 resume != null ? resume.prompt() : request.prompt().getInstructions(),
-                context, toolContext, options, resume != null ? resume.injected() : List.of());
+                context, toolContext, options, resume != null ? resume.injected() : List.of(), core.newTurnScope());
         ChatOptions sent = options;
         if (toolOptions != null) {
             List<ToolCallback> given = toolOptions.getToolCallbacks();
@@ -250,12 +252,8 @@ public final class SpringAiAgent {
         ChatClientRequest begun = new ChatClientRequest(new Prompt(messages, sent), context);
         ResumableMemory.Mark mark = resume != null && conversationId != null && memory != null
                 ? memory.mark(conversationId) : null;
-        return new Begun(begun, state, () -> {
-            if (mark != null) {
-                memory.unmark(conversationId, mark);
-            }
-            core.turnEnded(state.id); // after a settle (which comes first), or the call's own end
-        });
+        // The core keeps nothing of the turn by id (its journal is the state's scope): only a resume's mark to drop.
+        return new Begun(begun, state, mark == null ? NOTHING : () -> memory.unmark(conversationId, mark));
     }
 
     /** A consent interrupt left the call: settled, with the turn's exchange at hand for memory. */

@@ -4,6 +4,7 @@ import dev.agentauth.agent.MissingPrincipalException;
 import dev.agentauth.agent.ToolCall;
 import dev.agentauth.agent.spi.Continuation;
 import dev.agentauth.agent.spi.Turn;
+import dev.agentauth.agent.spi.TurnScope;
 import dev.agentauth.core.Principal;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,12 @@ final class SpringAiTurn implements Turn {
 
     @Override
     public String id() {
-        return state != null ? state.id : ownId;
+        return state != null ? state.id() : ownId;
+    }
+
+    @Override
+    public TurnScope scope() {
+        return state != null ? state.scope : null;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.agentauth.springai.internal;
 
 import dev.agentauth.agent.ToolCall;
+import dev.agentauth.agent.spi.TurnScope;
 import dev.agentauth.core.Principal;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -32,15 +33,12 @@ final class TurnState {
     /** Where the state is kept in a call's tool context. */
     static final String KEY = "agentauth.turn";
 
-    /**
-     * 64 random bits per process, in 11 base64url characters: turn ids of two replicas sharing a store differ. Short,
-     * because a turn's id is hashed once per turn (its journal is found by it), at a cost per character.
-     */
+    /** 64 random bits per process, in 11 base64url characters: turn ids of two replicas sharing a store differ. */
     private static final String ID_PREFIX = prefix();
     private static final AtomicLong IDS = new AtomicLong();
 
-    /** Unique in this process (a counter) and across replicas (a random prefix per process); no random draw per turn. */
-    final String id = ID_PREFIX + Long.toString(IDS.incrementAndGet(), 36);
+    /** This turn's number in the process: its id's suffix. */
+    private final long serial = IDS.incrementAndGet();
     /** Who the call acts for, or {@code null} when it names nobody (an authenticated tool then refuses to run). */
     final Principal principal;
     final String conversationId;
@@ -56,6 +54,8 @@ final class TurnState {
     private final ChatOptions options;
     /** The earlier exchange a resume handed this call itself (no chat memory holds it), or empty. */
     final List<Message> injected;
+    /** What the agent core keeps of this call's tool calls: held here, so the core keeps nothing of it by id. */
+    final TurnScope scope;
 
     private int baseline = -1;
     private List<Message> exchange = List.of();
@@ -68,7 +68,7 @@ final class TurnState {
      * or objects (a continuation keeps the plain ones).
      */
     TurnState(Principal principal, String conversationId, List<Message> prompt, Map<String, Object> params,
-              Map<String, Object> toolContext, ChatOptions options, List<Message> injected) {
+              Map<String, Object> toolContext, ChatOptions options, List<Message> injected, TurnScope scope) {
         this.principal = principal;
         this.conversationId = conversationId;
         this.prompt = List.copyOf(prompt);
@@ -76,6 +76,15 @@ final class TurnState {
         this.toolContext = toolContext;
         this.options = options;
         this.injected = List.copyOf(injected);
+        this.scope = scope;
+    }
+
+    /**
+     * Unique in this process (a counter) and across replicas (a random prefix per process); no random draw per turn.
+     * Made when asked (an interrupt, a call of no known message), not per turn: the core finds the turn by its scope.
+     */
+    String id() {
+        return ID_PREFIX + Long.toString(serial, 36);
     }
 
     /** The call's advisor parameters a resumed call is given again: neither the agent's own nor the response's. */
@@ -180,7 +189,7 @@ final class TurnState {
                 return new ToolCall(byName.id(), byName.name(), byName.arguments());
             }
         }
-        return new ToolCall(id + "-call-" + (++unknownIds), name, arguments);
+        return new ToolCall(id() + "-call-" + (++unknownIds), name, arguments);
     }
 
     /** The tool calls of the assistant message that made {@code current} (at least {@code current}). */
@@ -210,6 +219,6 @@ final class TurnState {
 
     @Override
     public String toString() {
-        return "TurnState[" + id + "]"; // held in contexts that observations may print: nothing of the user's
+        return "TurnState[" + id() + "]"; // held in contexts that observations may print: nothing of the user's
     }
 }
