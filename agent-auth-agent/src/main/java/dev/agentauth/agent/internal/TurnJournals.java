@@ -3,6 +3,8 @@ package dev.agentauth.agent.internal;
 import dev.agentauth.agent.spi.ToolResult;
 import dev.agentauth.agent.spi.Turn;
 import dev.agentauth.agent.spi.TurnScope;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,44 +27,63 @@ final class TurnJournals {
 
     /** One turn: results by tool call id, and how many calls are still running. */
     static final class Journal implements TurnScope {
+        private static final VarHandle IN_FLIGHT;
+        private static final VarHandle WAITERS;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                IN_FLIGHT = lookup.findVarHandle(Journal.class, "inFlight", int.class);
+                WAITERS = lookup.findVarHandle(Journal.class, "waiters", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         /** When the journal was made, in epoch milliseconds (0 for a scope: it is never swept). */
         final long created;
         final ConcurrentHashMap<String, ToolResult> completed = new ConcurrentHashMap<>();
-        final AtomicInteger inFlight = new AtomicInteger();
+        /** How many of the turn's calls are running (fields with a VarHandle, not atomics: two objects fewer a turn). */
+        private volatile int inFlight;
         /** Threads in {@link #awaitQuiet}: a call that leaves takes the monitor only when someone waits. */
-        private final AtomicInteger waiters = new AtomicInteger();
+        private volatile int waiters;
 
         Journal(long createdMillis) {
             this.created = createdMillis;
         }
 
         void entered() {
-            inFlight.incrementAndGet();
+            IN_FLIGHT.getAndAdd(this, 1);
         }
 
         void left() {
             // A waiter counts itself before it reads inFlight; this reads waiters after its decrement: one of the two
             // sees the other, so a waiter either sees no call running or is woken here.
-            if (inFlight.decrementAndGet() == 0 && waiters.get() > 0) {
+            if ((int) IN_FLIGHT.getAndAdd(this, -1) == 1 && waiters > 0) {
                 synchronized (this) {
                     notifyAll();
                 }
             }
         }
 
+        /** How many of the turn's calls are running now. */
+        int inFlight() {
+            return inFlight;
+        }
+
         /** Waits, at most {@code max}, until no tool call of the turn is running. */
         void awaitQuiet(Duration max) {
-            waiters.incrementAndGet();
+            WAITERS.getAndAdd(this, 1);
             try {
                 awaitCounted(max);
             } finally {
-                waiters.decrementAndGet();
+                WAITERS.getAndAdd(this, -1);
             }
         }
 
         private synchronized void awaitCounted(Duration max) {
             long deadline = System.nanoTime() + max.toNanos();
-            while (inFlight.get() > 0) {
+            while (inFlight > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return;
@@ -109,7 +130,7 @@ final class TurnJournals {
         // Only a journal made at or after the sweep is due starts one (and only one of those: the CAS moves it on).
         if (journal.created >= due && nextSweep.compareAndSet(due, journal.created + SWEEP_EVERY_MILLIS)) {
             long horizon = journal.created - JOURNAL_TTL.toMillis();
-            journals.values().removeIf(j -> j.created < horizon && j.inFlight.get() == 0);
+            journals.values().removeIf(j -> j.created < horizon && j.inFlight() == 0);
             sweeps.incrementAndGet();
         }
         return journal;

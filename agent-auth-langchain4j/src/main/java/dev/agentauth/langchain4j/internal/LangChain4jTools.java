@@ -65,6 +65,8 @@ final class LangChain4jTools {
         if (declared.tokenArgument() != null) {
             spec = withoutParameter(spec, declared.tokenArgument());
         }
+        // Accessible once here: otherwise each call's reflective invoke checks the caller's access again.
+        method.trySetAccessible();
         DefaultToolExecutor executor = DefaultToolExecutor.builder()
                 .object(object).originalMethod(method).methodToInvoke(method)
                 .wrapToolArgumentsExceptions(true).propagateToolExecutionExceptions(true)

@@ -6,11 +6,9 @@ import dev.agentauth.core.Principal;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.springframework.ai.chat.memory.ChatMemory;
@@ -60,7 +58,8 @@ final class TurnState {
     private int baseline = -1;
     private List<Message> exchange = List.of();
     private AssistantMessage assistant;
-    private final Set<String> claimed = new HashSet<>();
+    /** Which tool calls of {@link #assistant} are claimed, by position; made at the round's first claim. */
+    private boolean[] claimed;
     private int unknownIds;
 
     /**
@@ -144,12 +143,13 @@ final class TurnState {
         }
         exchange = List.copyOf(instructions.subList(baseline, instructions.size()));
         assistant = null;
-        claimed.clear();
+        claimed = null;
     }
 
     /** The model answered a round: its tool calls are the ones that run next. */
     synchronized void response(ChatResponse response) {
         assistant = null;
+        claimed = null;
         if (response == null) {
             return;
         }
@@ -169,24 +169,28 @@ final class TurnState {
      */
     synchronized ToolCall claim(String name, String arguments) {
         if (assistant != null) {
-            AssistantMessage.ToolCall byName = null;
+            int byName = -1;
             List<AssistantMessage.ToolCall> calls = assistant.getToolCalls();
+            if (claimed == null) {
+                claimed = new boolean[calls.size()];
+            }
             for (int i = 0, n = calls.size(); i < n; i++) {
                 AssistantMessage.ToolCall c = calls.get(i);
-                if (claimed.contains(c.id()) || !c.name().equals(name)) {
+                if (claimed[i] || !c.name().equals(name)) {
                     continue;
                 }
                 if (normalized(c.arguments()).equals(normalized(arguments))) {
-                    claimed.add(c.id());
-                    return new ToolCall(c.id(), c.name(), c.arguments());
+                    byName = i;
+                    break;
                 }
-                if (byName == null) {
-                    byName = c;
+                if (byName < 0) {
+                    byName = i;
                 }
             }
-            if (byName != null) {
-                claimed.add(byName.id());
-                return new ToolCall(byName.id(), byName.name(), byName.arguments());
+            if (byName >= 0) {
+                claimed[byName] = true;
+                AssistantMessage.ToolCall c = calls.get(byName);
+                return new ToolCall(c.id(), c.name(), c.arguments());
             }
         }
         return new ToolCall(id() + "-call-" + (++unknownIds), name, arguments);
