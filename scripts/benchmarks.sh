@@ -7,11 +7,12 @@
 #     verification against raw Nimbus, the bearer filters on top of verification, an MCP tool call through
 #     AuthenticatedMcpServer against the plain SDK client (both wires); a whole tool-calling turn through each agent
 #     framework adapter (LangChain4j, Spring AI) against the framework's plain tool call;
-#   - harnesses: RolloverMeasurement (1,000 callers across a rollover, agent-auth and Spring),
+#   - harnesses: TurnInterleavedMeasurement (the two turns again, interleaved in one JVM: a drift-free second figure),
+#     RolloverMeasurement (1,000 callers across a rollover, agent-auth and Spring),
 #     ConsentLatencyMeasurement (callback -> waiting call resumed), ScaleMeasurement (bytes per grant, 1,000,000 users,
 #     PostgreSQL cold cache).
 #
-# Takes about 17 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
+# Takes about 19 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
 # Not part of .ci/run: speed is measured here, never asserted in tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,13 +49,16 @@ for round in $(seq 1 "$PAIRS"); do
     done
   done
 done
+echo "== whole turns again, in one JVM with the plain and the authenticated turn interleaved (a second, drift-free figure)"
+java -Xms1g -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$JAR" \
+  dev.agentauth.benchmarks.TurnInterleavedMeasurement 2>"$OUT/turns-interleaved.err" | grep '=' > "$OUT/turns-interleaved.txt"
 echo "== rollover"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.RolloverMeasurement 2>"$OUT/rollover.err" | grep '=' > "$OUT/rollover.txt"
 echo "== consent latency"
 java -cp "$JAR" dev.agentauth.benchmarks.ConsentLatencyMeasurement 2>"$OUT/consent.err" | grep '=' > "$OUT/consent.txt"
 echo "== scale"
 java -Xmx2g -cp "$JAR" dev.agentauth.benchmarks.ScaleMeasurement 2>"$OUT/scale.err" | grep '=' > "$OUT/scale.txt"
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/rollover.txt" \
-  "$OUT/consent.txt" "$OUT/scale.txt" --readme docs/performance.md
-java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/rollover.txt" \
-  "$OUT/consent.txt" "$OUT/scale.txt" | tee "$OUT/table.md"
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/turns-interleaved.txt" \
+  "$OUT/rollover.txt" "$OUT/consent.txt" "$OUT/scale.txt" --readme docs/performance.md
+java -cp "$JAR" dev.agentauth.benchmarks.PerfTable "$OUT/jmh.json" "$OUT/jmh-mcp.json" "${TURN_JSON[@]}" "$OUT/turns-interleaved.txt" \
+  "$OUT/rollover.txt" "$OUT/consent.txt" "$OUT/scale.txt" | tee "$OUT/table.md"

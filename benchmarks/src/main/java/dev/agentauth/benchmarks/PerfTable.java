@@ -220,7 +220,8 @@ public final class PerfTable {
                     + (ours / plain <= 1.05 ? "met" : indistinct ? "within the run's noise" : "**missed**") + " |");
         }
         for (String[] t : new String[][] {{"LangChain4jTurnBenchmark", "LangChain4j AI service (`AuthenticatedAgent`)",
-                "`@Tool`"}, {"SpringAiTurnBenchmark", "Spring AI `ChatClient` (`AuthenticatedChatClient`)", "`@Tool`"}}) {
+                "`@Tool`", "langchain4j"}, {"SpringAiTurnBenchmark", "Spring AI `ChatClient` (`AuthenticatedChatClient`)",
+                "`@Tool`", "springai"}}) {
             String ours = t[0] + ".authenticatedToolTurn";
             String plain = t[0] + ".plainToolTurn";
             double[] paired = pairedRatio(ours, plain);
@@ -228,6 +229,12 @@ public final class PerfTable {
             String result = paired == null ? ratio(ns(ours), ns(plain))
                     : String.format(Locale.ROOT, "%.2f× (median of %d alternated pairs of forks, %.2f–%.2f)",
                     paired[0], (int) paired[3], paired[1], paired[2]);
+            String interleaved = values.get("turns." + t[3] + ".ratio");
+            if (interleaved != null) {
+                // A second figure, drift-free but with one JIT for both (TurnInterleavedMeasurement): not the goal's.
+                result += "; in one JVM, interleaved: " + interleaved + "× (quartiles " + v("turns." + t[3]
+                        + ".ratioQ1") + "–" + v("turns." + t[3] + ".ratioQ3") + ")";
+            }
             rows.add("| a whole tool-calling turn (message, tool call, tool, answer; in-process model), " + t[1]
                     + ", `@AuthenticatedTool` with the user's cached token | " + time(ours) + bytes(ours)
                     + " (the framework's plain " + t[2] + ": " + time(plain) + bytes(plain) + ") | ≤ 1.10× the plain"
