@@ -59,8 +59,9 @@ final class LangChain4jTurn implements Turn {
     }
 
     /**
-     * The last invocation id turned into a turn id, by the UUID object's identity: a turn asks for its id at each tool
-     * call and when it ends, so this saves a string and its hash per ask. One slot for the process, not one per
+     * The last invocation id turned into a turn id, by the UUID object's identity: a turn without a scope (see
+     * {@link InvocationScope}) asks for its id at each tool call, and an interrupting turn once per call that needs a
+     * consent, so this saves a string and its hash per ask. One slot for the process, not one per
      * thread: a thread-local entry would lengthen every thread's map that the libraries under a tool probe per call
      * (Jackson's buffer recyclers); concurrent turns only overwrite each other's slot (an immutable pair).
      */
