@@ -12,7 +12,7 @@
 #     ConsentLatencyMeasurement (callback -> waiting call resumed), ScaleMeasurement (bytes per grant, 1,000,000 users,
 #     PostgreSQL cold cache).
 #
-# Takes about 19 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
+# Takes about 22 minutes on 2 cores. Raw results land in target/perf/. FORKS=2 (or more) for steadier figures.
 # Not part of .ci/run: speed is measured here, never asserted in tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,7 +34,7 @@ echo "== JMH, whole tool-calling turns through each agent framework adapter agai
 # One fork per invocation, the plain and the authenticated turn alternated (which goes first alternates too), PAIRS
 # rounds: a shared machine's speed drifts over minutes, and JMH's own forks of one benchmark all run before the next's.
 # The goal's ratio is the median of the pairs' ratios.
-PAIRS="${PAIRS:-5}"
+PAIRS="${PAIRS:-7}"
 mkdir -p "$OUT/turns"
 TURN_JSON=()
 for round in $(seq 1 "$PAIRS"); do
