@@ -220,8 +220,8 @@ public final class PerfTable {
                     + (ours / plain <= 1.05 ? "met" : indistinct ? "within the run's noise" : "**missed**") + " |");
         }
         for (String[] t : new String[][] {{"LangChain4jTurnBenchmark", "LangChain4j AI service (`AuthenticatedAgent`)",
-                "`@Tool`", "langchain4j"}, {"SpringAiTurnBenchmark", "Spring AI `ChatClient` (`AuthenticatedChatClient`)",
-                "`@Tool`", "springai"}}) {
+                "`@Tool`", "langchain4j"}, {"SpringAiTurnBenchmark",
+                "Spring AI `ChatClient` (`AuthenticatedChatClient`)", "`@Tool`", "springai"}}) {
             String ours = t[0] + ".authenticatedToolTurn";
             String plain = t[0] + ".plainToolTurn";
             double[] paired = pairedRatio(ours, plain);

@@ -43,7 +43,7 @@ final class TurnJournals {
         /** When the journal was made, in epoch milliseconds (0 for a scope: it is never swept). */
         final long created;
         final ConcurrentHashMap<String, ToolResult> completed = new ConcurrentHashMap<>();
-        /** How many of the turn's calls are running (fields with a VarHandle, not atomics: two objects fewer a turn). */
+        /** How many of the turn's calls are running (VarHandle fields, not atomics: two objects fewer a turn). */
         private volatile int inFlight;
         /** Threads in {@link #awaitQuiet}: a call that leaves takes the monitor only when someone waits. */
         private volatile int waiters;

@@ -101,10 +101,10 @@ public final class AgentCore {
     /**
      * The framework call of turn {@code turnId} ended — returned, failed, or its stream completed — so the core can
      * drop what it kept about the turn's tool calls (an interrupt the turn raised keeps its own, until it settles).
-     * Call it once per framework call that ran tools through this core without a {@link Turn#scope()} (from the framework's
-     * end-of-call event, say; both built-in adapters give every turn a scope instead); a turn never reported is
-     * forgotten 30 minutes after it started. A turn with a scope needs no report (this is then a no-op). Non-blocking, thread-safe,
-     * idempotent.
+     * Call it once per framework call that ran tools through this core without a {@link Turn#scope()} (from the
+     * framework's end-of-call event, say; both built-in adapters give every turn a scope instead); a turn never
+     * reported is forgotten 30 minutes after it started. A turn with a scope needs no report (this is then a no-op).
+     * Non-blocking, thread-safe, idempotent.
      *
      * @since 0.3.0
      */
