@@ -25,18 +25,18 @@ public final class TurnInterleavedMeasurement {
 
     public static void main(String[] args) {
         LangChain4jTurnBenchmark lc = new LangChain4jTurnBenchmark();
-        lc.setUp();
-        try {
-            measure("langchain4j", lc::plainToolTurn, lc::authenticatedToolTurn, 10_000);
-        } finally {
-            lc.tearDown();
-        }
+        run("langchain4j", lc::setUp, lc::plainToolTurn, lc::authenticatedToolTurn, lc::tearDown, 10_000);
         SpringAiTurnBenchmark sa = new SpringAiTurnBenchmark();
-        sa.setUp();
+        run("springai", sa::setUp, sa::plainToolTurn, sa::authenticatedToolTurn, sa::tearDown, 2_500);
+    }
+
+    private static void run(String name, Runnable setUp, Supplier<String> plain, Supplier<String> authenticated,
+                            Runnable tearDown, int block) {
+        setUp.run();
         try {
-            measure("springai", sa::plainToolTurn, sa::authenticatedToolTurn, 2_500);
+            measure(name, plain, authenticated, block);
         } finally {
-            sa.tearDown();
+            tearDown.run();
         }
     }
 

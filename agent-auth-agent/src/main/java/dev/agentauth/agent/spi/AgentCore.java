@@ -115,8 +115,8 @@ public final class AgentCore {
     /**
      * How many turns the core keeps tool-call journals for by turn id (turns with a {@link Turn#scope()} are not
      * counted: their adapter holds them): turns running now, turns interrupted and not yet settled, and turns whose end
-     * an adapter did not report ({@link #turnEnded}). For monitoring: a figure that grows with
-     * the number of turns served means an adapter does not report their ends. Non-blocking.
+     * an adapter did not report ({@link #turnEnded}). For monitoring: a figure that grows with the number of turns
+     * served means an adapter does not report their ends. Non-blocking.
      *
      * @since 0.3.0
      */
